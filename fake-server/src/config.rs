@@ -1,0 +1,279 @@
+//! Fixtures and settings: users, clients, scopes and server policy, read from TOML.
+//!
+//! The default fixtures (`fixtures/fake-server.toml`) are embedded so the binary and
+//! `FakeServer::start()` work with no file at all.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::Fault;
+
+/// The fixtures every server starts with unless told otherwise.
+pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/fake-server.toml");
+
+/// The signing key used when the fixtures name none. It is public on purpose: this server
+/// exists for development and tests, never for production.
+pub const DEFAULT_SIGNING_KEY_PEM: &str = include_str!("../../fixtures/keys/fake-server-signing.pem");
+
+/// Everything a fake server is made of.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: Settings,
+    #[serde(default, rename = "users")]
+    pub users: Vec<UserConfig>,
+    #[serde(default, rename = "clients")]
+    pub clients: Vec<ClientConfig>,
+    #[serde(default, rename = "scopes")]
+    pub scopes: Vec<ScopeConfig>,
+}
+
+/// Server-wide policy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Public base URL (the issuer) when the server runs behind a proxy. Without it the issuer
+    /// is `http://127.0.0.1:<port><issuer_path>`.
+    pub issuer: Option<String>,
+    /// Path the server is mounted under (RFC 8414 §3.1 path issuers), e.g. `/tenant`.
+    pub issuer_path: String,
+    /// Access-token format for clients that do not choose one.
+    pub access_token_format: TokenFormat,
+    pub code_lifetime_secs: u64,
+    pub access_token_lifetime_secs: u64,
+    pub refresh_token_lifetime_secs: u64,
+    /// How long a started authorization (login and consent) may take.
+    pub interaction_lifetime_secs: u64,
+    pub session_lifetime_secs: u64,
+    /// Origins allowed to call the token, revocation, introspection, userinfo and registration
+    /// endpoints from a browser. `"*"` allows any origin.
+    pub cors_origins: Vec<String>,
+    /// Resource indicators (RFC 8707) the server issues tokens for, besides its own demo
+    /// resource. Anything else gets `invalid_target`.
+    pub resources: Vec<String>,
+    /// Path of the built-in protected resource (an MCP endpoint), relative to the issuer.
+    pub mcp_path: String,
+    /// Dynamic client registration policy.
+    pub registration: RegistrationPolicy,
+    /// Initial access token required when `registration = "token"`.
+    pub registration_token: Option<String>,
+    /// Upper bound on dynamically registered clients.
+    pub max_registered_clients: usize,
+    /// Resolve `client_id` URLs as client ID metadata documents.
+    pub cimd: bool,
+    /// Allow `http://` loopback client ID metadata documents (offline development).
+    pub allow_insecure_cimd: bool,
+    /// Bearer key for the admin API. A random one is generated when unset.
+    pub admin_key: Option<String>,
+    /// Deliberate protocol violations, for proving the harness can see them.
+    pub faults: Vec<Fault>,
+    /// PEM (PKCS#8 or PKCS#1) RSA private key used for JWTs. The embedded key when unset.
+    pub signing_key_pem: Option<String>,
+    /// Failed client authentications per client per minute before the token endpoint
+    /// answers 429 (RFC 6749 §2.3.1 brute-force protection). 0 disables the limit.
+    pub max_failed_client_auth_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            issuer: None,
+            issuer_path: String::new(),
+            access_token_format: TokenFormat::Opaque,
+            code_lifetime_secs: 60,
+            access_token_lifetime_secs: 3600,
+            refresh_token_lifetime_secs: 30 * 24 * 3600,
+            interaction_lifetime_secs: 600,
+            session_lifetime_secs: 12 * 3600,
+            cors_origins: vec!["*".to_string()],
+            resources: Vec::new(),
+            mcp_path: "/mcp".to_string(),
+            registration: RegistrationPolicy::Open,
+            registration_token: None,
+            max_registered_clients: 1000,
+            cimd: true,
+            allow_insecure_cimd: false,
+            admin_key: None,
+            faults: Vec::new(),
+            signing_key_pem: None,
+            max_failed_client_auth_per_minute: 100,
+        }
+    }
+}
+
+/// Opaque (`oat_…`) or RFC 9068 JWT access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenFormat {
+    Opaque,
+    Jwt,
+}
+
+/// Who may use the registration endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationPolicy {
+    /// Anyone (RFC 7591 open registration).
+    Open,
+    /// Only with the initial access token.
+    Token,
+    /// No registration endpoint at all.
+    Off,
+}
+
+/// A test user who can log in on the login page.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub username: String,
+    pub password: String,
+    /// Stable subject identifier; derived from the username when unset.
+    pub sub: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A pre-registered OAuth client.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub client_id: String,
+    /// Absent for public clients.
+    pub client_secret: Option<String>,
+    pub name: String,
+    pub logo_uri: Option<String>,
+    pub redirect_uris: Vec<String>,
+    /// Scopes the client may ask for; every known scope when empty.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Scopes granted when a request names none (RFC 6749 §3.3).
+    #[serde(default)]
+    pub default_scopes: Vec<String>,
+    #[serde(default = "default_grant_types")]
+    pub grant_types: Vec<String>,
+    /// Show the consent page. Skipping it is an explicit, per-client choice.
+    #[serde(default = "yes")]
+    pub consent: bool,
+    /// Access-token format for this client; the server default when unset.
+    pub access_token_format: Option<TokenFormat>,
+    /// May introspect tokens issued to other clients (a resource server).
+    #[serde(default)]
+    pub introspect_any: bool,
+}
+
+fn default_grant_types() -> Vec<String> {
+    vec!["authorization_code".into(), "refresh_token".into()]
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A scope with the sentence the consent page shows for it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeConfig {
+    pub name: String,
+    pub description: String,
+    /// User claims this scope releases at the userinfo endpoint.
+    #[serde(default)]
+    pub claims: Vec<String>,
+}
+
+/// A fixtures file that could not be used, with the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("fixtures are not valid TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("fixtures are inconsistent: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// The embedded default fixtures.
+    pub fn defaults() -> Config {
+        // The embedded file is checked by a unit test, so this cannot fail at run time.
+        Config::from_toml(DEFAULT_FIXTURES).unwrap_or_default()
+    }
+
+    /// Parse and validate a fixtures file.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reject fixtures the server could not honour.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        let mut seen = BTreeMap::new();
+        for client in &self.clients {
+            if seen.insert(client.client_id.as_str(), ()).is_some() {
+                return invalid(format!("client `{}` is defined twice", client.client_id));
+            }
+            for uri in &client.redirect_uris {
+                match url::Url::parse(uri) {
+                    Ok(u) if u.fragment().is_none() => {}
+                    _ => {
+                        return invalid(format!(
+                            "client `{}`: redirect URI `{uri}` must be absolute and have no fragment",
+                            client.client_id
+                        ));
+                    }
+                }
+            }
+            for scope in client.scopes.iter().chain(&client.default_scopes) {
+                if !self.scopes.iter().any(|s| &s.name == scope) {
+                    return invalid(format!("client `{}` names unknown scope `{scope}`", client.client_id));
+                }
+            }
+        }
+        let mut users = BTreeMap::new();
+        for user in &self.users {
+            if users.insert(user.username.as_str(), ()).is_some() {
+                return invalid(format!("user `{}` is defined twice", user.username));
+            }
+        }
+        let path = &self.server.issuer_path;
+        if !path.is_empty() && (!path.starts_with('/') || path.ends_with('/')) {
+            return invalid(format!("issuer_path `{path}` must start with `/` and not end with one"));
+        }
+        if let Some(issuer) = &self.server.issuer {
+            match url::Url::parse(issuer) {
+                Ok(u) if u.query().is_none() && u.fragment().is_none() => {}
+                _ => {
+                    return invalid(format!(
+                        "issuer `{issuer}` must be an absolute URL without query or fragment"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_fixtures_parse_and_validate() {
+        let config = Config::from_toml(DEFAULT_FIXTURES).expect("default fixtures");
+        assert!(config.users.iter().any(|u| u.username == "alice"));
+        assert!(config.scopes.iter().any(|s| s.name == "projects:read"));
+    }
+
+    #[test]
+    fn rejects_a_client_with_a_fragment_redirect_uri() {
+        let text = r#"
+            [[clients]]
+            client_id = "x"
+            name = "X"
+            redirect_uris = ["https://a.example/cb#frag"]
+        "#;
+        let err = Config::from_toml(text).unwrap_err().to_string();
+        assert!(err.contains("no fragment"), "{err}");
+    }
+}

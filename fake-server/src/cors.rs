@@ -1,0 +1,123 @@
+//! CORS (WHATWG Fetch): public documents answer any origin with `*`; the API endpoints answer
+//! the configured origins by reflection, on preflights and on every actual response, errors
+//! included. The authorization endpoint gets none of this (it is navigated to, not fetched).
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::faults::Fault;
+use crate::state::AppState;
+
+/// Which endpoint group a CORS layer guards; decides methods and headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Metadata, JWKS, protected-resource metadata: public GET documents.
+    Public,
+    Token,
+    /// Revocation and introspection.
+    Api,
+    Userinfo,
+    Registration,
+    /// The demo MCP resource.
+    Mcp,
+}
+
+const API_ALLOW_HEADERS: &str = "authorization, content-type, dpop, mcp-protocol-version";
+const MCP_ALLOW_HEADERS: &str =
+    "authorization, content-type, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+
+impl Kind {
+    fn methods(self) -> &'static str {
+        match self {
+            Kind::Public => "GET, OPTIONS",
+            Kind::Token | Kind::Api => "POST, OPTIONS",
+            Kind::Userinfo => "GET, POST, OPTIONS",
+            Kind::Registration => "GET, POST, PUT, DELETE, OPTIONS",
+            Kind::Mcp => "GET, POST, DELETE, OPTIONS",
+        }
+    }
+
+    fn allow_headers(self, faults_drop_authorization: bool) -> &'static str {
+        match self {
+            Kind::Mcp => MCP_ALLOW_HEADERS,
+            _ if faults_drop_authorization => "content-type",
+            _ => API_ALLOW_HEADERS,
+        }
+    }
+
+    fn expose_headers(self) -> &'static str {
+        match self {
+            Kind::Mcp => "WWW-Authenticate, Mcp-Session-Id",
+            _ => "WWW-Authenticate",
+        }
+    }
+}
+
+/// The middleware: `axum::middleware::from_fn_with_state((state, kind), cors)`.
+pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let is_preflight = req.method() == Method::OPTIONS
+        && origin.is_some()
+        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if is_preflight {
+        if st.fault(Fault::PreflightRequiresAuth) && kind != Kind::Public {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        let h = resp.headers_mut();
+        if allow_origin(&st, kind, origin.as_ref(), h) {
+            let drop_auth = st.fault(Fault::PreflightWithoutAuthorizationHeader);
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(kind.methods()));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(kind.allow_headers(drop_auth)),
+            );
+            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        }
+        return resp;
+    }
+    let mut resp = next.run(req).await;
+    let skip = (kind == Kind::Token && st.fault(Fault::NoCorsOnToken))
+        || (kind != Kind::Public && resp.status().is_client_error() && st.fault(Fault::NoCorsOnErrors));
+    if !skip
+        && allow_origin(&st, kind, origin.as_ref(), resp.headers_mut())
+        && kind != Kind::Public
+        && !st.fault(Fault::NoExposeWwwAuthenticate)
+    {
+        resp.headers_mut()
+            .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(kind.expose_headers()));
+    }
+    resp
+}
+
+/// Add `Access-Control-Allow-Origin` (and `Vary`) when this origin may call; say whether it may.
+fn allow_origin(st: &AppState, kind: Kind, origin: Option<&HeaderValue>, h: &mut HeaderMap) -> bool {
+    let Some(origin) = origin else { return false };
+    if kind == Kind::Public {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        return true;
+    }
+    let allowed = st.fault(Fault::ReflectAnyOrigin)
+        || st.settings.cors_origins.iter().any(|o| o == "*" || o.as_bytes() == origin.as_bytes());
+    if !allowed {
+        add_vary(h);
+        return false;
+    }
+    if st.fault(Fault::WildcardWithCredentials) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        return true;
+    }
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    if !st.fault(Fault::NoVaryOrigin) {
+        add_vary(h);
+    }
+    true
+}
+
+/// The response depends on `Origin` (Fetch §CORS protocol and HTTP caches).
+fn add_vary(h: &mut HeaderMap) {
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+}

@@ -1,0 +1,321 @@
+//! Deliberate protocol violations. Each variant breaks exactly one behaviour so that the
+//! harness can prove each of its checks is able to fail (the kill matrix).
+//!
+//! Every fault is off by default and can be switched on from the builder
+//! (`FakeServer::builder().fault(Fault::ReusableCodes)`), the fixtures file
+//! (`faults = ["reusable-codes"]`) or the binary (`--fault reusable-codes`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! faults {
+    ($( $(#[doc = $doc:literal])+ $variant:ident => $name:literal, )+) => {
+        /// A deliberate violation of the specifications, named in kebab-case.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fault {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl Fault {
+            /// Every fault, in declaration order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant),+];
+
+            /// The kebab-case name used in fixtures, flags and scenario files.
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name,)+ }
+            }
+
+            /// One sentence saying what the fault breaks.
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$variant => concat!($($doc),+).trim_ascii(),)+ }
+            }
+        }
+    };
+}
+
+faults! {
+    // ------------------------------------------------------------------ discovery
+    /// Metadata `issuer` gets a trailing slash, so it no longer equals the issuer URL (DISC-04).
+    WrongIssuerInMetadata => "wrong-issuer-in-metadata",
+    /// `code_challenge_methods_supported` is left out of the metadata (DISC-08).
+    NoPkceMethodsInMetadata => "no-pkce-methods-in-metadata",
+    /// Metadata advertises `plain` as a PKCE method (DISC-09).
+    AdvertisePlainPkce => "advertise-plain-pkce",
+    /// Metadata carries an empty array member (DISC-06).
+    EmptyArrayInMetadata => "empty-array-in-metadata",
+    /// Metadata is served as `text/plain` (DISC-03).
+    MetadataWrongContentType => "metadata-wrong-content-type",
+    /// The OpenID configuration document differs from the OAuth metadata (DISC-16).
+    OidcConfigurationMissing => "oidc-configuration-missing",
+    /// `token_endpoint_auth_methods_supported` omits `none` (DISC-10).
+    NoNoneAuthMethod => "no-none-auth-method",
+    /// `grant_types_supported` is left out of the metadata (DISC-11).
+    NoGrantTypesInMetadata => "no-grant-types-in-metadata",
+    /// The revocation endpoint is not advertised although it works (DISC-12).
+    RevocationNotAdvertised => "revocation-not-advertised",
+    /// Metadata does not claim `authorization_response_iss_parameter_supported` (DISC-13).
+    IssNotAdvertised => "iss-not-advertised",
+    /// The JWKS publishes a key without `kid`/`use` and a wrong modulus (JWT-03).
+    BrokenJwks => "broken-jwks",
+
+    // ------------------------------------------------------- authorization endpoint
+    /// A requested redirect URI matches when it merely starts with a registered one (AUTHZ-06).
+    PrefixRedirectMatch => "prefix-redirect-match",
+    /// Redirect URIs compare case-insensitively and ignore a trailing slash (AUTHZ-06).
+    LooseRedirectMatch => "loose-redirect-match",
+    /// Loopback redirect URIs must match their port exactly (AUTHZ-08).
+    LoopbackPortStrict => "loopback-port-strict",
+    /// An unknown client or bad redirect URI is answered with a redirect instead of a page (AUTHZ-05, AUTHZ-07).
+    RedirectOnInvalidClient => "redirect-on-invalid-client",
+    /// A missing redirect URI is accepted for clients with several registered (AUTHZ-11).
+    DefaultRedirectForMultiple => "default-redirect-for-multiple",
+    /// The registered redirect URI's own query is dropped from the callback (AUTHZ-12).
+    DropRegisteredQuery => "drop-registered-query",
+    /// Authorization requests without a code challenge are accepted (AUTHZ-14, AUTHZ-15).
+    PkceOptional => "pkce-optional",
+    /// `code_challenge_method=plain` is accepted (AUTHZ-17, AUTHZ-18).
+    AcceptPlainPkce => "accept-plain-pkce",
+    /// Challenge and verifier syntax (43–128 unreserved characters) is not checked (AUTHZ-19).
+    LaxPkceSyntax => "lax-pkce-syntax",
+    /// `state` is not echoed on the success redirect (AUTHZ-22).
+    NoStateEcho => "no-state-echo",
+    /// `iss` is left out of authorization responses (AUTHZ-26).
+    NoIss => "no-iss",
+    /// Unknown scopes are dropped silently instead of `invalid_scope` (AUTHZ-27, TOK-20).
+    IgnoreUnknownScope => "ignore-unknown-scope",
+    /// A repeated authorization parameter is accepted (AUTHZ-03).
+    AcceptDuplicateParams => "accept-duplicate-params",
+    /// `response_type=token` (implicit) is accepted as if it were `code` (AUTHZ-04).
+    AcceptTokenResponseType => "accept-token-response-type",
+    /// An unknown authorization parameter is refused (AUTHZ-02).
+    RejectUnknownParams => "reject-unknown-params",
+    /// The post-login redirect uses 307, which replays the password to the client (AUTHZ-28).
+    Redirect307AfterLogin => "redirect-307-after-login",
+    /// Codes are short (64 bits of randomness) (AUTHZ-24).
+    ShortCodes => "short-codes",
+    /// `resource` values are not validated (RI-02, RI-03).
+    IgnoreResource => "ignore-resource",
+    /// `prompt` is ignored (CONS-07..09).
+    IgnorePrompt => "ignore-prompt",
+    /// An existing session is reused even with `prompt=login` (CONS-09).
+    IgnorePromptLogin => "ignore-prompt-login",
+
+    // ----------------------------------------------------------- consent and pages
+    /// Consent is skipped for clients configured to show it (AUTHZ-13, CONS-06).
+    SkipConsent => "skip-consent",
+    /// The consent approval is accepted without a valid CSRF token (CONS-12).
+    NoConsentCsrf => "no-consent-csrf",
+    /// HTML pages omit `X-Frame-Options` and `frame-ancestors` (CONS-11).
+    FrameablePages => "frameable-pages",
+    /// Denial redirects without `state` (CONS-01).
+    DenyDropsState => "deny-drops-state",
+    /// Denial ends on an error page of the server instead of the client's redirect URI (CONS-02).
+    DenyToServerPage => "deny-to-server-page",
+    /// Denial adds an unrelated `session_state` parameter (CONS-10).
+    ExtraErrorParams => "extra-error-params",
+    /// A partial approval still grants every requested scope (CONS-15).
+    IgnorePartialConsent => "ignore-partial-consent",
+    /// Client names are written into the consent page without escaping.
+    UnescapedClientName => "unescaped-client-name",
+
+    // --------------------------------------------------------------- token endpoint
+    /// Any `code_verifier` is accepted (CODE-05, CODE-06).
+    SkipVerifierCheck => "skip-verifier-check",
+    /// A code can be redeemed more than once (CODE-01).
+    ReusableCodes => "reusable-codes",
+    /// A replayed code is refused but its tokens stay valid (CODE-02).
+    NoRevokeOnCodeReuse => "no-revoke-on-code-reuse",
+    /// A replay with a wrong verifier still revokes the first tokens (CODE-03).
+    RevokeOnBadReplay => "revoke-on-bad-replay",
+    /// Codes can be redeemed by any client (CODE-04).
+    CodeNotClientBound => "code-not-client-bound",
+    /// The token request's `redirect_uri` is not compared (CODE-08).
+    CodeNotRedirectBound => "code-not-redirect-bound",
+    /// Codes live for an hour (AUTHZ-23).
+    LongLivedCodes => "long-lived-codes",
+    /// Token responses lack `Cache-Control: no-store` (TOK-16).
+    NoCacheControl => "no-cache-control",
+    /// Token errors come with status 200 (TOK-17).
+    ErrorsWithStatus200 => "errors-with-status-200",
+    /// `invalid_grant` is sent with status 401 (TOK-19).
+    InvalidGrantAs401 => "invalid-grant-as-401",
+    /// Token errors are HTML instead of JSON (TOK-17).
+    HtmlErrors => "html-errors",
+    /// A failed HTTP Basic authentication answers 400 without `WWW-Authenticate` (TOK-10).
+    NoWwwAuthenticateOnBasic => "no-www-authenticate-on-basic",
+    /// HTTP Basic credentials are not form-decoded after Base64 (TOK-05).
+    BasicNotFormDecoded => "basic-not-form-decoded",
+    /// `client_secret_post` is refused (TOK-04).
+    NoClientSecretPost => "no-client-secret-post",
+    /// Confidential clients may call the token endpoint without a secret (TOK-07).
+    ConfidentialWithoutSecret => "confidential-without-secret",
+    /// Basic and body credentials together are accepted (TOK-09).
+    AcceptTwoAuthMethods => "accept-two-auth-methods",
+    /// Credentials in the URL query are accepted (TOK-08).
+    AcceptQueryCredentials => "accept-query-credentials",
+    /// Unknown grant types get `invalid_request` (TOK-18).
+    WrongUnsupportedGrantError => "wrong-unsupported-grant-error",
+    /// `grant_type=password` is served (TOK-22).
+    AcceptPasswordGrant => "accept-password-grant",
+    /// Public clients may use `client_credentials` (TOK-21).
+    PublicClientCredentials => "public-client-credentials",
+    /// `expires_in` is sent as a string (TOK-14).
+    ExpiresInAsString => "expires-in-as-string",
+    /// `scope` is left out of token responses even when it differs from the request (TOK-15).
+    OmitScopeInResponse => "omit-scope-in-response",
+    /// `token_type` is `mac` (TOK-13).
+    WrongTokenType => "wrong-token-type",
+    /// A repeated token request parameter is accepted (TOK-03).
+    AcceptDuplicateTokenParams => "accept-duplicate-token-params",
+    /// JSON bodies at the token endpoint are served (TOK-02).
+    AcceptJsonTokenRequest => "accept-json-token-request",
+
+    // ------------------------------------------------------------- refresh tokens
+    /// Public clients keep the same refresh token (TOK-25).
+    NoRefreshRotation => "no-refresh-rotation",
+    /// A rotated refresh token keeps working and reuse revokes nothing (TOK-26).
+    NoReuseDetection => "no-reuse-detection",
+    /// A refresh may widen the scope beyond the grant (TOK-27).
+    ScopeWideningOnRefresh => "scope-widening-on-refresh",
+    /// A refresh token works for any client (TOK-23).
+    RefreshNotClientBound => "refresh-not-client-bound",
+    /// A new refresh token keeps only the down-scoped scope (TOK-28).
+    RefreshKeepsNarrowScope => "refresh-keeps-narrow-scope",
+
+    // --------------------------------------------------- introspection, revocation
+    /// Revocation takes effect only after 30 seconds (REV-09, INT-10).
+    DelayedRevocation => "delayed-revocation",
+    /// Revoking a refresh token leaves the grant's access tokens active (REV-10).
+    NoRevocationCascade => "no-revocation-cascade",
+    /// A client can revoke another client's token (REV-04).
+    CrossClientRevocation => "cross-client-revocation",
+    /// Revoking an unknown token answers 400 (REV-05).
+    RevokeUnknownIs400 => "revoke-unknown-is-400",
+    /// The token type hint is trusted, so a wrong hint misses the token (REV-06, INT-08).
+    TrustTokenTypeHint => "trust-token-type-hint",
+    /// Introspection works without client authentication (INT-02).
+    AnonymousIntrospection => "anonymous-introspection",
+    /// Inactive tokens are introspected with extra members (INT-06).
+    VerboseInactive => "verbose-inactive",
+    /// Expired tokens introspect as active (INT-09).
+    ExpiredTokensActive => "expired-tokens-active",
+    /// Introspection of an unknown token answers 400 (INT-05).
+    IntrospectUnknownIs400 => "introspect-unknown-is-400",
+    /// Introspection answers `"active": "true"` as a string (INT-04).
+    ActiveAsString => "active-as-string",
+    /// Access tokens get the client id as audience even when a resource was requested (RI-04, JWT-05).
+    AudienceIgnoresResource => "audience-ignores-resource",
+    /// JWT access tokens carry `typ: JWT` instead of `at+jwt` (JWT-01).
+    JwtWrongTyp => "jwt-wrong-typ",
+    /// JWT access tokens lack `jti` and `client_id` (JWT-02).
+    JwtMissingClaims => "jwt-missing-claims",
+    /// Userinfo accepts revoked tokens.
+    UserinfoIgnoresRevocation => "userinfo-ignores-revocation",
+
+    // ---------------------------------------------------------------------- CORS
+    /// The token endpoint sends no CORS headers on actual responses (CORS-02, CORS-03).
+    NoCorsOnToken => "no-cors-on-token",
+    /// Token error responses carry no CORS headers (CORS-02).
+    NoCorsOnErrors => "no-cors-on-errors",
+    /// Preflights are refused with 401 (CORS-04).
+    PreflightRequiresAuth => "preflight-requires-auth",
+    /// Preflights do not allow the `authorization` header (CORS-05).
+    PreflightWithoutAuthorizationHeader => "preflight-without-authorization-header",
+    /// The authorization endpoint sends `Access-Control-Allow-Origin: *` (CORS-01).
+    CorsOnAuthorize => "cors-on-authorize",
+    /// `Access-Control-Allow-Origin: *` with `Access-Control-Allow-Credentials: true` (CORS-07).
+    WildcardWithCredentials => "wildcard-with-credentials",
+    /// Reflected origins come without `Vary: Origin` (CORS-10).
+    NoVaryOrigin => "no-vary-origin",
+    /// `WWW-Authenticate` is not exposed to browsers (CORS-11).
+    NoExposeWwwAuthenticate => "no-expose-www-authenticate",
+    /// Origins outside the allow-list are reflected too (CORS-06).
+    ReflectAnyOrigin => "reflect-any-origin",
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fault name nobody has defined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}` (see `oauth-fake-server --list-faults`)")]
+pub struct UnknownFault(pub String);
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+impl Serialize for Fault {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Fault {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The set of faults a server runs with; a bit set, because it is consulted on hot paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults(u128);
+
+impl Faults {
+    pub fn from_list(list: &[Fault]) -> Faults {
+        let mut set = Faults::default();
+        for f in list {
+            set.insert(*f);
+        }
+        set
+    }
+
+    pub fn insert(&mut self, fault: Fault) {
+        self.0 |= 1u128 << (fault as u32);
+    }
+
+    /// Is this fault switched on?
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0 & (1u128 << (fault as u32)) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_round_trips_through_its_name_and_fits_the_bit_set() {
+        assert!(Fault::ALL.len() <= 128);
+        for f in Fault::ALL {
+            assert_eq!(f.name().parse::<Fault>().unwrap(), *f);
+            assert!(!f.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_fault_names_are_refused() {
+        assert!("no-such-fault".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn the_set_reports_only_what_was_inserted() {
+        let set = Faults::from_list(&[Fault::NoIss]);
+        assert!(set.has(Fault::NoIss));
+        assert!(!set.has(Fault::ReusableCodes));
+    }
+}

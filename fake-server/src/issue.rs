@@ -1,0 +1,89 @@
+//! Minting access tokens (opaque or RFC 9068 JWT) and OIDC ID tokens for a grant.
+
+use serde_json::{Value, json};
+
+use crate::config::TokenFormat;
+use crate::faults::Fault;
+use crate::state::{AccessToken, AppState, Client};
+use crate::tokens::random_token;
+
+/// A new access token and the record the store keeps for it.
+#[derive(Debug)]
+pub struct Minted {
+    pub token: String,
+    pub record: AccessToken,
+}
+
+/// The `sub` of a user: configured, or the username.
+pub fn subject(st: &AppState, username: &str) -> String {
+    st.user(username).and_then(|u| u.sub.clone()).unwrap_or_else(|| username.to_string())
+}
+
+/// Mint (but do not store) an access token. Signing happens outside the store lock.
+pub fn mint_access_token(
+    st: &AppState,
+    client: &Client,
+    grant_id: u64,
+    username: Option<&str>,
+    scopes: &[String],
+    audience: Vec<String>,
+) -> Minted {
+    let iat = st.clock.now();
+    let exp = iat + st.settings.access_token_lifetime_secs as i64;
+    let jti = random_token("", 16);
+    let format = client.token_format.unwrap_or(st.settings.access_token_format);
+    let token = match format {
+        TokenFormat::Opaque => random_token("oat_", 32),
+        TokenFormat::Jwt => {
+            let sub = username.map_or_else(|| client.id.clone(), |u| subject(st, u));
+            let aud = if audience.len() == 1 { json!(audience[0]) } else { json!(audience) };
+            let mut claims = json!({
+                "iss": st.issuer, "sub": sub, "aud": aud, "client_id": client.id,
+                "scope": scopes.join(" "), "jti": jti, "iat": iat, "exp": exp,
+            });
+            if let Some(u) = username {
+                claims["auth_time"] = json!(iat);
+                claims["username"] = json!(u);
+            }
+            if st.fault(Fault::JwtMissingClaims)
+                && let Value::Object(m) = &mut claims
+            {
+                m.remove("jti");
+                m.remove("client_id");
+            }
+            let typ = if st.fault(Fault::JwtWrongTyp) { "JWT" } else { "at+jwt" };
+            st.signer.sign(typ, &claims)
+        }
+    };
+    let record = AccessToken {
+        grant_id,
+        client_id: client.id.clone(),
+        username: username.map(str::to_string),
+        scopes: scopes.to_vec(),
+        audience,
+        jti,
+        iat,
+        exp,
+        revoked_at_ms: None,
+    };
+    Minted { token, record }
+}
+
+/// An OpenID Connect ID token (OIDC Core §2) for the client.
+pub fn mint_id_token(
+    st: &AppState,
+    client_id: &str,
+    username: &str,
+    nonce: Option<&str>,
+    auth_time: i64,
+) -> String {
+    let iat = st.clock.now();
+    let mut claims = json!({
+        "iss": st.issuer, "sub": subject(st, username), "aud": client_id,
+        "iat": iat, "exp": iat + st.settings.access_token_lifetime_secs as i64, "auth_time": auth_time,
+    });
+    if let Some(n) = nonce {
+        claims["nonce"] = json!(n);
+    }
+    st.signer.sign("JWT", &claims)
+}

@@ -1,0 +1,355 @@
+//! An in-memory OAuth 2.1 authorization server for offline development and tests.
+//!
+//! It implements discovery (RFC 8414, OIDC Discovery), the authorization code flow with PKCE
+//! S256, login and consent pages, refresh-token rotation, client credentials, introspection
+//! (RFC 7662), revocation (RFC 7009), opaque or RFC 9068 JWT access tokens, userinfo and CORS
+//! for browser clients, with users, clients and scopes from a fixtures file.
+//!
+//! Start one per test, like a mock server; it binds `127.0.0.1` on a free port, runs on its
+//! own threads (so it works under `#[tokio::test]` and plain `#[test]` alike) and stops when
+//! dropped:
+//!
+//! ```
+//! # async fn demo() {
+//! let server = fake_server::FakeServer::start().await;
+//! let metadata = format!("{}/.well-known/oauth-authorization-server", server.issuer());
+//! # let _ = metadata;
+//! # }
+//! ```
+//!
+//! `FakeServer::builder()` adds clients, users, scopes, settings and deliberate faults
+//! ([`Fault`]), and [`FakeServer::advance`] moves the server's clock so codes and tokens expire.
+
+pub mod config;
+pub mod faults;
+
+mod clock;
+mod cors;
+mod error;
+mod form;
+mod issue;
+mod lookup;
+mod pages;
+mod routes;
+mod state;
+mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::{
+    ClientConfig, Config, ConfigError, RegistrationPolicy, ScopeConfig, Settings, TokenFormat, UserConfig,
+};
+pub use faults::{Fault, UnknownFault};
+
+use state::{AppState, Inner};
+use tokens::Signer256;
+
+/// A running fake authorization server. Dropping it stops it.
+#[derive(Debug)]
+pub struct FakeServer {
+    state: AppState,
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Key(#[from] tokens::KeyError),
+}
+
+impl FakeServer {
+    /// Start a server with the default fixtures on `127.0.0.1` and a free port.
+    ///
+    /// # Panics
+    /// If no port can be bound; use [`FakeServerBuilder::try_start`] to handle that.
+    pub async fn start() -> FakeServer {
+        FakeServer::builder().start().await
+    }
+
+    /// [`FakeServer::start`] for tests without an async runtime.
+    pub fn start_blocking() -> FakeServer {
+        FakeServer::builder().start_blocking()
+    }
+
+    /// A builder starting from the default fixtures.
+    pub fn builder() -> FakeServerBuilder {
+        FakeServerBuilder { config: Config::defaults(), bind: SocketAddr::from(([127, 0, 0, 1], 0)) }
+    }
+
+    /// The issuer identifier, e.g. `http://127.0.0.1:41234`.
+    pub fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
+    /// The issuer followed by `path`, e.g. `server.url("/token")`.
+    pub fn url(&self, path: &str) -> String {
+        self.state.url(path)
+    }
+
+    /// Where the RFC 8414 metadata document is served.
+    pub fn metadata_url(&self) -> String {
+        let origin = self.state.issuer.trim_end_matches(&self.state.base_path);
+        format!("{origin}/.well-known/oauth-authorization-server{}", self.state.base_path)
+    }
+
+    /// The socket the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer key of the admin API.
+    pub fn admin_key(&self) -> &str {
+        &self.state.admin_key
+    }
+
+    /// Move the server's clock forward (codes, tokens and sessions expire accordingly).
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// Is this fault switched on?
+    pub fn has_fault(&self, fault: Fault) -> bool {
+        self.state.fault(fault)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Configures a [`FakeServer`] before it starts.
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct FakeServerBuilder {
+    config: Config,
+    bind: SocketAddr,
+}
+
+impl FakeServerBuilder {
+    /// Replace all fixtures (users, clients, scopes, settings).
+    pub fn fixtures(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replace all fixtures with a TOML document in the `fixtures/fake-server.toml` format.
+    pub fn fixtures_toml(self, text: &str) -> Result<Self, ConfigError> {
+        Ok(self.fixtures(Config::from_toml(text)?))
+    }
+
+    /// Add (or replace, by `client_id`) a client.
+    pub fn client(mut self, client: ClientConfig) -> Self {
+        self.config.clients.retain(|c| c.client_id != client.client_id);
+        self.config.clients.push(client);
+        self
+    }
+
+    /// Add (or replace, by username) a user.
+    pub fn user(mut self, user: UserConfig) -> Self {
+        self.config.users.retain(|u| u.username != user.username);
+        self.config.users.push(user);
+        self
+    }
+
+    /// Add (or replace, by name) a scope.
+    pub fn scope(mut self, scope: ScopeConfig) -> Self {
+        self.config.scopes.retain(|s| s.name != scope.name);
+        self.config.scopes.push(scope);
+        self
+    }
+
+    /// Switch a deliberate fault on.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        if !self.config.server.faults.contains(&fault) {
+            self.config.server.faults.push(fault);
+        }
+        self
+    }
+
+    /// Change any setting.
+    pub fn settings(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(&mut self.config.server);
+        self
+    }
+
+    /// Serve under a path, making the issuer `http://127.0.0.1:<port><path>` (RFC 8414 §3.1).
+    pub fn issuer_path(self, path: &str) -> Self {
+        let path = path.trim_end_matches('/').to_string();
+        self.settings(|s| s.issuer_path = path)
+    }
+
+    /// Access-token format for clients that do not choose one.
+    pub fn access_token_format(self, format: TokenFormat) -> Self {
+        self.settings(|s| s.access_token_format = format)
+    }
+
+    /// Listen on this address instead of `127.0.0.1:0`.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Start the server on its own threads.
+    ///
+    /// # Panics
+    /// When the server cannot start (see [`FakeServerBuilder::try_start`]).
+    pub async fn start(self) -> FakeServer {
+        self.start_blocking()
+    }
+
+    /// Start the server, or say why it cannot.
+    pub async fn try_start(self) -> Result<FakeServer, StartError> {
+        self.try_start_blocking()
+    }
+
+    /// [`FakeServerBuilder::start`] without an async runtime.
+    pub fn start_blocking(self) -> FakeServer {
+        match self.try_start_blocking() {
+            Ok(server) => server,
+            Err(e) => panic!("the fake authorization server could not start: {e}"),
+        }
+    }
+
+    /// [`FakeServerBuilder::try_start`] without an async runtime.
+    pub fn try_start_blocking(self) -> Result<FakeServer, StartError> {
+        let listener = std::net::TcpListener::bind(self.bind)
+            .map_err(|source| StartError::Bind { addr: self.bind, source })?;
+        listener.set_nonblocking(true).map_err(StartError::Runtime)?;
+        let addr = listener.local_addr().map_err(StartError::Runtime)?;
+        let state = build_state(self.config, addr)?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fake-server")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let serve_state = state.clone();
+        std::thread::Builder::new()
+            .name("fake-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                        let _ = serve(listener, serve_state, async move {
+                            let _ = rx.await;
+                        })
+                        .await;
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(StartError::Runtime)?;
+        Ok(FakeServer { state, addr, shutdown: Some(tx) })
+    }
+}
+
+/// Build the shared state for a server listening on `addr`.
+fn build_state(mut config: Config, addr: SocketAddr) -> Result<AppState, StartError> {
+    config.validate()?;
+    let issuer = match &config.server.issuer {
+        Some(i) => i.trim_end_matches('/').to_string(),
+        None => {
+            let host =
+                if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+            let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+            format!("http://{host}:{}{}", addr.port(), config.server.issuer_path)
+        }
+    };
+    config.server.issuer = Some(issuer.clone());
+    let pem = config.server.signing_key_pem.clone();
+    let signer = Signer256::from_pem(pem.as_deref().unwrap_or(config::DEFAULT_SIGNING_KEY_PEM))?;
+    let admin_key = config.server.admin_key.clone().unwrap_or_else(|| tokens::random_token("fsk_", 24));
+    Ok(Arc::new(Inner::new(config, issuer, signer, admin_key)))
+}
+
+/// Serve until `shutdown` resolves, sweeping expired state in the background.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let sweeper = state.clone();
+    let sweep = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            let now = sweeper.clock.now();
+            sweeper.store().sweep(now);
+        }
+    });
+    let app = routes::router(state);
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    sweep.abort();
+    result
+}
+
+/// What the binary needs to run a server on a listener it bound itself.
+pub mod run {
+    use super::*;
+
+    /// A configured server that has not started serving yet.
+    #[derive(Debug)]
+    pub struct Prepared {
+        state: AppState,
+        listener: tokio::net::TcpListener,
+    }
+
+    impl Prepared {
+        /// Bind `addr` and build the state from `config`.
+        pub async fn bind(config: Config, addr: SocketAddr) -> Result<Prepared, StartError> {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?;
+            let local = listener.local_addr().map_err(StartError::Runtime)?;
+            let state = build_state(config, local)?;
+            Ok(Prepared { state, listener })
+        }
+
+        pub fn issuer(&self) -> &str {
+            &self.state.issuer
+        }
+
+        pub fn admin_key(&self) -> &str {
+            &self.state.admin_key
+        }
+
+        pub fn metadata_url(&self) -> String {
+            let origin = self.state.issuer.trim_end_matches(&self.state.base_path);
+            format!("{origin}/.well-known/oauth-authorization-server{}", self.state.base_path)
+        }
+
+        pub fn users(&self) -> &[UserConfig] {
+            &self.state.users
+        }
+
+        pub fn clients(&self) -> &[ClientConfig] {
+            &self.state.fixture_clients
+        }
+
+        pub fn faults(&self) -> Vec<Fault> {
+            Fault::ALL.iter().copied().filter(|f| self.state.fault(*f)).collect()
+        }
+
+        /// Serve until `shutdown` resolves.
+        pub async fn serve(
+            self,
+            shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        ) -> std::io::Result<()> {
+            serve(self.listener, self.state, shutdown).await
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `oauth-fake-server`: run the fake authorization server on localhost.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use fake_server::run::Prepared;
+use fake_server::{Config, Fault};
+
+/// An in-memory OAuth 2.1 authorization server for development and tests.
+#[derive(Debug, Parser)]
+#[command(name = "oauth-fake-server", version, about)]
+struct Cli {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "FAKE_OAUTH_PORT", default_value_t = 9090)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "FAKE_OAUTH_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Public base URL (the issuer) when the server runs behind a proxy or under a path.
+    #[arg(long, env = "FAKE_OAUTH_ISSUER")]
+    issuer: Option<String>,
+    /// Fixtures file (users, clients, scopes, settings); the embedded defaults when absent.
+    #[arg(long, env = "FAKE_OAUTH_FIXTURES")]
+    fixtures: Option<PathBuf>,
+    /// Switch on a deliberate protocol violation (repeatable); see --list-faults.
+    #[arg(long = "fault", env = "FAKE_OAUTH_FAULTS", value_delimiter = ',')]
+    faults: Vec<String>,
+    /// Issue RFC 9068 JWT access tokens instead of opaque ones.
+    #[arg(long, env = "FAKE_OAUTH_JWT")]
+    jwt: bool,
+    /// Print every fault with what it breaks, then exit.
+    #[arg(long)]
+    list_faults: bool,
+    /// Print nothing but the issuer once ready.
+    #[arg(long, short, env = "FAKE_OAUTH_QUIET")]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.list_faults {
+        for f in Fault::ALL {
+            println!("{:<40} {}", f.name(), f.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("oauth-fake-server: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Result<Config, String> {
+    let mut config = match &cli.fixtures {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Config::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Config::defaults(),
+    };
+    if let Some(issuer) = &cli.issuer {
+        config.server.issuer = Some(issuer.clone());
+    }
+    for name in &cli.faults {
+        let fault: Fault = name.parse().map_err(|e| format!("{e}"))?;
+        if !config.server.faults.contains(&fault) {
+            config.server.faults.push(fault);
+        }
+    }
+    if cli.jwt {
+        config.server.access_token_format = fake_server::TokenFormat::Jwt;
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let config = load_config(&cli)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(cli.host, cli.port);
+        let server = Prepared::bind(config, addr).await.map_err(|e| e.to_string())?;
+        if cli.quiet {
+            println!("{}", server.issuer());
+        } else {
+            print_banner(&server);
+        }
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        server.serve(shutdown).await.map_err(|e| format!("server stopped: {e}"))
+    })
+}
+
+fn print_banner(server: &Prepared) {
+    println!("oauth-fake-server is ready");
+    println!("  issuer     {}", server.issuer());
+    println!("  discovery  {}", server.metadata_url());
+    println!("  admin key  {}", server.admin_key());
+    println!("users (username / password):");
+    for u in server.users() {
+        println!("  {:<12} {}", u.username, u.password);
+    }
+    println!("clients:");
+    for c in server.clients() {
+        let kind = match &c.client_secret {
+            Some(secret) => format!("confidential, secret {secret:?}"),
+            None => "public (PKCE only)".to_string(),
+        };
+        println!("  {:<30} {kind}; redirect {}", c.client_id, c.redirect_uris.join(", "));
+    }
+    let faults = server.faults();
+    if !faults.is_empty() {
+        let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
+        println!("FAULTS ON (this server breaks the specs on purpose): {}", names.join(", "));
+    }
+    println!("Ctrl-C stops it.");
+}

@@ -1,0 +1,466 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1 §4.1): validate, park the request,
+//! and send the browser on to login and consent; `resume` decides each next step.
+
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::session_id;
+use crate::faults::Fault;
+use crate::form::{Params, read_body};
+use crate::pages::error_page;
+use crate::state::{AppState, AuthRequest, Client, Code, Prompt, Store};
+use crate::tokens::{is_pkce_value, random_token};
+
+/// GET or POST `/authorize`.
+pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let params = if req.method() == Method::POST {
+        match read_body(req, &()).await {
+            Ok(body) => Params::parse(&body),
+            Err(e) => return page_error(&st, "invalid_request", &e.description),
+        }
+    } else {
+        Params::parse(query.unwrap_or_default().as_bytes())
+    };
+    let mut resp = match start(&st, &params, &headers) {
+        Ok(r) | Err(r) => r,
+    };
+    if st.fault(Fault::CorsOnAuthorize) {
+        resp.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    resp
+}
+
+fn page_error(st: &AppState, code: &str, description: &str) -> Response {
+    error_page(StatusCode::BAD_REQUEST, code, description, st.fault(Fault::FrameablePages)).into_response()
+}
+
+/// Where an error goes once the redirect URI is trusted.
+struct Target {
+    redirect_uri: String,
+    state: Option<String>,
+}
+
+fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Response> {
+    // 1. client_id and redirect_uri first: until both are trusted nothing may redirect.
+    let (client, redirect_uri, sent) = trusted_redirect(st, p)?;
+    let target = Target { redirect_uri, state: p.first("state").map(str::to_string) };
+    let fail = |code: &str, desc: &str| Err(error_redirect(st, &target, code, desc, StatusCode::FOUND));
+
+    // 2. The rest is reported to the client by redirect.
+    if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateParams)) {
+        return fail("invalid_request", &format!("parameter `{dup}` was sent more than once"));
+    }
+    if st.fault(Fault::RejectUnknownParams)
+        && let Some(unknown) = p.names().find(|n| !KNOWN.contains(n))
+    {
+        return fail("invalid_request", &format!("unknown parameter `{unknown}`"));
+    }
+    match p.first("response_type") {
+        None => return fail("invalid_request", "response_type is required"),
+        Some("code") => {}
+        Some("token") if st.fault(Fault::AcceptTokenResponseType) => {}
+        Some(other) => {
+            return fail(
+                "unsupported_response_type",
+                &format!("response_type `{other}` is not supported; use `code`"),
+            );
+        }
+    }
+    if !client.allows_grant("authorization_code") {
+        return fail("unauthorized_client", "this client may not use the authorization code grant");
+    }
+    let (challenge, method) = match check_pkce(st, p) {
+        Ok(v) => v,
+        Err(desc) => return fail("invalid_request", &desc),
+    };
+    let scopes = match super::requested_scopes(st, &client, p.first("scope")) {
+        Ok(s) => s,
+        Err(desc) => return fail("invalid_scope", &desc),
+    };
+    let resources: Vec<String> = p.all("resource").map(str::to_string).collect();
+    if let Err(desc) = super::check_resources(st, &resources) {
+        return fail("invalid_target", &desc);
+    }
+    let prompt = match parse_prompt(st, p.first("prompt")) {
+        Ok(pr) => pr,
+        Err(desc) => return fail("invalid_request", &desc),
+    };
+
+    let now = st.clock.now();
+    let id = random_token("", 24);
+    let request = AuthRequest {
+        client_id: client.id.clone(),
+        redirect_uri: target.redirect_uri.clone(),
+        redirect_uri_sent: sent,
+        state: target.state.clone(),
+        scopes,
+        resources,
+        challenge,
+        method,
+        nonce: p.first("nonce").map(str::to_string),
+        prompt,
+        expires: now + st.settings.interaction_lifetime_secs as i64,
+        login_csrf: random_token("", 24),
+        consent_csrf: random_token("", 24),
+        session_id: None,
+        fresh_login: false,
+    };
+    st.store().requests.insert(id.clone(), request);
+    Ok(resume(st, &id, session_id(st, headers).as_deref(), StatusCode::FOUND))
+}
+
+/// Parameters this endpoint understands (only consulted by the `reject-unknown-params` fault).
+const KNOWN: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "resource",
+    "prompt",
+    "nonce",
+    "login_hint",
+    "max_age",
+    "ui_locales",
+];
+
+/// Validate `client_id` and `redirect_uri`; an error here is a page, never a redirect.
+fn trusted_redirect(st: &AppState, p: &Params) -> Result<(Client, String, bool), Response> {
+    let bad = |code: &str, desc: &str, p: &Params| -> Response {
+        if st.fault(Fault::RedirectOnInvalidClient)
+            && let Some(uri) = p.first("redirect_uri")
+        {
+            let t = Target { redirect_uri: uri.to_string(), state: p.first("state").map(str::to_string) };
+            return error_redirect(st, &t, code, desc, StatusCode::FOUND);
+        }
+        page_error(st, code, desc)
+    };
+    let client_id = match p.get("client_id") {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(bad("invalid_request", "client_id is required", p)),
+        Err(e) => return Err(bad("invalid_request", &e.description, p)),
+    };
+    let Some(client) = super::find_client(st, client_id) else {
+        return Err(bad("invalid_client", "unknown client_id", p));
+    };
+    let requested = match p.get("redirect_uri") {
+        Ok(r) => r,
+        Err(e) => return Err(bad("invalid_request", &e.description, p)),
+    };
+    match requested {
+        Some(uri) => match client.redirect_uris.iter().find(|reg| redirect_matches(st, reg, uri)) {
+            Some(_) => Ok((client, uri.to_string(), true)),
+            None => Err(bad("invalid_request", "redirect_uri is not registered for this client", p)),
+        },
+        None if client.redirect_uris.len() == 1 || st.fault(Fault::DefaultRedirectForMultiple) => {
+            match client.redirect_uris.first() {
+                Some(uri) => Ok((client.clone(), uri.clone(), false)),
+                None => Err(bad("invalid_request", "this client has no redirect URI", p)),
+            }
+        }
+        None => Err(bad("invalid_request", "redirect_uri is required: this client registered several", p)),
+    }
+}
+
+/// Exact string comparison (RFC 3986 §6.2.1), except that loopback URIs match on any port
+/// (RFC 8252 §7.3; `localhost` too, as MCP clients register it).
+pub fn redirect_matches(st: &AppState, registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    if st.fault(Fault::PrefixRedirectMatch) && requested.starts_with(registered) {
+        return true;
+    }
+    if st.fault(Fault::LooseRedirectMatch)
+        && registered.trim_end_matches('/').eq_ignore_ascii_case(requested.trim_end_matches('/'))
+    {
+        return true;
+    }
+    !st.fault(Fault::LoopbackPortStrict) && loopback_equal(registered, requested)
+}
+
+fn loopback_equal(registered: &str, requested: &str) -> bool {
+    match (loopback_parts(registered), loopback_parts(requested)) {
+        (Some((host_a, rest_a)), Some((host_b, rest_b))) => host_a == host_b && rest_a == rest_b,
+        _ => false,
+    }
+}
+
+/// `http://HOST[:PORT]REST` with a loopback HOST, split textually (no normalisation, so two
+/// different strings never compare equal by accident): (HOST, REST).
+fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
+    let after = uri.strip_prefix("http://")?;
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, rest) = after.split_at(end);
+    if rest.contains('#') || authority.contains('@') {
+        return None;
+    }
+    let host = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => {
+            let port = &authority[i + 1..];
+            if !port.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            &authority[..i]
+        }
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "[::1]" | "localhost").then_some((host, rest))
+}
+
+/// PKCE (RFC 7636 §4.3, §4.4.1; OAuth 2.1 §4.1.1): S256 required for every client.
+fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<String>), String> {
+    let challenge = p.first("code_challenge");
+    let method = p.first("code_challenge_method");
+    let Some(challenge) = challenge else {
+        if st.fault(Fault::PkceOptional) {
+            return Ok((None, None));
+        }
+        return Err("code_challenge is required (PKCE with S256)".into());
+    };
+    let method = match method {
+        Some("S256") => "S256",
+        // RFC 7636 §4.3: no method means `plain`.
+        None | Some("plain") if st.fault(Fault::AcceptPlainPkce) => "plain",
+        None => return Err("code_challenge_method is required and must be S256 (absent means plain)".into()),
+        Some("plain") => return Err("code_challenge_method `plain` is not allowed; use S256".into()),
+        Some(other) => return Err(format!("code_challenge_method `{other}` is not supported; use S256")),
+    };
+    if !is_pkce_value(challenge) && !st.fault(Fault::LaxPkceSyntax) {
+        return Err("code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]".into());
+    }
+    Ok((Some(challenge.to_string()), Some(method.to_string())))
+}
+
+fn parse_prompt(st: &AppState, value: Option<&str>) -> Result<Prompt, String> {
+    let mut prompt = Prompt::default();
+    if st.fault(Fault::IgnorePrompt) {
+        return Ok(prompt);
+    }
+    for v in value.unwrap_or("").split(' ').filter(|v| !v.is_empty()) {
+        match v {
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            "consent" => prompt.consent = true,
+            "select_account" => {}
+            other => return Err(format!("prompt value `{other}` is not supported")),
+        }
+    }
+    if prompt.none && (prompt.login || prompt.consent) {
+        return Err("prompt=none cannot be combined with other values".into());
+    }
+    Ok(prompt)
+}
+
+/// The next step of a pending request: login, consent, or the code. `status` is the redirect
+/// status to use (303 after a form POST, 302 otherwise).
+pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode) -> Response {
+    let now = st.clock.now();
+    let mut store = st.store();
+    let Some(req) = store.requests.get(id).filter(|r| r.expires > now).cloned() else {
+        drop(store);
+        return page_error(
+            st,
+            "invalid_request",
+            "this sign-in request has expired or is unknown; start again from the application",
+        );
+    };
+    let target = Target { redirect_uri: req.redirect_uri.clone(), state: req.state.clone() };
+    let user = session.and_then(|sid| {
+        store.sessions.get(sid).filter(|s| s.expires > now).map(|s| (sid, s.username.clone()))
+    });
+    let needs_login = match &user {
+        None => true,
+        Some(_) => req.prompt.login && !req.fresh_login && !st.fault(Fault::IgnorePromptLogin),
+    };
+    if needs_login {
+        if req.prompt.none {
+            store.requests.remove(id);
+            drop(store);
+            return error_redirect(st, &target, "login_required", "the user is not signed in", status);
+        }
+        drop(store);
+        return Redirect::to(&format!("{}/login?request={id}", st.base_path)).into_response_with(status);
+    }
+    let (sid, username) = user.unwrap_or_default();
+    if let Some(r) = store.requests.get_mut(id) {
+        r.session_id = Some(sid.to_string());
+    }
+    let Some(client) = store.clients.get(&req.client_id).cloned() else {
+        store.requests.remove(id);
+        drop(store);
+        return page_error(st, "invalid_client", "this application no longer exists");
+    };
+    if client.needs_consent() && !st.fault(Fault::SkipConsent) {
+        let remembered = can_remember(&client, &req.redirect_uri)
+            && store
+                .consents
+                .get(&(username.clone(), client.id.clone()))
+                .is_some_and(|given| req.scopes.iter().all(|s| given.contains(s)));
+        if !remembered || req.prompt.consent {
+            if req.prompt.none {
+                store.requests.remove(id);
+                drop(store);
+                return error_redirect(
+                    st,
+                    &target,
+                    "consent_required",
+                    "the user has not approved this application",
+                    status,
+                );
+            }
+            drop(store);
+            return Redirect::to(&format!("{}/consent?request={id}", st.base_path))
+                .into_response_with(status);
+        }
+    }
+    let scopes = req.scopes.clone();
+    issue_code(st, &mut store, id, &username, scopes, status)
+}
+
+/// Remember consent only when the client's identity is assured (RFC 6749 §10.2; BBA §6.3.3.2):
+/// a confidential client, or a public one whose redirect URI is https.
+pub fn can_remember(client: &Client, redirect_uri: &str) -> bool {
+    !client.is_public() || redirect_uri.starts_with("https://")
+}
+
+/// Turn the pending request into a code and send it to the client.
+pub fn issue_code(
+    st: &AppState,
+    store: &mut Store,
+    id: &str,
+    username: &str,
+    scopes: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(req) = store.requests.remove(id) else {
+        return page_error(st, "invalid_request", "this sign-in request has expired or is unknown");
+    };
+    let now = st.clock.now();
+    let auth_time =
+        req.session_id.as_deref().and_then(|sid| store.sessions.get(sid)).map_or(now, |s| s.auth_time);
+    let code = random_token("", if st.fault(Fault::ShortCodes) { 8 } else { 32 });
+    store.codes.insert(
+        code.clone(),
+        Code {
+            client_id: req.client_id,
+            redirect_uri: req.redirect_uri.clone(),
+            redirect_uri_sent: req.redirect_uri_sent,
+            challenge: req.challenge,
+            method: req.method,
+            scopes,
+            resources: req.resources,
+            username: username.to_string(),
+            nonce: req.nonce,
+            auth_time,
+            expires: now + st.code_lifetime(),
+            grant_id: None,
+        },
+    );
+    let mut params = vec![("code", code)];
+    if let Some(s) = req.state.filter(|_| !st.fault(Fault::NoStateEcho)) {
+        params.push(("state", s));
+    }
+    if !st.fault(Fault::NoIss) {
+        params.push(("iss", st.issuer.clone()));
+    }
+    redirect_with(st, &req.redirect_uri, &params, status)
+}
+
+/// An error for the client, by redirect, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
+fn error_redirect(st: &AppState, t: &Target, code: &str, desc: &str, status: StatusCode) -> Response {
+    let mut params = vec![("error", code.to_string()), ("error_description", desc.to_string())];
+    if let Some(s) = &t.state {
+        params.push(("state", s.clone()));
+    }
+    if !st.fault(Fault::NoIss) {
+        params.push(("iss", st.issuer.clone()));
+    }
+    redirect_with(st, &t.redirect_uri, &params, status)
+}
+
+/// The user refused (login cancelled or consent denied): `access_denied` to the client.
+pub fn deny(st: &AppState, req: &AuthRequest, status: StatusCode) -> Response {
+    if st.fault(Fault::DenyToServerPage) {
+        return error_page(
+            StatusCode::OK,
+            "access_denied",
+            "You denied access.",
+            st.fault(Fault::FrameablePages),
+        )
+        .into_response();
+    }
+    let state = req.state.clone().filter(|_| !st.fault(Fault::DenyDropsState));
+    let mut params = vec![
+        ("error", "access_denied".to_string()),
+        ("error_description", "the user denied the request".to_string()),
+    ];
+    if let Some(s) = state {
+        params.push(("state", s));
+    }
+    if !st.fault(Fault::NoIss) {
+        params.push(("iss", st.issuer.clone()));
+    }
+    if st.fault(Fault::ExtraErrorParams) {
+        params.push(("session_state", random_token("", 8)));
+    }
+    redirect_with(st, &req.redirect_uri, &params, status)
+}
+
+/// Append response parameters to the redirect URI, keeping its own query (RFC 6749 §3.1.2).
+fn redirect_with(
+    st: &AppState,
+    redirect_uri: &str,
+    params: &[(&str, String)],
+    status: StatusCode,
+) -> Response {
+    let mut url = match url::Url::parse(redirect_uri) {
+        Ok(u) => u,
+        Err(_) => return page_error(st, "invalid_request", "redirect_uri is not a valid URL"),
+    };
+    if st.fault(Fault::DropRegisteredQuery) {
+        url.set_query(None);
+    }
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+    }
+    Redirect::to(url.as_str()).into_response_with(status)
+}
+
+/// A redirect with the status of our choosing (axum's `Redirect` fixes it per constructor).
+trait WithStatus {
+    fn into_response_with(self, status: StatusCode) -> Response;
+}
+
+impl WithStatus for Redirect {
+    fn into_response_with(self, status: StatusCode) -> Response {
+        let mut resp = self.into_response();
+        *resp.status_mut() = status;
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_equal;
+
+    #[test]
+    fn loopback_redirects_match_on_any_port_and_nothing_else() {
+        assert!(loopback_equal("http://127.0.0.1/callback", "http://127.0.0.1:51004/callback"));
+        assert!(loopback_equal("http://[::1]:80/cb", "http://[::1]:9000/cb"));
+        assert!(loopback_equal("http://localhost/cb", "http://localhost:3000/cb"));
+        assert!(!loopback_equal("http://127.0.0.1/callback", "http://127.0.0.1:5000/callback/x"));
+        assert!(!loopback_equal("http://127.0.0.1/cb", "http://localhost:5000/cb"));
+        assert!(!loopback_equal("https://127.0.0.1/cb", "https://127.0.0.1:5000/cb"));
+        assert!(!loopback_equal("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb?x=1"));
+        assert!(!loopback_equal("http://example.com/cb", "http://example.com:81/cb"));
+    }
+}

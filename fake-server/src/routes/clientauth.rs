@@ -1,0 +1,157 @@
+//! Client authentication at the token, introspection and revocation endpoints
+//! (RFC 6749 §2.3, OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`, `none`.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use subtle::ConstantTimeEq;
+
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::Params;
+use crate::state::{AppState, Client};
+
+/// The client a request authenticated (or, for public clients, identified) as.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub client: Client,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub method: &'static str,
+}
+
+/// Authenticate the caller. Confidential clients must prove their secret; public clients
+/// identify themselves with `client_id` alone.
+pub fn authenticate(
+    st: &AppState,
+    headers: &HeaderMap,
+    p: &Params,
+    query: Option<&str>,
+) -> Result<Caller, OAuthError> {
+    if !st.fault(Fault::AcceptQueryCredentials) {
+        let q = Params::parse(query.unwrap_or("").as_bytes());
+        if q.contains("client_secret") || q.contains("client_id") {
+            return Err(OAuthError::invalid_request("client credentials must not be sent in the URL query"));
+        }
+    }
+    let basic = basic_credentials(st, headers)?;
+    let body_id = p.get("client_id")?;
+    let body_secret = p.get("client_secret")?;
+
+    let (client_id, secret, method) = match (basic, body_secret) {
+        (Some(_), Some(_)) if !st.fault(Fault::AcceptTwoAuthMethods) => {
+            return Err(OAuthError::invalid_request("use exactly one client authentication method"));
+        }
+        (Some((id, secret)), _) => {
+            if body_id.is_some_and(|b| b != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the Authorization header",
+                ));
+            }
+            (id, Some(secret), "client_secret_basic")
+        }
+        (None, Some(secret)) => {
+            if st.fault(Fault::NoClientSecretPost) {
+                return Err(OAuthError::invalid_client("client_secret_post is not supported"));
+            }
+            let Some(id) = body_id else {
+                return Err(OAuthError::invalid_request("client_secret without client_id"));
+            };
+            (id.to_string(), Some(secret.to_string()), "client_secret_post")
+        }
+        (None, None) => match body_id {
+            Some(id) => (id.to_string(), None, "none"),
+            None => return Err(OAuthError::invalid_client("client authentication is required")),
+        },
+    };
+
+    throttle(st, &client_id)?;
+    let Some(client) = super::find_client(st, &client_id) else {
+        return Err(OAuthError::invalid_client("unknown client"));
+    };
+    let ok = match (&client.secret, &secret) {
+        (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
+        (Some(_), None) => st.fault(Fault::ConfidentialWithoutSecret),
+        (None, Some(_)) => false,
+        (None, None) => true,
+    };
+    if !ok {
+        record_failure(st, &client_id);
+        let desc =
+            if secret.is_none() { "this client must authenticate" } else { "client authentication failed" };
+        return Err(OAuthError::invalid_client(desc));
+    }
+    Ok(Caller { client, method })
+}
+
+/// `Authorization: Basic` credentials, each part form-urldecoded (RFC 6749 §2.3.1).
+fn basic_credentials(st: &AppState, headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("");
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return Err(OAuthError::invalid_client("malformed Authorization header"));
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_client(format!(
+            "authentication scheme `{scheme}` is not supported here"
+        )));
+    }
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| OAuthError::invalid_client("Basic credentials are not valid base64"))?;
+    let (id, secret) =
+        decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client("Basic credentials lack a `:`"))?;
+    if st.fault(Fault::BasicNotFormDecoded) {
+        return Ok(Some((id.to_string(), secret.to_string())));
+    }
+    Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+fn form_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Refuse a client that failed too often this minute (RFC 6749 §2.3.1 brute force).
+fn throttle(st: &AppState, client_id: &str) -> Result<(), OAuthError> {
+    let max = st.settings.max_failed_client_auth_per_minute;
+    if max == 0 {
+        return Ok(());
+    }
+    let minute = st.clock.now() / 60;
+    let store = st.store();
+    match store.auth_failures.get(client_id) {
+        Some((m, n)) if *m == minute && *n >= max => Err(OAuthError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_client",
+            "too many failed authentications for this client; wait a minute",
+        )
+        .with_challenge(r#"Basic realm="oauth-fake-server""#)),
+        _ => Ok(()),
+    }
+}
+
+fn record_failure(st: &AppState, client_id: &str) {
+    let minute = st.clock.now() / 60;
+    let mut store = st.store();
+    let entry = store.auth_failures.entry(client_id.to_string()).or_insert((minute, 0));
+    if entry.0 != minute {
+        *entry = (minute, 0);
+    }
+    entry.1 += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_decode;
+
+    #[test]
+    fn basic_parts_are_form_decoded() {
+        assert_eq!(form_decode("s3cr%3At%2B%2F%25val+ue"), "s3cr:t+/%val ue");
+    }
+}

@@ -1,0 +1,231 @@
+//! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
+//! the pending request (and, for consent, to the browser session), and answers with 303.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::authorize::{can_remember, deny, issue_code, resume};
+use super::{session_cookie_name, session_id};
+use crate::faults::Fault;
+use crate::form::Form;
+use crate::pages::{ConsentView, consent_page, error_page, login_page};
+use crate::state::{AppState, AuthRequest, Session};
+use crate::tokens::random_token;
+
+#[derive(Debug, Deserialize)]
+pub struct RequestRef {
+    request: Option<String>,
+}
+
+fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
+    error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
+}
+
+fn pending(st: &AppState, id: Option<&str>) -> Result<(String, AuthRequest), Response> {
+    let now = st.clock.now();
+    let id = id.ok_or_else(|| refused(st, StatusCode::BAD_REQUEST, "the sign-in request is missing"))?;
+    let req = st.store().requests.get(id).filter(|r| r.expires > now).cloned();
+    match req {
+        Some(r) => Ok((id.to_string(), r)),
+        None => Err(refused(
+            st,
+            StatusCode::BAD_REQUEST,
+            "this sign-in request has expired or is unknown; start again from the application",
+        )),
+    }
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+fn client_name(st: &AppState, client_id: &str) -> String {
+    st.store().clients.get(client_id).map(|c| c.name.clone()).unwrap_or_default()
+}
+
+fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>) -> Response {
+    let users: Vec<(&str, &str)> =
+        st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
+    let action = format!("{}/login", st.base_path);
+    let name = client_name(st, &req.client_id);
+    login_page(&action, id, &req.login_csrf, &name, error, &users, st.fault(Fault::FrameablePages))
+        .into_response()
+}
+
+/// GET `/login?request=…`
+pub async fn login_form(State(st): State<AppState>, Query(q): Query<RequestRef>) -> Response {
+    match pending(&st, q.request.as_deref()) {
+        Ok((id, req)) => render_login(&st, &id, &req, None),
+        Err(r) => r,
+    }
+}
+
+/// POST `/login`: check the password, start a session, continue the flow with 303.
+pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response {
+    let (id, req) = match pending(&st, p.first("request")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !eq(p.first("csrf").unwrap_or(""), &req.login_csrf) {
+        return refused(
+            &st,
+            StatusCode::FORBIDDEN,
+            "the form's anti-forgery token is invalid; reload the page",
+        );
+    }
+    if p.first("action") == Some("cancel") {
+        st.store().requests.remove(&id);
+        return deny(&st, &req, StatusCode::SEE_OTHER);
+    }
+    let username = p.first("username").unwrap_or("");
+    let password = p.first("password").unwrap_or("");
+    let ok = st.user(username).is_some_and(|u| eq(&u.password, password));
+    if !ok {
+        return render_login(&st, &id, &req, Some("Wrong username or password."));
+    }
+    let now = st.clock.now();
+    let sid = random_token("", 32);
+    {
+        let mut store = st.store();
+        let expires = now + st.settings.session_lifetime_secs as i64;
+        store
+            .sessions
+            .insert(sid.clone(), Session { username: username.to_string(), auth_time: now, expires });
+        if let Some(r) = store.requests.get_mut(&id) {
+            r.fresh_login = true;
+        }
+    }
+    let status = if st.fault(Fault::Redirect307AfterLogin) {
+        StatusCode::TEMPORARY_REDIRECT
+    } else {
+        StatusCode::SEE_OTHER
+    };
+    let mut resp = resume(&st, &id, Some(&sid), status);
+    let secure = if st.issuer.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}", session_cookie_name(&st));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// The pending request, if this browser's session is the one that logged in for it.
+fn owned(
+    st: &AppState,
+    id: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(String, AuthRequest, String), Response> {
+    let (id, req) = pending(st, id)?;
+    let sid = session_id(st, headers);
+    let bound = match (&sid, &req.session_id) {
+        (Some(a), Some(b)) => eq(a, b),
+        _ => false,
+    };
+    if !bound && !st.fault(Fault::NoConsentCsrf) {
+        return Err(refused(
+            st,
+            StatusCode::FORBIDDEN,
+            "this consent request belongs to another browser session",
+        ));
+    }
+    let username = sid
+        .as_deref()
+        .or(req.session_id.as_deref())
+        .and_then(|s| st.store().sessions.get(s).map(|s| s.username.clone()))
+        .unwrap_or_default();
+    Ok((id, req, username))
+}
+
+/// GET `/consent?request=…`
+pub async fn consent_form(
+    State(st): State<AppState>,
+    Query(q): Query<RequestRef>,
+    headers: HeaderMap,
+) -> Response {
+    let (id, req, username) = match owned(&st, q.request.as_deref(), &headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(client) = st.store().clients.get(&req.client_id).cloned() else {
+        return refused(&st, StatusCode::BAD_REQUEST, "this application no longer exists");
+    };
+    let redirect_host = url::Url::parse(&req.redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| req.redirect_uri.clone());
+    let loopback_only = client.redirect_uris.iter().all(|u| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| matches!(h, "localhost" | "127.0.0.1" | "[::1]")))
+            .unwrap_or(false)
+    });
+    let client_id_host = client
+        .id
+        .starts_with("https://")
+        .then(|| url::Url::parse(&client.id).ok().and_then(|u| u.host_str().map(str::to_string)))
+        .flatten();
+    let scopes: Vec<(&str, &str)> = req
+        .scopes
+        .iter()
+        .map(|s| (s.as_str(), st.scope(s).map_or(s.as_str(), |d| d.description.as_str())))
+        .collect();
+    let action = format!("{}/consent", st.base_path);
+    consent_page(&ConsentView {
+        action: &action,
+        request: &id,
+        csrf: &req.consent_csrf,
+        client_name: &client.name,
+        client_id: &client.id,
+        logo_uri: client.logo_uri.as_deref(),
+        username: &username,
+        redirect_host: &redirect_host,
+        loopback_only,
+        client_id_host: client_id_host.as_deref(),
+        scopes,
+        raw_name: st.fault(Fault::UnescapedClientName),
+        frameable: st.fault(Fault::FrameablePages),
+    })
+    .into_response()
+}
+
+/// POST `/consent`: approve (possibly fewer scopes) or deny.
+pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form(p): Form) -> Response {
+    let (id, req, username) = match owned(&st, p.first("request"), &headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !eq(p.first("csrf").unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
+        return refused(
+            &st,
+            StatusCode::FORBIDDEN,
+            "the form's anti-forgery token is invalid; reload the page",
+        );
+    }
+    match p.first("decision") {
+        Some("approve") => {}
+        Some("deny") => {
+            st.store().requests.remove(&id);
+            return deny(&st, &req, StatusCode::SEE_OTHER);
+        }
+        _ => return refused(&st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
+    }
+    let approved: Vec<String> = if st.fault(Fault::IgnorePartialConsent) {
+        req.scopes.clone()
+    } else {
+        let chosen: Vec<&str> = p.all("scope").collect();
+        req.scopes.iter().filter(|s| chosen.contains(&s.as_str())).cloned().collect()
+    };
+    if approved.is_empty() && !req.scopes.is_empty() {
+        st.store().requests.remove(&id);
+        return deny(&st, &req, StatusCode::SEE_OTHER);
+    }
+    let mut store = st.store();
+    let client = store.clients.get(&req.client_id).cloned();
+    if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
+        store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
+    }
+    issue_code(&st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
+}

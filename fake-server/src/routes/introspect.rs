@@ -1,0 +1,99 @@
+//! Token introspection (RFC 7662): authenticated callers only; inactive is `{"active": false}`.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::clientauth::authenticate;
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::Form;
+use crate::issue::subject;
+use crate::lookup::{Found, find_token};
+use crate::state::AppState;
+
+/// POST `/introspect`.
+pub async fn introspect(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    Form(p): Form,
+) -> Response {
+    match handle(&st, &headers, &p, q.as_deref()) {
+        Ok(body) => {
+            let mut resp = (StatusCode::OK, axum::Json(body)).into_response();
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn handle(
+    st: &AppState,
+    headers: &HeaderMap,
+    p: &crate::form::Params,
+    q: Option<&str>,
+) -> Result<Value, OAuthError> {
+    let anonymous = st.fault(Fault::AnonymousIntrospection)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && p.first("client_secret").is_none();
+    let caller = if anonymous { None } else { Some(authenticate(st, headers, p, q)?) };
+    if let Some(c) = &caller
+        && c.client.is_public()
+    {
+        return Err(OAuthError::invalid_client("introspection needs a confidential client"));
+    }
+    let token = p.get("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let hint = p.get("token_type_hint")?;
+    let store = st.store();
+    let found = find_token(st, &store, token, hint);
+    let visible =
+        |owner: &str| caller.as_ref().is_none_or(|c| c.client.introspect_any || c.client.id == owner);
+    let inactive = || {
+        if st.fault(Fault::IntrospectUnknownIs400) {
+            return Err(OAuthError::invalid_request("unknown token"));
+        }
+        if st.fault(Fault::VerboseInactive) {
+            return Ok(
+                json!({ "active": false, "token_type": "access_token", "error": "token is not active" }),
+            );
+        }
+        Ok(json!({ "active": false }))
+    };
+    let active_flag = if st.fault(Fault::ActiveAsString) { json!("true") } else { json!(true) };
+    let body = match found {
+        Some(Found::Access(t)) if t.active && visible(&t.record.client_id) => {
+            let r = &t.record;
+            let aud = if r.audience.len() == 1 { json!(r.audience[0]) } else { json!(r.audience) };
+            let mut body = json!({
+                "active": active_flag, "scope": r.scopes.join(" "), "client_id": r.client_id,
+                "token_type": "Bearer", "exp": r.exp, "iat": r.iat, "aud": aud, "iss": st.issuer, "jti": r.jti,
+            });
+            match &r.username {
+                Some(u) => {
+                    body["sub"] = json!(subject(st, u));
+                    body["username"] = json!(u);
+                }
+                None => body["sub"] = json!(r.client_id),
+            }
+            body
+        }
+        Some(Found::Refresh(t)) if t.active && visible(&t.record.client_id) => {
+            let grant = store.grants.get(&t.record.grant_id);
+            let mut body = json!({
+                "active": active_flag, "client_id": t.record.client_id, "token_type": "refresh_token",
+                "exp": t.record.exp, "iat": t.record.iat, "iss": st.issuer,
+                "scope": grant.map(|g| g.scopes.join(" ")).unwrap_or_default(),
+            });
+            if let Some(u) = grant.and_then(|g| g.username.as_deref()) {
+                body["sub"] = json!(subject(st, u));
+                body["username"] = json!(u);
+            }
+            body
+        }
+        _ => return inactive(),
+    };
+    Ok(body)
+}

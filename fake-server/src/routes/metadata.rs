@@ -1,0 +1,101 @@
+//! Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::faults::Fault;
+use crate::state::AppState;
+
+/// The authorization-server metadata; both well-known documents serve the same content.
+pub fn document(st: &AppState) -> Value {
+    let issuer =
+        if st.fault(Fault::WrongIssuerInMetadata) { format!("{}/", st.issuer) } else { st.issuer.clone() };
+    let scopes: Vec<&str> = st.scopes.iter().map(|s| s.name.as_str()).collect();
+    let mut auth_methods = vec!["client_secret_basic", "client_secret_post"];
+    if !st.fault(Fault::NoNoneAuthMethod) {
+        auth_methods.push("none");
+    }
+    let mut pkce = vec!["S256"];
+    if st.fault(Fault::AdvertisePlainPkce) {
+        pkce.push("plain");
+    }
+    let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
+    claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
+    let mut doc = json!({
+        "issuer": issuer,
+        "authorization_endpoint": st.url("/authorize"),
+        "token_endpoint": st.url("/token"),
+        "jwks_uri": st.url("/jwks"),
+        "userinfo_endpoint": st.url("/userinfo"),
+        "revocation_endpoint": st.url("/revoke"),
+        "introspection_endpoint": st.url("/introspect"),
+        "scopes_supported": scopes,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": pkce,
+        "authorization_response_iss_parameter_supported": true,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_supported": claims,
+    });
+    let obj = doc.as_object_mut().expect("literal object");
+    if st.fault(Fault::NoPkceMethodsInMetadata) {
+        obj.remove("code_challenge_methods_supported");
+    }
+    if st.fault(Fault::NoGrantTypesInMetadata) {
+        obj.remove("grant_types_supported");
+    }
+    if st.fault(Fault::RevocationNotAdvertised) {
+        obj.remove("revocation_endpoint");
+        obj.remove("revocation_endpoint_auth_methods_supported");
+    }
+    if st.fault(Fault::IssNotAdvertised) {
+        obj.remove("authorization_response_iss_parameter_supported");
+    }
+    if st.fault(Fault::EmptyArrayInMetadata) {
+        obj.insert("ui_locales_supported".into(), json!([]));
+    }
+    doc
+}
+
+fn json_response(st: &AppState, body: Value) -> Response {
+    let mut resp = axum::Json(body).into_response();
+    let h = resp.headers_mut();
+    if st.fault(Fault::MetadataWrongContentType) {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    resp
+}
+
+/// GET `/.well-known/oauth-authorization-server[/path]`
+pub async fn oauth_metadata(State(st): State<AppState>) -> Response {
+    json_response(&st, document(&st))
+}
+
+/// GET `[/path]/.well-known/openid-configuration`
+pub async fn openid_configuration(State(st): State<AppState>) -> Response {
+    if st.fault(Fault::OidcConfigurationMissing) {
+        return crate::error::OAuthError::not_found("no OpenID configuration here").into_response();
+    }
+    json_response(&st, document(&st))
+}
+
+/// GET `/jwks`
+pub async fn jwks(State(st): State<AppState>) -> Response {
+    let mut keys = st.signer.jwks();
+    if st.fault(Fault::BrokenJwks)
+        && let Some(k) = keys["keys"][0].as_object_mut()
+    {
+        k.remove("kid");
+        k.insert("n".into(), json!("AQAB"));
+    }
+    json_response(&st, keys)
+}

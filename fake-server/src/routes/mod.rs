@@ -1,0 +1,142 @@
+//! The HTTP surface: one module per endpoint group, assembled by `router`, plus the helpers
+//! they share (client lookup, scope and resource checks, the session cookie).
+
+pub mod authorize;
+mod clientauth;
+mod interaction;
+mod introspect;
+mod metadata;
+mod revoke;
+mod token;
+mod userinfo;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+
+use crate::cors::{Kind, cors};
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::MAX_BODY;
+use crate::state::{AppState, Client};
+
+/// The whole application for a given state; tests can drive it with `tower::ServiceExt`.
+pub fn router(st: AppState) -> Router {
+    let cors_for = |kind: Kind, r: Router<AppState>| r.layer(from_fn_with_state((st.clone(), kind), cors));
+    let route =
+        |path: &str, m: MethodRouter<AppState>| Router::new().route(path, m.fallback(method_not_allowed));
+
+    let endpoints = Router::new()
+        .merge(route("/authorize", get(authorize::authorize).post(authorize::authorize)))
+        .merge(route("/login", get(interaction::login_form).post(interaction::login_submit)))
+        .merge(route("/consent", get(interaction::consent_form).post(interaction::consent_submit)))
+        .merge(cors_for(Kind::Token, route("/token", post(token::token))))
+        .merge(cors_for(Kind::Api, route("/introspect", post(introspect::introspect))))
+        .merge(cors_for(Kind::Api, route("/revoke", post(revoke::revoke))))
+        .merge(cors_for(Kind::Userinfo, route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))))
+        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))));
+
+    let base = st.base_path.clone();
+    let mut well_known = Router::new()
+        .merge(route(
+            &format!("/.well-known/oauth-authorization-server{base}"),
+            get(metadata::oauth_metadata),
+        ))
+        .merge(route(
+            &format!("{base}/.well-known/openid-configuration"),
+            get(metadata::openid_configuration),
+        ));
+    if !base.is_empty() {
+        // The path-inserted OIDC form that MCP clients also try (MCP-2025-11-25 discovery).
+        well_known = well_known.merge(route(
+            &format!("/.well-known/openid-configuration{base}"),
+            get(metadata::openid_configuration),
+        ));
+    }
+    let well_known = cors_for(Kind::Public, well_known);
+
+    let app = if base.is_empty() { endpoints } else { Router::new().nest(&base, endpoints) };
+    app.merge(well_known).fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(st)
+}
+
+async fn not_found() -> Response {
+    OAuthError::not_found("no such endpoint").into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let mut resp = OAuthError::invalid_request("HTTP method not allowed at this endpoint")
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+        .into_response();
+    resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, POST, OPTIONS"));
+    resp
+}
+
+/// A registered client by id.
+pub fn find_client(st: &AppState, client_id: &str) -> Option<Client> {
+    st.store().clients.get(client_id).cloned()
+}
+
+/// Name of the browser session cookie: `__Host-` prefixed when the issuer is https.
+pub fn session_cookie_name(st: &AppState) -> &'static str {
+    if st.issuer.starts_with("https://") { "__Host-fake_session" } else { "fake_session" }
+}
+
+/// The session id from the request's cookies, if any.
+pub fn session_id(st: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = session_cookie_name(st);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Scopes for a request: the default set when none is named; unknown or disallowed scopes are
+/// an error (RFC 6749 §3.3) unless a fault drops them.
+pub fn requested_scopes(st: &AppState, client: &Client, scope: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(scope) = scope else {
+        return Ok(client.default_scopes.clone());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.split(' ').filter(|s| !s.is_empty()) {
+        let known = st.scope(s).is_some();
+        let allowed = client.scopes.is_empty() || client.scopes.iter().any(|c| c == s);
+        if !(known && allowed) {
+            if st.fault(Fault::IgnoreUnknownScope) {
+                continue;
+            }
+            return Err(if known {
+                format!("scope `{s}` is not allowed for this client")
+            } else {
+                format!("scope `{s}` is unknown")
+            });
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Resource indicators (RFC 8707 §2): absolute URIs without fragment, served by this server.
+pub fn check_resources(st: &AppState, resources: &[String]) -> Result<(), String> {
+    if st.fault(Fault::IgnoreResource) {
+        return Ok(());
+    }
+    for r in resources {
+        match url::Url::parse(r) {
+            Ok(u) if u.fragment().is_none() && r.contains("://") => {}
+            _ => return Err(format!("resource `{r}` must be an absolute URI without a fragment")),
+        }
+        if !st.known_resource(r) {
+            return Err(format!("resource `{r}` is not served by this authorization server"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §3.2, §4.3): authorization
+//! codes with PKCE, rotating refresh tokens with reuse detection, client credentials.
+
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use subtle::ConstantTimeEq;
+
+use super::clientauth::{Caller, authenticate};
+use super::{check_resources, requested_scopes};
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::{Params, read_body};
+use crate::issue::{Minted, mint_access_token, mint_id_token};
+use crate::state::{AppState, Grant, RefreshToken, Store, alive};
+use crate::tokens::{is_pkce_value, random_token, s256};
+
+/// POST `/token`.
+pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let result = match read_params(&st, &headers, req).await {
+        Ok(p) => handle(&st, &headers, &p, query.as_deref()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(body) => token_response(&st, body),
+        Err(e) => error_response(&st, e),
+    }
+}
+
+async fn read_params(st: &AppState, headers: &HeaderMap, req: Request) -> Result<Params, OAuthError> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let body = read_body(req, &()).await?;
+    match mime.as_str() {
+        "application/x-www-form-urlencoded" => Ok(Params::parse(&body)),
+        "application/json" if st.fault(Fault::AcceptJsonTokenRequest) => {
+            let obj: Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
+            let mut ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &obj {
+                ser.append_pair(k, v.as_str().unwrap_or(&v.to_string()));
+            }
+            Ok(Params::parse(ser.finish().as_bytes()))
+        }
+        other => Err(OAuthError::invalid_request(format!(
+            "the token endpoint takes an application/x-www-form-urlencoded body, not `{}`",
+            if other.is_empty() { "an untyped body" } else { other }
+        ))),
+    }
+}
+
+fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -> Result<Value, OAuthError> {
+    if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateTokenParams)) {
+        return Err(OAuthError::invalid_request(format!("parameter `{dup}` was sent more than once")));
+    }
+    let caller = authenticate(st, headers, p, query)?;
+    let grant_type =
+        p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    let known = matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials")
+        || (grant_type == "password" && st.fault(Fault::AcceptPasswordGrant));
+    if !known {
+        let desc = format!("grant_type `{grant_type}` is not supported");
+        return Err(if st.fault(Fault::WrongUnsupportedGrantError) {
+            OAuthError::invalid_request(desc)
+        } else {
+            OAuthError::unsupported_grant_type(desc)
+        });
+    }
+    let public_cc = grant_type == "client_credentials" && caller.client.is_public();
+    let allowed = match grant_type {
+        "password" => true,
+        "client_credentials" if st.fault(Fault::PublicClientCredentials) => true,
+        _ => caller.client.allows_grant(grant_type) && !public_cc,
+    };
+    if !allowed {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the `{grant_type}` grant"
+        )));
+    }
+    match grant_type {
+        "authorization_code" => code_grant(st, &caller, p),
+        "refresh_token" => refresh_grant(st, &caller, p),
+        "client_credentials" => client_credentials(st, &caller, p),
+        _ => password_grant(st, &caller, p),
+    }
+}
+
+fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let code = p.get("code")?.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let sent_uri = p.get("redirect_uri")?;
+    let verifier = p.get("code_verifier")?;
+    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let now = st.clock.now();
+    let mut store = st.store();
+    let Some(c) = store.codes.get(code).cloned() else {
+        return Err(OAuthError::invalid_grant("the authorization code is unknown"));
+    };
+    if c.client_id != caller.client.id && !st.fault(Fault::CodeNotClientBound) {
+        return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
+    }
+    let verifier_ok = match (&c.challenge, verifier) {
+        _ if st.fault(Fault::SkipVerifierCheck) => true,
+        (Some(challenge), Some(v)) => {
+            let syntax = is_pkce_value(v) || st.fault(Fault::LaxPkceSyntax);
+            let derived = if c.method.as_deref() == Some("plain") { v.to_string() } else { s256(v) };
+            syntax && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
+        }
+        (Some(_), None) => false,
+        // RFC 9700 §2.1.1 downgrade: a verifier for a code issued without a challenge.
+        (None, Some(_)) => false,
+        (None, None) => true,
+    };
+    if let Some(grant_id) = c.grant_id.filter(|_| !st.fault(Fault::ReusableCodes)) {
+        // RFC 6749 §4.1.2 / OAuth 2.1 §4.1.3: revoke what the code produced, but only on an
+        // otherwise valid replay (OAuth 2.1 §7.5.2: a bad replay must not become a DoS).
+        let revoke =
+            (verifier_ok || st.fault(Fault::RevokeOnBadReplay)) && !st.fault(Fault::NoRevokeOnCodeReuse);
+        if revoke {
+            store.revoke_grant(grant_id, st.clock.now_ms());
+        }
+        return Err(OAuthError::invalid_grant("the authorization code was already used"));
+    }
+    if c.expires <= now {
+        return Err(OAuthError::invalid_grant("the authorization code has expired"));
+    }
+    if !st.fault(Fault::CodeNotRedirectBound) {
+        let matches = match sent_uri {
+            Some(u) => u == c.redirect_uri,
+            None => !c.redirect_uri_sent,
+        };
+        if !matches {
+            return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+        }
+    }
+    if !verifier_ok {
+        let desc = match verifier {
+            None => "code_verifier is required",
+            Some(_) if c.challenge.is_none() => {
+                "code_verifier sent for a code issued without a code_challenge"
+            }
+            Some(_) => "code_verifier does not match the code_challenge",
+        };
+        return Err(OAuthError::invalid_grant(desc));
+    }
+    let audience = token_audience(st, caller, &c.resources, &requested)?;
+    let grant_id = store.new_grant(Grant {
+        client_id: caller.client.id.clone(),
+        username: Some(c.username.clone()),
+        scopes: c.scopes.clone(),
+        resources: c.resources.clone(),
+        auth_time: c.auth_time,
+        revoked_at_ms: None,
+        expires: now,
+    });
+    if let Some(entry) = store.codes.get_mut(code) {
+        entry.grant_id = Some(grant_id);
+    }
+    drop(store);
+    let mut body = issue(st, caller, grant_id, Some(&c.username), &c.scopes, audience, true)?;
+    if c.scopes.iter().any(|s| s == "openid") {
+        let id_token = mint_id_token(st, &caller.client.id, &c.username, c.nonce.as_deref(), c.auth_time);
+        body["id_token"] = Value::String(id_token);
+    }
+    Ok(body)
+}
+
+/// The audience of a new access token: the requested resources (a subset of those granted),
+/// else the granted ones, else the client itself (RFC 8707 §2.2; RFC 9068 §3).
+fn token_audience(
+    st: &AppState,
+    caller: &Caller,
+    granted: &[String],
+    requested: &[String],
+) -> Result<Vec<String>, OAuthError> {
+    check_resources(st, requested).map_err(OAuthError::invalid_target)?;
+    if !granted.is_empty()
+        && !st.fault(Fault::IgnoreResource)
+        && let Some(r) = requested.iter().find(|r| !granted.contains(r))
+    {
+        return Err(OAuthError::invalid_target(format!("resource `{r}` was not part of the authorization")));
+    }
+    let audience = if !requested.is_empty() { requested.to_vec() } else { granted.to_vec() };
+    if audience.is_empty() || st.fault(Fault::AudienceIgnoresResource) {
+        return Ok(vec![caller.client.id.clone()]);
+    }
+    Ok(audience)
+}
+
+fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let presented =
+        p.get("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let scope = p.get("scope")?;
+    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let now = st.clock.now();
+    let now_ms = st.clock.now_ms();
+    let delay = st.revocation_delay_ms();
+    let mut store = st.store();
+    let dead = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
+    let Some(rt) = store.refresh_tokens.get(presented).cloned() else {
+        return Err(dead());
+    };
+    if rt.client_id != caller.client.id && !st.fault(Fault::RefreshNotClientBound) {
+        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
+    }
+    if rt.exp <= now
+        || !alive(rt.revoked_at_ms, now_ms, delay)
+        || !store.grant_alive(rt.grant_id, now_ms, delay)
+    {
+        return Err(dead());
+    }
+    if rt.rotated && !st.fault(Fault::NoReuseDetection) {
+        // OAuth 2.1 §4.3.1: a rotated token came back, so one of its holders is an attacker.
+        store.revoke_grant(rt.grant_id, now_ms);
+        return Err(OAuthError::invalid_grant("the refresh token was already used; the grant is revoked"));
+    }
+    let Some(grant) = store.grants.get(&rt.grant_id).cloned() else {
+        return Err(dead());
+    };
+    let scopes = match scope {
+        None => grant.scopes.clone(),
+        Some(s) => {
+            let asked: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect();
+            if let Some(extra) = asked.iter().find(|x| !grant.scopes.contains(x))
+                && !st.fault(Fault::ScopeWideningOnRefresh)
+            {
+                return Err(OAuthError::invalid_scope(format!(
+                    "scope `{extra}` was not part of the original grant"
+                )));
+            }
+            asked
+        }
+    };
+    let audience = token_audience(st, caller, &grant.resources, &requested)?;
+    let rotate = !st.fault(Fault::NoRefreshRotation);
+    if rotate && let Some(old) = store.refresh_tokens.get_mut(presented) {
+        old.rotated = true;
+    }
+    if st.fault(Fault::RefreshKeepsNarrowScope)
+        && let Some(g) = store.grants.get_mut(&rt.grant_id)
+    {
+        g.scopes = scopes.clone();
+    }
+    drop(store);
+    let mut body = issue(st, caller, rt.grant_id, grant.username.as_deref(), &scopes, audience, rotate)?;
+    if !rotate {
+        body["refresh_token"] = Value::String(presented.to_string());
+    }
+    Ok(body)
+}
+
+fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let scopes = requested_scopes(st, &caller.client, p.get("scope")?).map_err(OAuthError::invalid_scope)?;
+    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let audience = token_audience(st, caller, &[], &requested)?;
+    let now = st.clock.now();
+    let grant_id = st.store().new_grant(Grant {
+        client_id: caller.client.id.clone(),
+        username: None,
+        scopes: scopes.clone(),
+        resources: requested,
+        auth_time: now,
+        revoked_at_ms: None,
+        expires: now,
+    });
+    issue(st, caller, grant_id, None, &scopes, audience, false)
+}
+
+/// The resource-owner password grant, served only under the `accept-password-grant` fault
+/// (OAuth 2.1 §10 removed it).
+fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let username = p.get("username")?.unwrap_or("");
+    let ok = st.user(username).is_some_and(|u| Some(u.password.as_str()) == p.first("password"));
+    if !ok {
+        return Err(OAuthError::invalid_grant("wrong username or password"));
+    }
+    let scopes = requested_scopes(st, &caller.client, p.get("scope")?).map_err(OAuthError::invalid_scope)?;
+    let now = st.clock.now();
+    let grant_id = st.store().new_grant(Grant {
+        client_id: caller.client.id.clone(),
+        username: Some(username.to_string()),
+        scopes: scopes.clone(),
+        resources: Vec::new(),
+        auth_time: now,
+        revoked_at_ms: None,
+        expires: now,
+    });
+    issue(st, caller, grant_id, Some(username), &scopes, vec![caller.client.id.clone()], false)
+}
+
+/// Mint an access token (and a refresh token when the client may refresh) for a grant.
+fn issue(
+    st: &AppState,
+    caller: &Caller,
+    grant_id: u64,
+    username: Option<&str>,
+    scopes: &[String],
+    audience: Vec<String>,
+    with_refresh: bool,
+) -> Result<Value, OAuthError> {
+    let Minted { token, record } =
+        mint_access_token(st, &caller.client, grant_id, username, scopes, audience);
+    let lifetime = record.exp - record.iat;
+    let refresh =
+        (with_refresh && caller.client.allows_grant("refresh_token")).then(|| random_token("ort_", 32));
+    let now = st.clock.now();
+    {
+        let mut store: std::sync::MutexGuard<'_, Store> = st.store();
+        let rt_exp = now + st.settings.refresh_token_lifetime_secs as i64;
+        if let Some(g) = store.grants.get_mut(&grant_id) {
+            g.expires = g.expires.max(record.exp).max(if refresh.is_some() { rt_exp } else { 0 });
+        }
+        if let Some(rt) = &refresh {
+            let rec = RefreshToken {
+                grant_id,
+                client_id: caller.client.id.clone(),
+                iat: now,
+                exp: rt_exp,
+                rotated: false,
+                revoked_at_ms: None,
+            };
+            store.refresh_tokens.insert(rt.clone(), rec);
+        }
+        store.access_tokens.insert(token.clone(), record);
+    }
+    let mut body = json!({
+        "access_token": token,
+        "token_type": if st.fault(Fault::WrongTokenType) { "mac" } else { "Bearer" },
+        "expires_in": if st.fault(Fault::ExpiresInAsString) { json!(lifetime.to_string()) } else { json!(lifetime) },
+    });
+    if !st.fault(Fault::OmitScopeInResponse) {
+        body["scope"] = Value::String(scopes.join(" "));
+    }
+    if let Some(rt) = refresh {
+        body["refresh_token"] = Value::String(rt);
+    }
+    Ok(body)
+}
+
+/// 200 with the token JSON and `no-store` (RFC 6749 §5.1).
+fn token_response(st: &AppState, body: Value) -> Response {
+    let mut resp = (StatusCode::OK, axum::Json(body)).into_response();
+    if !st.fault(Fault::NoCacheControl) {
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    resp
+}
+
+/// An RFC 6749 §5.2 error, bent by whichever response-shape fault is on.
+pub fn error_response(st: &AppState, mut e: OAuthError) -> Response {
+    if e.code == "invalid_grant" && st.fault(Fault::InvalidGrantAs401) {
+        e.status = StatusCode::UNAUTHORIZED;
+    }
+    if e.code == "invalid_client" && st.fault(Fault::NoWwwAuthenticateOnBasic) {
+        e.status = StatusCode::BAD_REQUEST;
+        e.challenge = None;
+    }
+    if st.fault(Fault::HtmlErrors) {
+        let html = format!("<html><body><h1>Error</h1><p>{}</p></body></html>", crate::pages::escape(e.code));
+        return (e.status, [(header::CONTENT_TYPE, "text/html")], html).into_response();
+    }
+    let status200 = st.fault(Fault::ErrorsWithStatus200);
+    let mut resp = e.into_response();
+    if status200 {
+        *resp.status_mut() = StatusCode::OK;
+    }
+    resp
+}

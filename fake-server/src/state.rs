@@ -1,0 +1,339 @@
+//! The in-memory store: clients, users, sessions, pending authorizations, consents, codes,
+//! grants and tokens, behind one lock, with an expiry sweep.
+//!
+//! A grant ties one user (or none, for `client_credentials`), one client, its scopes and its
+//! resources together; codes, access and refresh tokens point at their grant, so revoking the
+//! grant kills all of them at once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::clock::Clock;
+use crate::config::{ClientConfig, Config, ScopeConfig, Settings, TokenFormat, UserConfig};
+use crate::faults::{Fault, Faults};
+use crate::tokens::Signer256;
+
+/// Shared, cheaply clonable application state.
+pub type AppState = Arc<Inner>;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct Inner {
+    /// Issuer identifier, exactly as published in metadata.
+    pub issuer: String,
+    /// Path prefix of every endpoint (`""` or e.g. `/tenant`).
+    pub base_path: String,
+    pub settings: Settings,
+    pub faults: Faults,
+    pub clock: Clock,
+    pub signer: Signer256,
+    pub admin_key: String,
+    pub scopes: Vec<ScopeConfig>,
+    pub users: Vec<UserConfig>,
+    /// Initial clients from the fixtures, kept to rebuild the store on reset.
+    pub fixture_clients: Vec<ClientConfig>,
+    store: Mutex<Store>,
+}
+
+impl Inner {
+    pub fn new(config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
+        let base_path =
+            url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+        let faults = Faults::from_list(&config.server.faults);
+        let store = Store::with_clients(&config.clients);
+        Inner {
+            issuer,
+            base_path,
+            settings: config.server,
+            faults,
+            clock: Clock::default(),
+            signer,
+            admin_key,
+            scopes: config.scopes,
+            users: config.users,
+            fixture_clients: config.clients,
+            store: Mutex::new(store),
+        }
+    }
+
+    pub fn fault(&self, f: Fault) -> bool {
+        self.faults.has(f)
+    }
+
+    /// The store, locked. A handler that panicked while holding the lock leaves data that is
+    /// still consistent for our purposes, so poisoning is ignored.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `issuer` + `path`: the public URL of one of our endpoints.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    pub fn user(&self, username: &str) -> Option<&UserConfig> {
+        self.users.iter().find(|u| u.username == username)
+    }
+
+    pub fn scope(&self, name: &str) -> Option<&ScopeConfig> {
+        self.scopes.iter().find(|s| s.name == name)
+    }
+
+    /// Milliseconds a revocation waits before it takes effect (only under a fault).
+    pub fn revocation_delay_ms(&self) -> i64 {
+        if self.fault(Fault::DelayedRevocation) { 30_000 } else { 0 }
+    }
+
+    pub fn code_lifetime(&self) -> i64 {
+        if self.fault(Fault::LongLivedCodes) { 3600 } else { self.settings.code_lifetime_secs as i64 }
+    }
+
+    /// The built-in protected resource's identifier.
+    pub fn mcp_resource(&self) -> String {
+        self.url(&self.settings.mcp_path)
+    }
+
+    /// Resource indicators this server issues tokens for.
+    pub fn known_resource(&self, r: &str) -> bool {
+        r == self.mcp_resource() || self.settings.resources.iter().any(|x| x == r)
+    }
+
+    /// Forget everything but the fixtures (admin "reset").
+    pub fn reset(&self) {
+        *self.store() = Store::with_clients(&self.fixture_clients);
+    }
+}
+
+/// A registered client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: String,
+    pub secret: Option<String>,
+    pub name: String,
+    pub logo_uri: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+    pub default_scopes: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub consent: bool,
+    pub token_format: Option<TokenFormat>,
+    pub introspect_any: bool,
+    /// Registered through RFC 7591 (consent can never be skipped for these).
+    pub dynamic: bool,
+    /// RFC 7591 metadata as registered, echoed by the management API.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub registration_token: Option<String>,
+    pub created_at: i64,
+}
+
+impl Client {
+    pub fn from_config(c: &ClientConfig) -> Client {
+        Client {
+            id: c.client_id.clone(),
+            secret: c.client_secret.clone(),
+            name: c.name.clone(),
+            logo_uri: c.logo_uri.clone(),
+            redirect_uris: c.redirect_uris.clone(),
+            scopes: c.scopes.clone(),
+            default_scopes: c.default_scopes.clone(),
+            grant_types: c.grant_types.clone(),
+            consent: c.consent,
+            token_format: c.access_token_format,
+            introspect_any: c.introspect_any,
+            dynamic: false,
+            metadata: serde_json::Map::new(),
+            registration_token: None,
+            created_at: 0,
+        }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.secret.is_none()
+    }
+
+    pub fn allows_grant(&self, grant: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant)
+    }
+
+    /// Consent is skipped only by an explicit choice, and never for registered clients.
+    pub fn needs_consent(&self) -> bool {
+        self.consent || self.dynamic
+    }
+}
+
+/// A logged-in browser.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub username: String,
+    pub auth_time: i64,
+    pub expires: i64,
+}
+
+/// `prompt` values (OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+}
+
+/// An authorization request waiting for the user to log in and consent.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub client_id: String,
+    /// Where the response goes: the registered URI, with the request's port for loopback.
+    pub redirect_uri: String,
+    /// The request carried `redirect_uri` (so the token request must repeat it).
+    pub redirect_uri_sent: bool,
+    pub state: Option<String>,
+    pub scopes: Vec<String>,
+    pub resources: Vec<String>,
+    pub challenge: Option<String>,
+    pub method: Option<String>,
+    pub nonce: Option<String>,
+    pub prompt: Prompt,
+    pub expires: i64,
+    pub login_csrf: String,
+    pub consent_csrf: String,
+    /// Session that logged in or was found for this request; consent must come from it.
+    pub session_id: Option<String>,
+    /// The user authenticated during this request (satisfies `prompt=login`).
+    pub fresh_login: bool,
+}
+
+/// An issued authorization code.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub redirect_uri_sent: bool,
+    pub challenge: Option<String>,
+    pub method: Option<String>,
+    pub scopes: Vec<String>,
+    pub resources: Vec<String>,
+    pub username: String,
+    pub nonce: Option<String>,
+    pub auth_time: i64,
+    pub expires: i64,
+    /// Set at first redemption; a replay revokes this grant (RFC 6749 §4.1.2).
+    pub grant_id: Option<u64>,
+}
+
+/// What a user (or a client, for `client_credentials`) granted.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub client_id: String,
+    pub username: Option<String>,
+    pub scopes: Vec<String>,
+    pub resources: Vec<String>,
+    pub auth_time: i64,
+    pub revoked_at_ms: Option<i64>,
+    /// Latest expiry of anything issued from it; the sweep drops it afterwards.
+    pub expires: i64,
+}
+
+/// An access token (opaque or JWT), keyed by its full value.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub grant_id: u64,
+    pub client_id: String,
+    pub username: Option<String>,
+    pub scopes: Vec<String>,
+    pub audience: Vec<String>,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A refresh token, keyed by its value.
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub grant_id: u64,
+    pub client_id: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// Set when it was exchanged for a successor; presenting it again is reuse.
+    pub rotated: bool,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// All mutable state.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub clients: HashMap<String, Client>,
+    pub sessions: HashMap<String, Session>,
+    pub requests: HashMap<String, AuthRequest>,
+    /// (username, client_id) → scopes the user approved.
+    pub consents: HashMap<(String, String), BTreeSet<String>>,
+    pub codes: HashMap<String, Code>,
+    pub grants: HashMap<u64, Grant>,
+    pub access_tokens: HashMap<String, AccessToken>,
+    pub refresh_tokens: HashMap<String, RefreshToken>,
+    /// client_id → (minute, failed authentications in it).
+    pub auth_failures: HashMap<String, (i64, u32)>,
+    next_grant: u64,
+}
+
+impl Store {
+    fn with_clients(clients: &[ClientConfig]) -> Store {
+        let mut store = Store::default();
+        for c in clients {
+            store.clients.insert(c.client_id.clone(), Client::from_config(c));
+        }
+        store
+    }
+
+    pub fn new_grant(&mut self, grant: Grant) -> u64 {
+        self.next_grant += 1;
+        self.grants.insert(self.next_grant, grant);
+        self.next_grant
+    }
+
+    /// Is this grant alive at `now_ms` (given the revocation delay)?
+    pub fn grant_alive(&self, id: u64, now_ms: i64, delay_ms: i64) -> bool {
+        match self.grants.get(&id) {
+            Some(g) => alive(g.revoked_at_ms, now_ms, delay_ms) && self.clients.contains_key(&g.client_id),
+            None => false,
+        }
+    }
+
+    /// Revoke a grant and so everything issued from it.
+    pub fn revoke_grant(&mut self, id: u64, now_ms: i64) {
+        if let Some(g) = self.grants.get_mut(&id) {
+            g.revoked_at_ms.get_or_insert(now_ms);
+        }
+    }
+
+    /// Revoke every grant of a client (the client was deleted or its secret rotated).
+    pub fn revoke_client_grants(&mut self, client_id: &str, now_ms: i64) {
+        for g in self.grants.values_mut().filter(|g| g.client_id == client_id) {
+            g.revoked_at_ms.get_or_insert(now_ms);
+        }
+    }
+
+    /// Drop what has expired. Revoked grants stay until their tokens would have expired, so a
+    /// revoked token keeps answering "inactive" rather than "unknown" (both are inactive).
+    pub fn sweep(&mut self, now: i64) {
+        self.codes.retain(|_, c| c.expires + 600 > now);
+        self.requests.retain(|_, r| r.expires > now);
+        self.sessions.retain(|_, s| s.expires > now);
+        self.access_tokens.retain(|_, t| t.exp > now);
+        self.refresh_tokens.retain(|_, t| t.exp > now);
+        self.grants.retain(|_, g| g.expires > now);
+        self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
+        self.access_tokens.shrink_to_fit();
+        self.refresh_tokens.shrink_to_fit();
+        self.codes.shrink_to_fit();
+        self.grants.shrink_to_fit();
+        self.requests.shrink_to_fit();
+    }
+}
+
+/// Not revoked, or revoked so recently that a delay still hides it.
+pub fn alive(revoked_at_ms: Option<i64>, now_ms: i64, delay_ms: i64) -> bool {
+    match revoked_at_ms {
+        None => true,
+        Some(at) => now_ms < at + delay_ms,
+    }
+}
