@@ -1,0 +1,291 @@
+//! The user agent: one per scenario, with its own cookie jar, no automatic redirects, a timeout
+//! and a body-size cap on every request, and a recorder of every exchange.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::cookie::Jar;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Limits every request obeys.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { timeout: Duration::from_secs(15), max_body: 1024 * 1024 }
+    }
+}
+
+/// What a request carries.
+#[derive(Debug, Clone)]
+pub enum Body {
+    None,
+    Form(Vec<(String, String)>),
+    Json(Value),
+    /// Raw text with its content type (or none).
+    Raw(String, Option<String>),
+}
+
+/// A request to send, exactly as written (no header the caller did not ask for, besides
+/// those reqwest always adds).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Request {
+        Request { method: reqwest::Method::GET, url: url.into(), headers: Vec::new(), body: Body::None }
+    }
+
+    pub fn post_form(url: impl Into<String>, form: Vec<(String, String)>) -> Request {
+        Request {
+            method: reqwest::Method::POST,
+            url: url.into(),
+            headers: Vec::new(),
+            body: Body::Form(form),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+}
+
+/// One request and its response (or the error that replaced it), as sent and received.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// A received response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Header names lowercased, in received order, repeated headers kept.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub url: String,
+}
+
+impl Response {
+    /// First value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308) && self.header("location").is_some()
+    }
+
+    /// `Location`, resolved against the request URL.
+    pub fn location(&self) -> Option<String> {
+        let loc = self.header("location")?;
+        let base = url::Url::parse(&self.url).ok()?;
+        base.join(loc).ok().map(String::from)
+    }
+
+    /// Headers as a JSON object (names lowercased; repeated headers joined with `, `).
+    pub fn headers_json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for (k, v) in &self.headers {
+            match map.get_mut(k) {
+                Some(Value::String(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(v);
+                }
+                _ => {
+                    map.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
+        }
+        Value::Object(map)
+    }
+}
+
+/// A request that produced no response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgentError {
+    #[error("invalid URL `{0}`")]
+    BadUrl(String),
+    #[error("{url}: no answer within {secs} s")]
+    Timeout { url: String, secs: u64 },
+    #[error("{url}: cannot connect: {cause}")]
+    Connect { url: String, cause: String },
+    #[error("{url}: response body larger than {max} bytes")]
+    TooLarge { url: String, max: usize },
+    #[error("{url}: {cause}")]
+    Other { url: String, cause: String },
+}
+
+/// The per-scenario user agent.
+#[derive(Debug)]
+pub struct Agent {
+    client: reqwest::Client,
+    jar: Arc<Jar>,
+    limits: Limits,
+    extra_headers: Vec<(String, String)>,
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Agent {
+    pub fn new(limits: Limits, extra_headers: Vec<(String, String)>) -> Result<Agent, String> {
+        crate::install_crypto_provider();
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .timeout(limits.timeout)
+            .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("oauth-conformance/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Agent { client, jar, limits, extra_headers, exchanges: Vec::new() })
+    }
+
+    /// Start over with an empty cookie jar (a different browser), keeping the recording.
+    pub fn forget_cookies(&mut self) -> Result<(), String> {
+        let fresh = Agent::new(self.limits, self.extra_headers.clone())?;
+        self.client = fresh.client;
+        self.jar = fresh.jar;
+        Ok(())
+    }
+
+    /// Put a cookie in the jar, as if `url` had set it (the session interaction driver).
+    pub fn add_cookie(&self, cookie: &str, url: &str) {
+        if let Ok(u) = url.parse::<url::Url>() {
+            self.jar.add_cookie_str(cookie, &u);
+        }
+    }
+
+    /// Send one request (no redirect is followed) and record the exchange.
+    pub async fn send(&mut self, req: Request) -> Result<Response, AgentError> {
+        let started = Instant::now();
+        let mut exchange = Exchange {
+            method: req.method.to_string(),
+            url: req.url.clone(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error: None,
+            duration_ms: 0,
+        };
+        let result = self.perform(&req, &mut exchange).await;
+        exchange.duration_ms = started.elapsed().as_millis() as u64;
+        if let Err(e) = &result {
+            exchange.error = Some(e.to_string());
+        }
+        self.exchanges.push(exchange);
+        result
+    }
+
+    async fn perform(&self, req: &Request, ex: &mut Exchange) -> Result<Response, AgentError> {
+        let url = url::Url::parse(&req.url).map_err(|_| AgentError::BadUrl(req.url.clone()))?;
+        let mut builder = self.client.request(req.method.clone(), url.clone());
+        let mut headers: Vec<(String, String)> = self.extra_headers.clone();
+        headers.extend(req.headers.iter().cloned());
+        let body = match &req.body {
+            Body::None => None,
+            Body::Form(pairs) => {
+                let mut ser = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in pairs {
+                    ser.append_pair(k, v);
+                }
+                set_default(&mut headers, "content-type", "application/x-www-form-urlencoded");
+                Some(ser.finish())
+            }
+            Body::Json(v) => {
+                set_default(&mut headers, "content-type", "application/json");
+                Some(v.to_string())
+            }
+            Body::Raw(text, ct) => {
+                if let Some(ct) = ct {
+                    set_default(&mut headers, "content-type", ct);
+                }
+                Some(text.clone())
+            }
+        };
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = &body {
+            builder = builder.body(b.clone());
+        }
+        if let Some(cookies) = reqwest::cookie::CookieStore::cookies(&*self.jar, &url) {
+            headers.push(("cookie".into(), cookies.to_str().unwrap_or("").to_string()));
+        }
+        ex.request_headers = headers;
+        ex.request_body = body;
+        let secs = self.limits.timeout.as_secs();
+        let mut resp = builder.send().await.map_err(|e| classify(&req.url, secs, e))?;
+        let status = resp.status().as_u16();
+        let resp_headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        ex.status = Some(status);
+        ex.response_headers = resp_headers.clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&req.url, secs, e))? {
+            if body.len() + chunk.len() > self.limits.max_body {
+                return Err(AgentError::TooLarge { url: req.url.clone(), max: self.limits.max_body });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        ex.response_body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+        Ok(Response { status, headers: resp_headers, body, url: req.url.clone() })
+    }
+}
+
+fn set_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        headers.push((name.to_string(), value.to_string()));
+    }
+}
+
+fn classify(url: &str, secs: u64, e: reqwest::Error) -> AgentError {
+    let url = url.to_string();
+    if e.is_timeout() {
+        return AgentError::Timeout { url, secs };
+    }
+    let mut cause = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        cause = format!("{cause}: {s}");
+        source = s.source();
+    }
+    if e.is_connect() { AgentError::Connect { url, cause } } else { AgentError::Other { url, cause } }
+}

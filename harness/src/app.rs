@@ -1,0 +1,275 @@
+//! The commands: `run`, `list`, `explain`. Each returns the process exit code.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::Exit;
+use crate::cli::{ColorChoice, Command, ExplainArgs, Format, ListArgs, ListFormat, RunArgs};
+use crate::outcome::RunReport;
+use crate::report::{self, Style};
+use crate::run::{Progress, run_all};
+use crate::settings::{Settings, select};
+use crate::suite::{LoadError, Scenario};
+
+/// Run a parsed command line.
+pub fn main(cli: crate::cli::Cli) -> Exit {
+    match cli.command {
+        Command::Run(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("oauth-conformance: cannot start the runtime: {e}");
+                    return Exit::Usage;
+                }
+            };
+            runtime.block_on(run(args))
+        }
+        Command::List(args) => list(args),
+        Command::Explain(args) => explain(args),
+    }
+}
+
+fn color_enabled(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn print_load_errors(errors: &[LoadError]) {
+    let color = color_enabled(ColorChoice::Auto, std::io::stderr().is_terminal());
+    for e in errors {
+        eprint!("{}", e.render(color));
+    }
+    eprintln!("oauth-conformance: {} problem(s) in scenario files; nothing was run", errors.len());
+}
+
+/// Run scenarios against a prepared target and build the report (the library entry point
+/// used by the CLI and by tests).
+pub async fn execute(
+    settings: &Settings,
+    scenarios: Vec<Scenario>,
+    progress: Option<Progress>,
+) -> Result<RunReport, String> {
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let clock = Instant::now();
+    let prepared = crate::target::prepare(settings).await?;
+    let env = Arc::new(prepared.env);
+    let mut results = run_all(env, scenarios, settings.jobs, progress).await;
+    if let Some(b) = &settings.baseline {
+        b.apply(&mut results);
+    }
+    drop(prepared.server);
+    Ok(RunReport::new(
+        prepared.target,
+        settings.fail_on,
+        started_at,
+        clock.elapsed().as_millis() as u64,
+        results,
+    ))
+}
+
+async fn run(args: RunArgs) -> Exit {
+    let settings = match Settings::from_run_args(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+    };
+    let scenarios = match select(&args.select) {
+        Ok(s) if s.is_empty() => {
+            eprintln!("oauth-conformance: no scenario matches --only {}", args.select.only.join(","));
+            return Exit::Usage;
+        }
+        Ok(s) => s,
+        Err(errors) => {
+            print_load_errors(&errors);
+            return Exit::Usage;
+        }
+    };
+    let stderr_tty = std::io::stderr().is_terminal();
+    let progress: Option<Progress> = (stderr_tty && scenarios.len() > 20).then(|| {
+        let p: Progress = Arc::new(|done, total, r| {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}", report::progress_line(done, total, r));
+            let _ = err.flush();
+        });
+        p
+    });
+    let report = match execute(&settings, scenarios, progress.clone()).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+    };
+    if progress.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    let stdout_tty = std::io::stdout().is_terminal();
+    let text = match args.format {
+        Format::Terminal => report::terminal(&report, Style { color: color_enabled(args.color, stdout_tty) }),
+        Format::Json => report::json(&report),
+        Format::Junit => report::junit(&report),
+        Format::Markdown => report::markdown(&report),
+        Format::Html => report::html(&report),
+    };
+    print!("{text}");
+    if let Some(dir) = &args.report_dir {
+        if let Err(e) = report::write_all(dir, &report) {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+    }
+    match report.exit_code() {
+        0 => Exit::Pass,
+        1 => Exit::Failure,
+        _ => Exit::Errors,
+    }
+}
+
+fn list(args: ListArgs) -> Exit {
+    let scenarios = match select(&args.select) {
+        Ok(s) => s,
+        Err(errors) => {
+            print_load_errors(&errors);
+            return Exit::Usage;
+        }
+    };
+    let text = match args.format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = scenarios
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "id": s.id, "title": s.title, "level": s.level, "spec": s.spec, "area": s.area,
+                        "also": s.also, "requires": s.requires.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "killed_by": s.killed_by, "source": s.source.to_string(),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+        }
+        ListFormat::Markdown => {
+            let mut out = String::from(
+                "| ID | Level | Area | Requirement | Spec | Killed by |\n|---|---|---|---|---|---|\n",
+            );
+            for s in &scenarios {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} | {} |\n",
+                    s.id,
+                    s.level,
+                    s.area,
+                    s.title.replace('|', "\\|"),
+                    s.spec.replace('|', "\\|"),
+                    s.killed_by.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            out
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            for s in &scenarios {
+                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", s.id, s.level.as_str(), s.area, s.title));
+                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", "", "", "", s.spec));
+                if !s.killed_by.is_empty() {
+                    out.push_str(&format!(
+                        "{:<18} {:<6} {:<14} killed by: {}\n",
+                        "",
+                        "",
+                        "",
+                        s.killed_by.join(", ")
+                    ));
+                }
+            }
+            out.push_str(&format!("{} scenarios\n", scenarios.len()));
+            out
+        }
+    };
+    print!("{text}");
+    Exit::Pass
+}
+
+fn explain(args: ExplainArgs) -> Exit {
+    let scenarios = match select(&args.select) {
+        Ok(s) => s,
+        Err(errors) => {
+            print_load_errors(&errors);
+            return Exit::Usage;
+        }
+    };
+    let Some(s) = scenarios.iter().find(|s| s.id.eq_ignore_ascii_case(&args.id)) else {
+        let close: Vec<&str> = scenarios
+            .iter()
+            .filter(|s| s.spec_id().eq_ignore_ascii_case(args.id.split('.').next().unwrap_or("")))
+            .map(|s| s.id.as_str())
+            .collect();
+        let hint =
+            if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
+        eprintln!(
+            "oauth-conformance: no scenario `{}`{hint}; `oauth-conformance list` shows them all",
+            args.id
+        );
+        return Exit::Usage;
+    };
+    print!("{}", explain_text(s));
+    Exit::Pass
+}
+
+/// The `explain` text of a scenario.
+pub fn explain_text(s: &Scenario) -> String {
+    let mut out = format!(
+        "{} [{}] {}\n{}\nArea: {} · defined at {}\n",
+        s.id, s.level, s.title, s.spec, s.area, s.source
+    );
+    if !s.also.is_empty() {
+        out.push_str(&format!("Also checks: {}\n", s.also.join(", ")));
+    }
+    if !s.requires.is_empty() {
+        let req: Vec<String> = s.requires.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("Requires: {}\n", req.join(", ")));
+    }
+    out.push_str("\nSteps:\n");
+    for (i, st) in s.steps.iter().enumerate() {
+        let params = serde_json::to_value(&st.kind)
+            .ok()
+            .and_then(|v| v.get(st.kind.name()).cloned())
+            .unwrap_or_default();
+        out.push_str(&format!("  {}. {} `{}` {}\n", i + 1, st.kind.name(), st.name, compact(&params)));
+    }
+    out.push_str("\nExpectations:\n");
+    for e in &s.expects {
+        let check = serde_json::to_value(&e.check).unwrap_or_default();
+        out.push_str(&format!("  - step `{}`: {} {}\n", e.step, e.check.subject(), compact(&check)));
+    }
+    if let Some(x) = &s.explain {
+        out.push_str(&format!("\nWhat a failure usually means:\n  {x}\n"));
+    }
+    if !s.killed_by.is_empty() {
+        out.push_str(&format!("\nProven by fake-server faults: {}\n", s.killed_by.join(", ")));
+    }
+    out
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .filter(|(k, v)| {
+                    !v.is_null()
+                        && *k != "kind"
+                        && !matches!(v, serde_json::Value::Array(a) if a.is_empty())
+                        && !matches!(v, serde_json::Value::Object(o) if o.is_empty())
+                })
+                .map(|(k, v)| format!("{k}={}", v))
+                .collect();
+            parts.join(" ")
+        }
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,140 @@
+//! Command-line types (clap). Every option has a doc comment and an environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Does your OAuth 2.1 / MCP authorization server do what the specs and MCP clients expect?
+///
+/// Exit codes: 0 every scenario passed (skips allowed); 1 a failure at or above --fail-on (or a
+/// stale baseline entry); 2 usage or configuration error; 3 errors (could not judge) but no
+/// failure.
+#[derive(Debug, Parser)]
+#[command(name = "oauth-conformance", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the scenarios against a server (the bundled fake server when no --issuer is given).
+    Run(RunArgs),
+    /// List the scenarios: ID, level, section, area, and the fake-server faults that kill each.
+    List(ListArgs),
+    /// Explain one scenario: the requirement, its steps, and what a failure usually means.
+    Explain(ExplainArgs),
+}
+
+/// Where the target is and how to reach it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Issuer URL of the server to test; without it the bundled fake server is started.
+    #[arg(long, env = "OAUTH_CONFORMANCE_ISSUER")]
+    pub issuer: Option<String>,
+    /// Target profile: a TOML file, or a built-in name (`fake-server`, `node-oidc-provider`).
+    #[arg(long, env = "OAUTH_CONFORMANCE_PROFILE")]
+    pub profile: Option<String>,
+    /// Protected resource (MCP server) URL; overrides the profile's.
+    #[arg(long, env = "OAUTH_CONFORMANCE_RESOURCE")]
+    pub resource: Option<String>,
+    /// MCP specification version whose rules apply.
+    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"])]
+    pub mcp_version: Option<String>,
+    /// Seconds each HTTP request may take.
+    #[arg(long, env = "OAUTH_CONFORMANCE_TIMEOUT", default_value_t = 15)]
+    pub timeout: u64,
+    /// Switch on a fault in the bundled fake server (repeatable); only without --issuer.
+    #[arg(long = "fault", env = "OAUTH_CONFORMANCE_FAULTS", value_delimiter = ',')]
+    pub faults: Vec<String>,
+}
+
+/// Which scenarios.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Also load every *.toml scenario file in this directory (repeatable).
+    #[arg(long = "suites", env = "OAUTH_CONFORMANCE_SUITES", value_delimiter = ',')]
+    pub suites: Vec<PathBuf>,
+    /// Leave out the built-in scenarios (run only --suites).
+    #[arg(long, env = "OAUTH_CONFORMANCE_NO_BUILTIN")]
+    pub no_builtin: bool,
+    /// Only scenarios whose ID equals or starts with this, or whose area is this (repeatable).
+    #[arg(long = "only", env = "OAUTH_CONFORMANCE_ONLY", value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Lowest level whose failures fail the run; lower ones are reported as warnings.
+    #[arg(long, env = "OAUTH_CONFORMANCE_FAIL_ON", value_enum, default_value_t = FailOn::Must)]
+    pub fail_on: FailOn,
+    /// Write every report (terminal.txt, report.json, junit.xml, report.md, report.html) here.
+    #[arg(long, env = "OAUTH_CONFORMANCE_REPORT_DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Format printed on standard output.
+    #[arg(long, env = "OAUTH_CONFORMANCE_FORMAT", value_enum, default_value_t = Format::Terminal)]
+    pub format: Format,
+    /// Expected failures (TOML `[[expected]] id = "…" reason = "…"`): they do not fail the run.
+    #[arg(long, env = "OAUTH_CONFORMANCE_BASELINE")]
+    pub baseline: Option<PathBuf>,
+    /// Scenarios run at the same time.
+    #[arg(long, env = "OAUTH_CONFORMANCE_JOBS", default_value_t = 8)]
+    pub jobs: usize,
+    /// Colour: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, env = "OAUTH_CONFORMANCE_COLOR", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output format.
+    #[arg(long, env = "OAUTH_CONFORMANCE_LIST_FORMAT", value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario ID, e.g. CODE-01.
+    pub id: String,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    #[default]
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Terminal,
+    Json,
+    Junit,
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}

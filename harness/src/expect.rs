@@ -1,0 +1,380 @@
+//! Typed matchers. A failed matcher is data (expected, actual, step), never an `Err`; only a
+//! reference that cannot be resolved is an error of the scenario itself.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::template::{TemplateError, resolve, resolve_str};
+
+/// Operators shared by every matcher that looks at a value.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Ops {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<Value>,
+    /// `true`: the value must be present (and not null); `false`: it must be absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    /// Substring of a string, or element of an array.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_contains: Option<Value>,
+    /// Regular expression a string must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<Value>>,
+    /// JSON type: string, number, integer, boolean, array, object, null.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_len: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_len: Option<usize>,
+    /// Compare strings ignoring ASCII case.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_case: bool,
+}
+
+/// A status expectation: one code, a list, or a class (`"4xx"`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    One(u16),
+    Any(Vec<u16>),
+    Class(String),
+}
+
+/// One check on a step's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Check {
+    Status {
+        status: StatusSpec,
+    },
+    /// A response header (case-insensitive name).
+    Header {
+        name: String,
+        ops: Ops,
+    },
+    /// A JSON pointer into the response body.
+    Json {
+        pointer: String,
+        ops: Ops,
+    },
+    /// A query parameter of the authorization response (callback or Location).
+    Param {
+        name: String,
+        ops: Ops,
+    },
+    /// A JSON pointer into the step's result object (e.g. `/pages`, `/claims/aud`).
+    Field {
+        pointer: String,
+        ops: Ops,
+    },
+    /// Any template value.
+    Value {
+        of: String,
+        ops: Ops,
+    },
+    /// The raw response body.
+    Body {
+        ops: Ops,
+    },
+}
+
+impl Check {
+    /// Short name of what is checked, for reports (`status`, `header cache-control`, ...).
+    pub fn subject(&self) -> String {
+        match self {
+            Check::Status { .. } => "status".into(),
+            Check::Header { name, .. } => format!("header {name}"),
+            Check::Json { pointer, .. } => {
+                format!("json {}", if pointer.is_empty() { "(body)" } else { pointer })
+            }
+            Check::Param { name, .. } => format!("parameter {name}"),
+            Check::Field { pointer, .. } => format!("result {pointer}"),
+            Check::Value { of, .. } => format!("value {of}"),
+            Check::Body { .. } => "body".into(),
+        }
+    }
+}
+
+/// A failed expectation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mismatch {
+    pub expected: String,
+    pub actual: String,
+}
+
+/// Judge `check` against step result `result` (with `vars` for templates in the operators).
+pub fn evaluate(
+    check: &Check,
+    result: &Value,
+    vars: &Map<String, Value>,
+) -> Result<Option<Mismatch>, TemplateError> {
+    match check {
+        Check::Status { status } => {
+            let actual = result.get("status").and_then(Value::as_u64).map(|s| s as u16);
+            let ok = actual.is_some_and(|a| match status {
+                StatusSpec::One(s) => a == *s,
+                StatusSpec::Any(list) => list.contains(&a),
+                StatusSpec::Class(c) => {
+                    c.len() == 3 && c.ends_with("xx") && c.starts_with(char::from(b'0' + (a / 100) as u8))
+                }
+            });
+            let expected = match status {
+                StatusSpec::One(s) => s.to_string(),
+                StatusSpec::Any(l) => format!("one of {l:?}"),
+                StatusSpec::Class(c) => c.clone(),
+            };
+            let actual = actual.map_or("no response".to_string(), |a| a.to_string());
+            Ok((!ok).then_some(Mismatch {
+                expected: format!("status {expected}"),
+                actual: format!("status {actual}"),
+            }))
+        }
+        Check::Header { name, ops } => {
+            let v = result.get("headers").and_then(|h| h.get(name.to_ascii_lowercase())).cloned();
+            apply(ops, v.as_ref(), vars)
+        }
+        Check::Json { pointer, ops } => {
+            let v = result.get("json").and_then(|j| j.pointer(pointer)).cloned();
+            apply(ops, v.as_ref(), vars)
+        }
+        Check::Param { name, ops } => {
+            let v = result.get("params").and_then(|p| p.get(name)).cloned();
+            apply(ops, v.as_ref(), vars)
+        }
+        Check::Field { pointer, ops } => apply(ops, result.pointer(pointer), vars),
+        Check::Value { of, ops } => {
+            let v = match resolve(of, vars) {
+                Ok(v) => Some(v),
+                Err(_) if ops.exists == Some(false) => None,
+                Err(e) => return Err(e),
+            };
+            apply(ops, v.as_ref(), vars)
+        }
+        Check::Body { ops } => {
+            let v = result.get("body").cloned().filter(|b| !b.is_null());
+            apply(ops, v.as_ref(), vars)
+        }
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "absent".into(),
+        Some(Value::String(s)) => {
+            let mut s = format!("{s:?}");
+            if s.len() > 300 {
+                s.truncate(300);
+                s.push('…');
+            }
+            s
+        }
+        Some(other) => {
+            let mut s = other.to_string();
+            if s.len() > 300 {
+                s.truncate(300);
+                s.push('…');
+            }
+            s
+        }
+    }
+}
+
+fn text_eq(a: &Value, b: &Value, ignore_case: bool) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if ignore_case => x.eq_ignore_ascii_case(y),
+        _ => a == b,
+    }
+}
+
+fn contains(hay: &Value, needle: &Value, ignore_case: bool) -> bool {
+    match (hay, needle) {
+        (Value::String(h), Value::String(n)) if ignore_case => {
+            h.to_ascii_lowercase().contains(&n.to_ascii_lowercase())
+        }
+        (Value::String(h), Value::String(n)) => h.contains(n.as_str()),
+        (Value::Array(items), n) => items.iter().any(|i| text_eq(i, n, ignore_case)),
+        (Value::Object(m), Value::String(k)) => m.contains_key(k),
+        _ => false,
+    }
+}
+
+fn type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn len_of(v: &Value) -> Option<usize> {
+    match v {
+        Value::String(s) => Some(s.chars().count()),
+        Value::Array(a) => Some(a.len()),
+        Value::Object(m) => Some(m.len()),
+        _ => None,
+    }
+}
+
+/// Apply every operator; the first that fails is reported.
+fn apply(
+    ops: &Ops,
+    actual: Option<&Value>,
+    vars: &Map<String, Value>,
+) -> Result<Option<Mismatch>, TemplateError> {
+    let present = actual.filter(|v| !v.is_null());
+    let fail = |expected: String| Ok(Some(Mismatch { expected, actual: show(actual) }));
+    if let Some(want) = ops.exists {
+        if want != present.is_some() {
+            return fail(if want { "present".into() } else { "absent".into() });
+        }
+        if !want {
+            return Ok(None);
+        }
+    }
+    let resolved = |v: &Value| crate::template::resolve_value(v, vars);
+    if let Some(want) = &ops.equals {
+        let want = resolved(want)?;
+        if !present.is_some_and(|a| text_eq(a, &want, ops.ignore_case) || loose_number_eq(a, &want)) {
+            return fail(show(Some(&want)));
+        }
+    }
+    if let Some(bad) = &ops.not_equals {
+        let bad = resolved(bad)?;
+        if present.is_some_and(|a| text_eq(a, &bad, ops.ignore_case)) {
+            return fail(format!("anything but {}", show(Some(&bad))));
+        }
+    }
+    if let Some(options) = &ops.one_of {
+        let options: Vec<Value> = options.iter().map(resolved).collect::<Result<_, _>>()?;
+        if !present.is_some_and(|a| options.iter().any(|o| text_eq(a, o, ops.ignore_case))) {
+            let list: Vec<String> = options.iter().map(|o| show(Some(o))).collect();
+            return fail(format!("one of {}", list.join(", ")));
+        }
+    }
+    if let Some(n) = &ops.contains {
+        let n = resolved(n)?;
+        if !present.is_some_and(|a| contains(a, &n, ops.ignore_case)) {
+            return fail(format!("containing {}", show(Some(&n))));
+        }
+    }
+    if let Some(n) = &ops.not_contains {
+        let n = resolved(n)?;
+        if present.is_some_and(|a| contains(a, &n, ops.ignore_case)) {
+            return fail(format!("not containing {}", show(Some(&n))));
+        }
+    }
+    if let Some(prefix) = &ops.starts_with {
+        let prefix = resolve_str(prefix, vars)?;
+        if !present.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix.as_str())) {
+            return fail(format!("starting with {prefix:?}"));
+        }
+    }
+    if let Some(pattern) = &ops.matches {
+        let pattern = resolve_str(pattern, vars)?;
+        let re = regex::Regex::new(&pattern)
+            .map_err(|e| TemplateError { reference: pattern.clone(), reason: e.to_string() })?;
+        if !present.and_then(Value::as_str).is_some_and(|s| re.is_match(s)) {
+            return fail(format!("matching /{pattern}/"));
+        }
+    }
+    if let Some(t) = &ops.type_ {
+        let ok = present.is_some_and(|a| {
+            let actual = type_of(a);
+            actual == t || (t == "number" && actual == "integer")
+        });
+        if !ok {
+            return fail(format!("a JSON {t}"));
+        }
+    }
+    if let Some(min) = ops.min_len {
+        if !present.and_then(len_of).is_some_and(|l| l >= min) {
+            return fail(format!("length at least {min}"));
+        }
+    }
+    if let Some(max) = ops.max_len {
+        if !present.and_then(len_of).is_some_and(|l| l <= max) {
+            return fail(format!("length at most {max}"));
+        }
+    }
+    Ok(None)
+}
+
+/// `60` equals `60.0`, and a number equals its decimal text when a template produced text.
+fn loose_number_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Map<String, Value> {
+        json!({"issuer": "https://as"}).as_object().unwrap().clone()
+    }
+
+    fn check(c: Check, result: Value) -> Option<Mismatch> {
+        evaluate(&c, &result, &vars()).unwrap()
+    }
+
+    #[test]
+    fn status_matches_one_a_list_or_a_class() {
+        let r = json!({"status": 401});
+        assert!(check(Check::Status { status: StatusSpec::One(401) }, r.clone()).is_none());
+        assert!(check(Check::Status { status: StatusSpec::Any(vec![400, 401]) }, r.clone()).is_none());
+        assert!(check(Check::Status { status: StatusSpec::Class("4xx".into()) }, r.clone()).is_none());
+        let m = check(Check::Status { status: StatusSpec::One(200) }, r).unwrap();
+        assert_eq!((m.expected.as_str(), m.actual.as_str()), ("status 200", "status 401"));
+    }
+
+    #[test]
+    fn json_equality_resolves_templates_and_reports_the_actual_value() {
+        let r = json!({"json": {"iss": "https://as", "active": false}});
+        let ops = Ops { equals: Some(json!("{issuer}")), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/iss".into(), ops }, r.clone()).is_none());
+        let ops = Ops { equals: Some(json!({"active": false})), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "".into(), ops }, json!({"json": {"active": false}})).is_none());
+        let ops = Ops { equals: Some(json!({"active": false})), ..Ops::default() };
+        let m = check(Check::Json { pointer: "".into(), ops }, r).unwrap();
+        assert!(m.actual.contains("\"iss\""), "{m:?}");
+    }
+
+    #[test]
+    fn absence_and_presence_are_checked_before_anything_else() {
+        let r = json!({"headers": {"cache-control": "no-store"}});
+        let absent = Ops { exists: Some(false), ..Ops::default() };
+        assert!(check(Check::Header { name: "Pragma".into(), ops: absent.clone() }, r.clone()).is_none());
+        let m = check(Check::Header { name: "cache-control".into(), ops: absent }, r.clone()).unwrap();
+        assert_eq!(m.expected, "absent");
+        let has = Ops { contains: Some(json!("NO-STORE")), ignore_case: true, ..Ops::default() };
+        assert!(check(Check::Header { name: "Cache-Control".into(), ops: has }, r).is_none());
+    }
+
+    #[test]
+    fn types_regexes_and_lengths_are_enforced() {
+        let r = json!({"json": {"expires_in": "3600", "scope": "a b"}, "body": "<html>"});
+        let number = Ops { type_: Some("number".into()), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/expires_in".into(), ops: number }, r.clone()).is_some());
+        let re = Ops { matches: Some("^[a-z ]+$".into()), max_len: Some(3), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/scope".into(), ops: re }, r.clone()).is_none());
+        let body = Ops { not_contains: Some(json!("<script")), ..Ops::default() };
+        assert!(check(Check::Body { ops: body }, r).is_none());
+    }
+}

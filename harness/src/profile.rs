@@ -1,0 +1,135 @@
+//! Target profiles (TOML): what a real deployment needs beyond its issuer URL, namely
+//! pre-registered clients, a test user, the interaction profile, the protected resource, the
+//! MCP version, features to skip, extra headers and options for spec conflicts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::interact::InteractionProfile;
+
+/// A target profile.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// A label for reports.
+    pub name: Option<String>,
+    pub issuer: Option<String>,
+    /// A built-in interaction profile name (`fake-server`, `node-oidc-provider`) or a file path.
+    pub interaction: Option<String>,
+    /// A session cookie (`name=value`) to use instead of logging in (the session driver).
+    pub session_cookie: Option<String>,
+    /// The protected resource (an MCP server URL).
+    pub resource: Option<String>,
+    pub mcp_version: Option<String>,
+    /// Features (`feature:NAME`) or scenario ids to skip, with the reason shown.
+    #[serde(default)]
+    pub skip: Vec<String>,
+    /// Client roles: `confidential`, `public`, `other`, ... as the suites name them.
+    #[serde(default)]
+    pub clients: BTreeMap<String, ClientProfile>,
+    pub user: Option<UserProfile>,
+    /// Headers added to every request.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Choices between conflicting specifications (SPEC.md "Conflicts"), e.g. `client_auth`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Origins the login and consent pages may live on besides the issuer's.
+    #[serde(default)]
+    pub interaction_origins: Vec<String>,
+    /// The browser origin used for CORS checks.
+    pub origin: Option<String>,
+}
+
+/// A pre-registered client.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientProfile {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// The redirect URI authorization requests use.
+    pub redirect_uri: Option<String>,
+    /// `client_secret_basic` (default for confidential clients), `client_secret_post` or `none`.
+    pub auth_method: Option<String>,
+    /// The scope requested when a scenario names none.
+    pub scope: Option<String>,
+}
+
+/// The test user who logs in.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserProfile {
+    pub username: String,
+    pub password: String,
+}
+
+/// Built-in target profiles, by name.
+pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
+    ("fake-server", include_str!("../../fixtures/profiles/fake-server.toml")),
+    ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider.toml")),
+];
+
+/// Built-in interaction profiles, by name.
+pub const BUILTIN_INTERACTIONS: &[(&str, &str)] = &[
+    ("fake-server", include_str!("../../fixtures/profiles/fake-server-ui.toml")),
+    ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider-ui.toml")),
+];
+
+impl Profile {
+    /// Parse a profile; `{issuer}` in any string is replaced by `issuer` when given.
+    pub fn parse(text: &str, issuer: Option<&str>) -> Result<Profile, String> {
+        let text = match issuer {
+            Some(i) => text.replace("{issuer}", i),
+            None => text.to_string(),
+        };
+        toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())
+    }
+
+    /// A built-in profile by name.
+    pub fn builtin(name: &str, issuer: Option<&str>) -> Option<Result<Profile, String>> {
+        BUILTIN_PROFILES.iter().find(|(n, _)| *n == name).map(|(_, text)| Profile::parse(text, issuer))
+    }
+
+    /// Is a feature or scenario id listed under `skip`?
+    pub fn skips(&self, what: &str) -> bool {
+        self.skip.iter().any(|s| s == what)
+    }
+}
+
+/// Load an interaction profile: a built-in name or a file.
+pub fn interaction_profile(name_or_path: &str) -> Result<InteractionProfile, String> {
+    let text = match BUILTIN_INTERACTIONS.iter().find(|(n, _)| *n == name_or_path) {
+        Some((_, t)) => t.to_string(),
+        None => std::fs::read_to_string(name_or_path).map_err(|e| {
+            let names: Vec<&str> = BUILTIN_INTERACTIONS.iter().map(|(n, _)| *n).collect();
+            format!(
+                "interaction profile `{name_or_path}` is neither built in ({}) nor a readable file: {e}",
+                names.join(", ")
+            )
+        })?,
+    };
+    toml::from_str(&text)
+        .map_err(|e| format!("interaction profile `{name_or_path}`: {}", e.to_string().trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_parse_and_name_their_interaction_profiles() {
+        for (name, _) in BUILTIN_PROFILES {
+            let p = Profile::builtin(name, Some("http://127.0.0.1:1")).unwrap().unwrap();
+            let ui = p.interaction.as_deref().unwrap_or("fake-server");
+            interaction_profile(ui).unwrap();
+            assert!(p.clients.contains_key("confidential"), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_issuer_placeholder_is_filled_in() {
+        let p = Profile::parse("resource = \"{issuer}/mcp\"", Some("http://h:1")).unwrap();
+        assert_eq!(p.resource.as_deref(), Some("http://h:1/mcp"));
+    }
+}

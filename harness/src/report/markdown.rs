@@ -1,0 +1,131 @@
+//! Markdown for pull-request comments and CI step summaries: the verdict, the problems first
+//! (each with the requirement in words, the expectation and the exchange that proves it), then
+//! every area as a table.
+
+use std::fmt::Write;
+
+use super::{by_severity, cause, summary_line, target_line, verdict};
+use crate::agent::Exchange;
+use crate::outcome::{Outcome, RunReport, ScenarioResult};
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn fence(text: &str) -> String {
+    let longest = text.split('\n').map(|l| l.chars().take_while(|c| *c == '`').count()).max().unwrap_or(0);
+    "`".repeat((longest + 1).max(3))
+}
+
+/// An exchange as a short HTTP transcript.
+pub fn transcript(ex: &Exchange) -> String {
+    let mut t = format!("{} {}\n", ex.method, ex.url);
+    for (k, v) in &ex.request_headers {
+        let _ = writeln!(t, "{k}: {v}");
+    }
+    if let Some(b) = &ex.request_body {
+        let _ = writeln!(t, "\n{b}");
+    }
+    match (ex.status, &ex.error) {
+        (Some(s), _) => {
+            let _ = writeln!(t, "\n→ {s}");
+            for (k, v) in &ex.response_headers {
+                let _ = writeln!(t, "{k}: {v}");
+            }
+            if let Some(b) = &ex.response_body {
+                let mut b = b.clone();
+                if b.len() > 2000 {
+                    let cut = (0..=2000).rev().find(|i| b.is_char_boundary(*i)).unwrap_or(0);
+                    b.truncate(cut);
+                    b.push_str("\n… (truncated)");
+                }
+                let _ = writeln!(t, "\n{b}");
+            }
+        }
+        (None, Some(e)) => {
+            let _ = writeln!(t, "\n→ no response: {e}");
+        }
+        (None, None) => {}
+    }
+    t
+}
+
+fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
+    let _ = writeln!(out, "### {} `{}` — {}\n", verdict(r, report), r.id, cell(&r.title));
+    let _ = writeln!(out, "**{}** · {} · `{}`\n", r.level, r.spec, r.source);
+    if r.outcome == Outcome::Fail {
+        for f in &r.failures {
+            let what = f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
+            let _ = writeln!(out, "- {what}: expected {}, got **{}**", f.expected, f.actual);
+        }
+    } else {
+        let _ = writeln!(out, "- {}", cause(r));
+    }
+    if let Some(e) = &r.explain {
+        let _ = writeln!(out, "\n> {}", e.replace('\n', "\n> "));
+    }
+    let failing_step =
+        r.failures.first().map(|f| f.step.as_str()).or_else(|| r.steps.last().map(|s| s.name.as_str()));
+    if let Some(step) = r.steps.iter().find(|s| Some(s.name.as_str()) == failing_step) {
+        if let Some(ex) = step.exchanges.last() {
+            let t = transcript(ex);
+            let f = fence(&t);
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Exchange of step `{}`</summary>\n\n{f}http\n{t}{f}\n\n</details>",
+                step.name
+            );
+        }
+    }
+    out.push('\n');
+}
+
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let icon = match report.exit_code() {
+        0 => "✅ passed",
+        1 => "❌ failed",
+        _ => "⚠️ inconclusive",
+    };
+    let _ = writeln!(out, "# OAuth conformance: {icon}\n");
+    let _ = writeln!(out, "Target: `{}`\n", target_line(report));
+    let _ = writeln!(out, "{}.\n", summary_line(report));
+    if let Some(e) = &report.target.discovery_error {
+        let _ = writeln!(out, "**Discovery failed:** {e}\n");
+    }
+    let problems: Vec<&ScenarioResult> = by_severity(&report.results)
+        .into_iter()
+        .filter(|r| {
+            matches!(r.outcome, Outcome::Fail | Outcome::Error)
+                || r.baseline.as_ref().is_some_and(|b| b.stale)
+        })
+        .collect();
+    if !problems.is_empty() {
+        out.push_str("## Problems\n\n");
+        for r in problems {
+            problem(&mut out, r, report);
+        }
+    }
+    out.push_str("## All scenarios\n");
+    for area in report.areas() {
+        let _ = writeln!(out, "\n### {area}\n\n| | ID | Level | Requirement | Spec |\n|---|---|---|---|---|");
+        let mut items: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.area == area).collect();
+        items.sort_by_key(|r| r.outcome);
+        for r in items {
+            let mut title = cell(&r.title);
+            if matches!(r.outcome, Outcome::Skip | Outcome::Error) {
+                title.push_str(&format!(" — _{}_", cell(&cause(r))));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                verdict(r, report),
+                r.id,
+                r.level,
+                title,
+                cell(&r.spec)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! The terminal report: grouped by area, failures with their expectation, colour optional.
+
+use std::fmt::Write;
+
+use super::{cause, summary_line, target_line, verdict};
+use crate::outcome::{Outcome, RunReport, ScenarioResult};
+
+/// ANSI styling, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn plain() -> Style {
+        Style { color: false }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+fn colour_of(word: &str) -> &'static str {
+    match word {
+        "PASS" => "32",
+        "FAIL" | "STALE" => "1;31",
+        "WARN" | "KNOWN" => "33",
+        "ERROR" => "35",
+        _ => "2",
+    }
+}
+
+pub fn render(report: &RunReport, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", report.tool, target_line(report));
+    if let Some(e) = &report.target.discovery_error {
+        let _ = writeln!(out, "{}", style.paint("35", &format!("discovery failed: {e}")));
+    }
+    for area in report.areas() {
+        let _ = writeln!(out, "\n{}", style.paint("1", area));
+        let mut items: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.area == area).collect();
+        items.sort_by_key(|r| r.outcome == Outcome::Pass);
+        for r in items {
+            let word = verdict(r, report);
+            let _ = writeln!(
+                out,
+                "  {} {:<18} {:<6} {}",
+                style.paint(colour_of(word), &format!("{word:<5}")),
+                r.id,
+                r.level.as_str(),
+                r.title
+            );
+            match r.outcome {
+                Outcome::Fail => {
+                    let _ = writeln!(out, "        {} · {}", r.spec, r.source);
+                    for f in &r.failures {
+                        let head =
+                            f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
+                        let _ = writeln!(out, "        {head}");
+                        let _ = writeln!(out, "          expected: {}", f.expected);
+                        let _ = writeln!(out, "          actual:   {}", style.paint("31", &f.actual));
+                    }
+                    if let Some(b) = &r.baseline {
+                        let _ = writeln!(out, "        baseline: {}", b.reason);
+                    }
+                }
+                Outcome::Error | Outcome::Skip => {
+                    let _ = writeln!(out, "        {}", style.paint("2", &cause(r)));
+                }
+                Outcome::Pass if r.baseline.as_ref().is_some_and(|b| b.stale) => {
+                    let _ = writeln!(out, "        passes now: remove it from the baseline");
+                }
+                Outcome::Pass => {}
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", summary_line(report));
+    let code = report.exit_code();
+    let verdict = match code {
+        0 => style.paint("1;32", "PASSED"),
+        1 => style.paint("1;31", "FAILED"),
+        _ => style.paint("1;35", "INCONCLUSIVE (errors)"),
+    };
+    let _ = writeln!(
+        out,
+        "{verdict} in {:.1} s (fail on {})",
+        report.duration_ms as f64 / 1000.0,
+        report.fail_on
+    );
+    out
+}
+
+/// A one-line progress indicator for long runs (written over itself on a terminal).
+pub fn progress_line(done: usize, total: usize, r: &ScenarioResult) -> String {
+    format!("\r\x1b[2K[{done:>3}/{total}] {:<6} {}", r.outcome.as_str(), r.id)
+}

@@ -1,0 +1,245 @@
+//! Runs scenarios: concurrently (bounded), each with its own user agent and variables;
+//! scenarios that move the target's clock run alone at the end.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::Semaphore;
+
+use crate::agent::Agent;
+use crate::expect::evaluate;
+use crate::mask::{mask_exchanges, replace_all, secrets_of};
+use crate::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
+use crate::steps::{Ctx, Env};
+use crate::suite::{Requirement, Scenario};
+
+/// Called as each scenario finishes: (done, total, result).
+pub type Progress = Arc<dyn Fn(usize, usize, &ScenarioResult) + Send + Sync>;
+
+/// Run every scenario against `env`, `jobs` at a time; results come back in input order.
+pub async fn run_all(
+    env: Arc<Env>,
+    scenarios: Vec<Scenario>,
+    jobs: usize,
+    progress: Option<Progress>,
+) -> Vec<ScenarioResult> {
+    let total = scenarios.len();
+    let (exclusive, parallel): (Vec<_>, Vec<_>) =
+        scenarios.into_iter().enumerate().partition(|(_, s)| s.exclusive);
+    let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, scenario) in parallel {
+        let env = env.clone();
+        let semaphore = semaphore.clone();
+        let progress = progress.clone();
+        let done = done.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result = run_one(&env, &scenario).await;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(p) = &progress {
+                p(n, total, &result);
+            }
+            (index, result)
+        });
+    }
+    let mut results: Vec<(usize, ScenarioResult)> = Vec::with_capacity(total);
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(r) => results.push(r),
+            // A panic inside a scenario is our bug; the run goes on and the scenario is lost,
+            // which the count check below turns into a visible error result.
+            Err(e) => eprintln!("oauth-conformance: internal error in a scenario task: {e}"),
+        }
+    }
+    for (index, scenario) in exclusive {
+        let result = run_one(&env, &scenario).await;
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(p) = &progress {
+            p(n, total, &result);
+        }
+        results.push((index, result));
+    }
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Why a scenario cannot apply to this target, if it cannot.
+pub fn unmet(env: &Env, s: &Scenario) -> Option<String> {
+    if env.profile.skips(&s.id) || env.profile.skips(s.spec_id()) {
+        return Some(format!("the target profile skips {}", s.id));
+    }
+    let md = &env.metadata;
+    for r in &s.requires {
+        let reason = match r {
+            Requirement::Metadata(m) if !md.is_null() && md.get(m).is_none_or(Value::is_null) => {
+                format!("the server does not advertise `{m}`")
+            }
+            Requirement::MetadataValue(m, v) if !md.is_null() => {
+                let ok = match md.get(m) {
+                    Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(v)),
+                    Some(Value::Bool(b)) => b.to_string() == *v,
+                    Some(Value::String(s)) => s == v,
+                    _ => false,
+                };
+                if ok {
+                    continue;
+                }
+                format!("the server's `{m}` does not include `{v}`")
+            }
+            Requirement::Feature(f) if env.profile.skips(&format!("feature:{f}")) => {
+                format!("the target profile turns off feature `{f}`")
+            }
+            Requirement::Client(c) if !env.profile.clients.contains_key(c) => {
+                format!("the target profile defines no `{c}` client")
+            }
+            Requirement::User if env.profile.user.is_none() && env.profile.session_cookie.is_none() => {
+                "the target profile has no test user".into()
+            }
+            Requirement::Resource if env.profile.resource.is_none() => {
+                "no protected resource URL (--resource)".into()
+            }
+            Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
+                "the target's clock cannot be moved".into()
+            }
+            Requirement::McpAtLeast(v) if env.mcp_version.as_str() < v.as_str() => {
+                format!("applies from MCP {v} (running {})", env.mcp_version)
+            }
+            Requirement::McpBefore(v) if env.mcp_version.as_str() >= v.as_str() => {
+                format!("applies before MCP {v} (running {})", env.mcp_version)
+            }
+            Requirement::Option(k, v) if env.profile.options.get(k).is_some_and(|x| x != v) => {
+                format!("the profile chose {k}={}", env.profile.options.get(k).map_or("", String::as_str))
+            }
+            _ => continue,
+        };
+        return Some(reason);
+    }
+    None
+}
+
+/// The variables every scenario starts with.
+fn globals(env: &Env) -> Map<String, Value> {
+    let clients: Map<String, Value> = env
+        .profile
+        .clients
+        .iter()
+        .map(|(role, c)| (role.clone(), serde_json::to_value(c).unwrap_or(Value::Null)))
+        .collect();
+    let mut vars = Map::new();
+    vars.insert("issuer".into(), json!(env.issuer));
+    vars.insert("metadata".into(), env.metadata.clone());
+    vars.insert("clients".into(), Value::Object(clients));
+    vars.insert("user".into(), serde_json::to_value(&env.profile.user).unwrap_or(Value::Null));
+    vars.insert("resource".into(), json!(env.profile.resource));
+    vars.insert("mcp_version".into(), json!(env.mcp_version));
+    vars.insert("origin".into(), json!(env.profile.origin.as_deref().unwrap_or("https://app.example.test")));
+    vars.insert("target".into(), json!({ "clock": env.clock.is_some() }));
+    vars
+}
+
+fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioResult {
+    ScenarioResult {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        level: s.level,
+        spec: s.spec.clone(),
+        area: s.area.clone(),
+        also: s.also.clone(),
+        outcome,
+        reason,
+        failures: Vec::new(),
+        steps: Vec::new(),
+        explain: s.explain.clone(),
+        baseline: None,
+        source: s.source.to_string(),
+        duration_ms: 0,
+    }
+}
+
+/// Run one scenario to its verdict.
+pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
+    if let Some(reason) = unmet(env, s) {
+        return result(s, Outcome::Skip, Some(reason));
+    }
+    let started = Instant::now();
+    let headers: Vec<(String, String)> =
+        env.profile.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
+    let agent = match Agent::new(env.limits, headers) {
+        Ok(a) => a,
+        Err(e) => return result(s, Outcome::Error, Some(e)),
+    };
+    if let Some(cookie) = &env.profile.session_cookie {
+        agent.add_cookie(cookie, &env.issuer);
+    }
+    let mut ctx = Ctx { env, agent, vars: globals(env), journey: None };
+    let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
+    let mut error: Option<String> = None;
+    for step in &s.steps {
+        let first = ctx.agent.exchanges.len();
+        let outcome = step.kind.run(&mut ctx).await;
+        let last = ctx.agent.exchanges.len();
+        match outcome {
+            Ok(value) => {
+                ctx.vars.insert(step.name.clone(), value);
+                spans.push((step.name.clone(), step.kind.name(), first, last, None));
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                spans.push((step.name.clone(), step.kind.name(), first, last, Some(msg.clone())));
+                error = Some(format!("step `{}` ({}): {msg}", step.name, step.kind.name()));
+                break;
+            }
+        }
+    }
+    let mut r = result(s, Outcome::Pass, None);
+    if let Some(e) = error {
+        r.outcome = Outcome::Error;
+        r.reason = Some(e);
+    } else {
+        for ex in &s.expects {
+            let Some(value) = ctx.vars.get(&ex.step) else { continue };
+            match evaluate(&ex.check, value, &ctx.vars) {
+                Ok(None) => {}
+                Ok(Some(m)) => r.failures.push(Failure {
+                    step: ex.step.clone(),
+                    check: ex.check.subject(),
+                    expected: m.expected,
+                    actual: m.actual,
+                    message: ex.message.clone(),
+                    line: ex.line,
+                }),
+                Err(e) => {
+                    r.outcome = Outcome::Error;
+                    r.reason = Some(format!("expectation at line {}: {e}", ex.line));
+                    break;
+                }
+            }
+        }
+        if r.outcome == Outcome::Pass && !r.failures.is_empty() {
+            r.outcome = Outcome::Fail;
+        }
+    }
+    let masked = mask_exchanges(&ctx.agent.exchanges);
+    let secrets = secrets_of(&ctx.agent.exchanges);
+    for f in &mut r.failures {
+        f.actual = replace_all(&f.actual, &secrets);
+        f.expected = replace_all(&f.expected, &secrets);
+    }
+    if let Some(reason) = &mut r.reason {
+        *reason = replace_all(reason, &secrets);
+    }
+    r.steps = spans
+        .into_iter()
+        .map(|(name, kind, a, b, error)| StepRecord {
+            name,
+            kind: kind.to_string(),
+            error,
+            exchanges: masked.get(a..b).map(<[_]>::to_vec).unwrap_or_default(),
+        })
+        .collect();
+    r.duration_ms = started.elapsed().as_millis() as u64;
+    r
+}

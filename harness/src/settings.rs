@@ -1,0 +1,112 @@
+//! CLI arguments and the target profile → validated settings, in one place.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::agent::Limits;
+use crate::baseline::Baseline;
+use crate::cli::{FailOn, RunArgs, SelectArgs, TargetArgs};
+use crate::suite::{Level, LoadError, Scenario};
+
+/// The MCP specification version used when none is chosen.
+pub const LATEST_MCP: &str = "2026-07-28";
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `None` starts the bundled fake server.
+    pub issuer: Option<String>,
+    /// The profile's TOML text (`{issuer}` is filled in once the issuer is known) and its label.
+    pub profile_text: String,
+    pub profile_label: Option<String>,
+    pub resource: Option<String>,
+    pub mcp_version: Option<String>,
+    pub faults: Vec<fake_server::Fault>,
+    pub limits: Limits,
+    pub jobs: usize,
+    pub fail_on: Level,
+    pub baseline: Option<Baseline>,
+}
+
+impl Settings {
+    /// Resolve `run` arguments; an `Err` is a usage or configuration error (exit code 2).
+    pub fn from_run_args(args: &RunArgs) -> Result<Settings, String> {
+        let mut s = Settings::from_target_args(&args.target)?;
+        s.jobs = args.jobs.clamp(1, 64);
+        s.fail_on = match args.fail_on {
+            FailOn::Must => Level::Must,
+            FailOn::Should => Level::Should,
+        };
+        s.baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+        Ok(s)
+    }
+
+    pub fn from_target_args(t: &TargetArgs) -> Result<Settings, String> {
+        let (profile_text, profile_label) = match &t.profile {
+            Some(p) => match crate::profile::BUILTIN_PROFILES.iter().find(|(n, _)| n == p) {
+                Some((name, text)) => (text.to_string(), Some(name.to_string())),
+                None => {
+                    let text =
+                        std::fs::read_to_string(p).map_err(|e| format!("cannot read profile {p}: {e}"))?;
+                    (text, Some(p.clone()))
+                }
+            },
+            None if t.issuer.is_none() => {
+                let text = crate::profile::BUILTIN_PROFILES[0].1;
+                (text.to_string(), Some("fake-server".to_string()))
+            }
+            None => (String::new(), None),
+        };
+        // Validate the profile now (with a dummy issuer) so mistakes are usage errors.
+        let parsed = crate::profile::Profile::parse(&profile_text, Some("http://127.0.0.1"))
+            .map_err(|e| format!("profile {}: {e}", profile_label.as_deref().unwrap_or("")))?;
+        let issuer = t.issuer.clone().or(parsed.issuer.clone());
+        if let Some(i) = &issuer {
+            let u = url::Url::parse(i).map_err(|_| format!("--issuer `{i}` is not an absolute URL"))?;
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(format!("--issuer `{i}` must be an http(s) URL"));
+            }
+        }
+        let mut faults = Vec::new();
+        for name in &t.faults {
+            faults.push(name.parse::<fake_server::Fault>().map_err(|e| e.to_string())?);
+        }
+        if issuer.is_some() && !faults.is_empty() {
+            return Err("--fault applies only to the bundled fake server (drop --issuer)".into());
+        }
+        if t.timeout == 0 {
+            return Err("--timeout must be at least 1 second".into());
+        }
+        Ok(Settings {
+            issuer,
+            profile_text,
+            profile_label,
+            resource: t.resource.clone(),
+            mcp_version: t.mcp_version.clone(),
+            faults,
+            limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },
+            jobs: 8,
+            fail_on: Level::Must,
+            baseline: None,
+        })
+    }
+}
+
+/// Load the scenarios a command selects.
+pub fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let dirs: Vec<&Path> = args.suites.iter().map(PathBuf::as_path).collect();
+    let all = crate::suite::load(&dirs, !args.no_builtin)?;
+    Ok(filter(all, &args.only))
+}
+
+/// Keep the scenarios whose id equals or starts with a pattern, or whose area equals one.
+pub fn filter(all: Vec<Scenario>, only: &[String]) -> Vec<Scenario> {
+    if only.is_empty() {
+        return all;
+    }
+    all.into_iter()
+        .filter(|s| {
+            only.iter().any(|p| s.id == *p || s.id.starts_with(p.as_str()) || s.area.eq_ignore_ascii_case(p))
+        })
+        .collect()
+}

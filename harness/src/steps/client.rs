@@ -1,0 +1,150 @@
+//! Which client a step acts as, and how it authenticates (RFC 6749 §2.3, OAuth 2.1 §2.4).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use super::{Ctx, StepError};
+
+/// A client as steps need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub auth_method: String,
+    pub scope: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "client_id": self.client_id, "client_secret": self.client_secret,
+            "redirect_uri": self.redirect_uri, "auth_method": self.auth_method, "scope": self.scope,
+        })
+    }
+}
+
+/// Resolve `client`: a profile role (`confidential`), or a reference to a registration result
+/// or any object with `client_id` (`{reg}`). Absent means `confidential`.
+pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepError> {
+    let name = client.unwrap_or("confidential");
+    if name.starts_with('{') {
+        let v = ctx.value(name)?;
+        return from_json(&v)
+            .ok_or_else(|| StepError::Prerequisite(format!("`{name}` is not a client (no client_id)")));
+    }
+    let Some(c) = ctx.env.profile.clients.get(name) else {
+        return Err(StepError::Prerequisite(format!("the target profile defines no `{name}` client")));
+    };
+    let auth_method = c.auth_method.clone().unwrap_or_else(|| {
+        if c.client_secret.is_some() { "client_secret_basic".into() } else { "none".into() }
+    });
+    Ok(ClientInfo {
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.clone(),
+        redirect_uri: c.redirect_uri.clone(),
+        auth_method,
+        scope: c.scope.clone(),
+    })
+}
+
+/// A client from JSON (a registration response or a profile entry).
+pub fn from_json(v: &Value) -> Option<ClientInfo> {
+    let client_id = v.get("client_id")?.as_str()?.to_string();
+    let client_secret = v.get("client_secret").and_then(Value::as_str).map(str::to_string);
+    let redirect_uri = v
+        .get("redirect_uri")
+        .and_then(Value::as_str)
+        .or_else(|| v.get("redirect_uris").and_then(|r| r.get(0)).and_then(Value::as_str))
+        .map(str::to_string);
+    let auth_method = v
+        .get("auth_method")
+        .or_else(|| v.get("token_endpoint_auth_method"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(
+            || if client_secret.is_some() { "client_secret_basic".into() } else { "none".into() },
+        );
+    let scope = v.get("scope").and_then(Value::as_str).map(str::to_string);
+    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope })
+}
+
+/// Credentials placed on a request.
+#[derive(Debug, Default, Clone)]
+pub struct Credentials {
+    pub headers: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+}
+
+/// How a step authenticates: `basic`, `post`, `none` (client_id only), `both` (Basic and a
+/// body secret), `query` (credentials in the URL), `omit` (nothing), or the client's own
+/// method when unset. `secret` replaces the real secret (to send a wrong one).
+pub fn credentials(
+    client: &ClientInfo,
+    mode: Option<&str>,
+    secret: Option<&str>,
+) -> Result<Credentials, StepError> {
+    let mode = mode.unwrap_or(match client.auth_method.as_str() {
+        "client_secret_post" => "post",
+        "none" => "none",
+        _ => "basic",
+    });
+    let secret = secret.map(str::to_string).or_else(|| client.client_secret.clone());
+    let need_secret = || {
+        secret.clone().ok_or_else(|| {
+            StepError::Prerequisite(format!(
+                "client `{}` has no secret for `{mode}` authentication",
+                client.client_id
+            ))
+        })
+    };
+    let id = client.client_id.clone();
+    let mut c = Credentials::default();
+    match mode {
+        "basic" => c.headers.push(("authorization".into(), basic(&id, &need_secret()?))),
+        "post" => {
+            c.form.push(("client_id".into(), id));
+            c.form.push(("client_secret".into(), need_secret()?));
+        }
+        "none" => c.form.push(("client_id".into(), id)),
+        "both" => {
+            let s = need_secret()?;
+            c.headers.push(("authorization".into(), basic(&id, &s)));
+            c.form.push(("client_id".into(), id));
+            c.form.push(("client_secret".into(), s));
+        }
+        "query" => {
+            c.query.push(("client_id".into(), id));
+            c.query.push(("client_secret".into(), need_secret()?));
+        }
+        "omit" => {}
+        other => {
+            return Err(StepError::Prerequisite(format!(
+                "unknown auth mode `{other}` (use basic, post, none, both, query or omit)"
+            )));
+        }
+    }
+    Ok(c)
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+pub fn basic(id: &str, secret: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_encoded_before_base64() {
+        let header = basic("a b", "s3cr:t+/%val ue");
+        let decoded =
+            String::from_utf8(STANDARD.decode(header.trim_start_matches("Basic ")).unwrap()).unwrap();
+        assert_eq!(decoded, "a+b:s3cr%3At%2B%2F%25val+ue");
+    }
+}

@@ -1,0 +1,147 @@
+//! Getting the target ready: start the bundled fake server when there is no issuer, fill in
+//! the profile, discover the metadata once, and register clients the profile lacks when the
+//! server allows open registration.
+
+use std::sync::Arc;
+
+use fake_server::FakeServer;
+use serde_json::{Value, json};
+
+use crate::agent::{Agent, Body, Request};
+use crate::outcome::Target;
+use crate::profile::{ClientProfile, Profile, interaction_profile};
+use crate::settings::{LATEST_MCP, Settings};
+use crate::steps::{ClockHandle, Env, discover_url};
+
+/// A target ready for scenarios. Keeps the embedded server alive while it lives.
+#[derive(Debug)]
+pub struct Prepared {
+    pub env: Env,
+    pub target: Target,
+    pub server: Option<Arc<FakeServer>>,
+}
+
+/// Prepare the target; an `Err` is a configuration problem (exit code 2).
+pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
+    crate::install_crypto_provider();
+    let (issuer, server) = match &settings.issuer {
+        Some(i) => (i.trim_end_matches('/').to_string(), None),
+        None => {
+            let mut builder = FakeServer::builder();
+            for f in &settings.faults {
+                builder = builder.fault(*f);
+            }
+            let server = builder
+                .try_start()
+                .await
+                .map_err(|e| format!("cannot start the bundled fake server: {e}"))?;
+            (server.issuer().to_string(), Some(Arc::new(server)))
+        }
+    };
+    let mut profile = Profile::parse(&settings.profile_text, Some(&issuer))?;
+    if settings.resource.is_some() {
+        profile.resource = settings.resource.clone();
+    }
+    let mcp_version =
+        settings.mcp_version.clone().or(profile.mcp_version.clone()).unwrap_or_else(|| LATEST_MCP.into());
+    let interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))?;
+    let clock: Option<ClockHandle> = server.clone().map(|s| {
+        let handle: ClockHandle = Arc::new(move |d| s.advance(d));
+        handle
+    });
+    let (metadata, discovery_error) = discover(&issuer, settings).await;
+    let mut env = Env {
+        issuer: issuer.clone(),
+        metadata,
+        profile,
+        interaction,
+        clock,
+        limits: settings.limits,
+        mcp_version: mcp_version.clone(),
+    };
+    if discovery_error.is_none() {
+        register_missing_clients(&mut env).await;
+    }
+    let target = Target {
+        issuer,
+        embedded: server.is_some(),
+        profile: settings.profile_label.clone(),
+        mcp_version,
+        faults: settings.faults.iter().map(|f| f.name().to_string()).collect(),
+        discovery_error,
+    };
+    Ok(Prepared { env, target, server })
+}
+
+/// The metadata document, from the RFC 8414 location or one of the OpenID forms.
+async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) {
+    let mut agent = match Agent::new(settings.limits, Vec::new()) {
+        Ok(a) => a,
+        Err(e) => return (Value::Null, Some(e)),
+    };
+    let mut problems = Vec::new();
+    for form in ["oauth", "openid", "openid-insert"] {
+        let Ok(url) = discover_url(issuer, form) else { continue };
+        match agent.send(Request::get(url.clone())).await {
+            Ok(resp) if resp.status == 200 => match resp.json() {
+                Some(v @ Value::Object(_)) => return (v, None),
+                _ => problems.push(format!("{url}: answered 200 but not a JSON object")),
+            },
+            Ok(resp) => problems.push(format!("{url}: status {}", resp.status)),
+            Err(e) => {
+                problems.push(e.to_string());
+                // An unreachable server will not answer the other forms either.
+                break;
+            }
+        }
+    }
+    (Value::Null, Some(format!("no metadata document: {}", problems.join("; "))))
+}
+
+/// With `--issuer` alone, register the `confidential` and `public` clients the suites use
+/// (RFC 7591 open registration), so a bare URL is enough for servers that allow it.
+async fn register_missing_clients(env: &mut Env) {
+    let Some(endpoint) =
+        env.metadata.get("registration_endpoint").and_then(Value::as_str).map(str::to_string)
+    else {
+        return;
+    };
+    let Ok(mut agent) = Agent::new(env.limits, Vec::new()) else { return };
+    let wanted = [
+        ("confidential", "client_secret_basic", "https://client.example.test/callback"),
+        ("other", "client_secret_basic", "https://other.example.test/callback"),
+        ("public", "none", "http://127.0.0.1/callback"),
+    ];
+    for (role, method, redirect) in wanted {
+        if env.profile.clients.contains_key(role) {
+            continue;
+        }
+        let body = json!({
+            "client_name": format!("oauth-conformance {role}"),
+            "redirect_uris": [redirect],
+            "token_endpoint_auth_method": method,
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "application_type": if method == "none" { "native" } else { "web" },
+        });
+        let req = Request {
+            method: reqwest::Method::POST,
+            url: endpoint.clone(),
+            headers: Vec::new(),
+            body: Body::Json(body),
+        };
+        let Ok(resp) = agent.send(req).await else { return };
+        let Some(reg) = resp.json().filter(|_| resp.status == 201 || resp.status == 200) else { continue };
+        let Some(id) = reg.get("client_id").and_then(Value::as_str) else { continue };
+        env.profile.clients.insert(
+            role.to_string(),
+            ClientProfile {
+                client_id: id.to_string(),
+                client_secret: reg.get("client_secret").and_then(Value::as_str).map(str::to_string),
+                redirect_uri: Some(redirect.to_string()),
+                auth_method: Some(method.to_string()),
+                scope: None,
+            },
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! `{name.path}` references in scenario strings, resolved against the scenario's variables
+//! (step results, `metadata`, `clients`, `user`, `issuer`, `resource`, ...).
+//!
+//! A string that is exactly one reference yields the referenced JSON value itself; otherwise
+//! references are interpolated as text. `{{` and `}}` are literal braces. A few functions
+//! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// A reference that could not be resolved, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{{{reference}}}`: {reason}")]
+pub struct TemplateError {
+    pub reference: String,
+    pub reason: String,
+}
+
+/// Resolve a string. `vars` maps top-level names to values.
+pub fn resolve(text: &str, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
+    let parts = split(text)?;
+    if let [Part::Ref(r)] = parts.as_slice() {
+        return lookup(r, vars);
+    }
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Text(t) => out.push_str(&t),
+            Part::Ref(r) => match lookup(&r, vars)? {
+                Value::String(s) => out.push_str(&s),
+                Value::Null => {}
+                other => out.push_str(&other.to_string()),
+            },
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// Resolve to a string (non-string values become their JSON text).
+pub fn resolve_str(text: &str, vars: &Map<String, Value>) -> Result<String, TemplateError> {
+    Ok(match resolve(text, vars)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Resolve every string inside a JSON value (object values, array items).
+pub fn resolve_value(v: &Value, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
+    Ok(match v {
+        Value::String(s) => resolve(s, vars)?,
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| resolve_value(i, vars)).collect::<Result<_, _>>()?)
+        }
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), resolve_value(v, vars)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// The references a string makes (for validation before anything runs).
+pub fn references(text: &str) -> Result<Vec<String>, TemplateError> {
+    Ok(split(text)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Part::Ref(r) if !is_function(&r) => Some(r),
+            _ => None,
+        })
+        .collect())
+}
+
+#[derive(Debug, PartialEq)]
+enum Part {
+    Text(String),
+    Ref(String),
+}
+
+fn split(text: &str) -> Result<Vec<Part>, TemplateError> {
+    let mut parts = Vec::new();
+    let mut buf = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                buf.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                buf.push('}');
+            }
+            '{' => {
+                let mut r = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => r.push(c),
+                        None => {
+                            return Err(TemplateError {
+                                reference: r,
+                                reason: "unclosed `{` (write `{{` for a literal brace)".into(),
+                            });
+                        }
+                    }
+                }
+                if !buf.is_empty() {
+                    parts.push(Part::Text(std::mem::take(&mut buf)));
+                }
+                parts.push(Part::Ref(r.trim().to_string()));
+            }
+            _ => buf.push(c),
+        }
+    }
+    if !buf.is_empty() || parts.is_empty() {
+        parts.push(Part::Text(buf));
+    }
+    Ok(parts)
+}
+
+fn is_function(r: &str) -> bool {
+    r.starts_with("repeat:") || r.starts_with("random:") || r.starts_with("s256:")
+}
+
+fn err(reference: &str, reason: impl Into<String>) -> TemplateError {
+    TemplateError { reference: reference.to_string(), reason: reason.into() }
+}
+
+fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
+    if let Some(rest) = reference.strip_prefix("repeat:") {
+        let (unit, n) = rest.rsplit_once(':').ok_or_else(|| err(reference, "use {repeat:TEXT:COUNT}"))?;
+        let n: usize = n.parse().map_err(|_| err(reference, "COUNT must be a number"))?;
+        return Ok(Value::String(unit.repeat(n.min(100_000))));
+    }
+    if let Some(n) = reference.strip_prefix("random:") {
+        let n: usize = n.parse().map_err(|_| err(reference, "use {random:LENGTH}"))?;
+        let mut bytes = vec![0u8; n.min(10_000)];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let mut s = URL_SAFE_NO_PAD.encode(bytes);
+        s.truncate(n);
+        return Ok(Value::String(s));
+    }
+    if let Some(inner) = reference.strip_prefix("s256:") {
+        let value = match lookup(inner, vars) {
+            Ok(Value::String(s)) => s,
+            _ => inner.to_string(),
+        };
+        return Ok(Value::String(URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))));
+    }
+    let mut segments = reference.split('.');
+    let head = segments.next().unwrap_or("");
+    let mut current =
+        vars.get(head).ok_or_else(|| err(reference, format!("nothing is named `{head}` here")))?;
+    let mut path = head.to_string();
+    for seg in segments {
+        current = match current {
+            Value::Object(m) => m.get(seg),
+            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        }
+        .ok_or_else(|| err(reference, format!("`{path}` has no `{seg}`")))?;
+        path.push('.');
+        path.push_str(seg);
+    }
+    Ok(current.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Map<String, Value> {
+        json!({"t": {"access_token": "abc", "expires_in": 60, "list": ["x", "y"]}, "issuer": "https://as"})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn a_lone_reference_keeps_its_json_type() {
+        assert_eq!(resolve("{t.expires_in}", &vars()).unwrap(), json!(60));
+        assert_eq!(resolve("{t.list.1}", &vars()).unwrap(), json!("y"));
+    }
+
+    #[test]
+    fn references_inside_text_are_interpolated() {
+        assert_eq!(resolve_str("{issuer}/token?x={t.expires_in}", &vars()).unwrap(), "https://as/token?x=60");
+        assert_eq!(resolve_str("{{literal}}", &vars()).unwrap(), "{literal}");
+    }
+
+    #[test]
+    fn unknown_references_say_what_is_missing() {
+        let e = resolve("{t.refresh_token}", &vars()).unwrap_err();
+        assert_eq!(e.to_string(), "`{t.refresh_token}`: `t` has no `refresh_token`");
+        assert!(resolve("{nope}", &vars()).is_err());
+        assert!(resolve("{open", &vars()).is_err());
+    }
+
+    #[test]
+    fn functions_make_test_values() {
+        assert_eq!(resolve_str("{repeat:a:42}", &vars()).unwrap().len(), 42);
+        let r = resolve_str("{random:129}", &vars()).unwrap();
+        assert_eq!(r.len(), 129);
+        assert!(r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(
+            resolve_str("{s256:dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk}", &vars()).unwrap(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn references_lists_what_must_exist() {
+        assert_eq!(references("{a.b} and {repeat:x:3} {c}").unwrap(), ["a.b", "c"]);
+    }
+}
