@@ -80,8 +80,13 @@ async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) 
         Err(e) => return (Value::Null, Some(e)),
     };
     let mut problems = Vec::new();
+    let mut tried: Vec<String> = Vec::new();
     for form in ["oauth", "openid", "openid-insert"] {
         let Ok(url) = discover_url(issuer, form) else { continue };
+        if tried.contains(&url) {
+            continue;
+        }
+        tried.push(url.clone());
         match agent.send(Request::get(url.clone())).await {
             Ok(resp) if resp.status == 200 => match resp.json() {
                 Some(v @ Value::Object(_)) => return (v, None),

@@ -111,7 +111,7 @@ pub fn summary_line(report: &RunReport) -> String {
         s.total, s.pass, s.fail, s.error, s.skip
     );
     if s.warn > 0 {
-        out.push_str(&format!(" ({} of the failures below {} are warnings)", s.warn, report.fail_on));
+        out.push_str(&format!(" ({} below {}: reported as warnings)", s.warn, report.fail_on));
     }
     if s.baselined > 0 {
         out.push_str(&format!(", {} known failures (baseline)", s.baselined));

@@ -94,6 +94,11 @@ impl<'a> Ctx<'a> {
 
     /// An endpoint URL from the authorization-server metadata.
     pub fn endpoint(&self, member: &str) -> Result<String, StepError> {
+        if self.env.metadata.is_null() {
+            return Err(StepError::Prerequisite(format!(
+                "no `{member}`: the metadata could not be discovered"
+            )));
+        }
         self.env
             .metadata
             .get(member)

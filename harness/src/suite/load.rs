@@ -120,7 +120,7 @@ fn scenario(
             Err((msg, help)) => errors.push(err(sline, format!("`{}`: {msg}", raw.id), help)),
         }
     }
-    if steps.is_empty() {
+    if steps.is_empty() && errors.is_empty() {
         errors.push(err(
             line,
             format!("`{}` has no steps", raw.id),

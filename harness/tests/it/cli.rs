@@ -1,0 +1,165 @@
+//! The CLI end to end against the bundled fake server, with stable snapshots of each report.
+
+use super::support::{fixture, run, stable};
+
+fn demo_args<'a>(suites: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--no-builtin", "--suites", suites, "--jobs", "1"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn the_terminal_report_shows_every_outcome_with_its_cause_and_exits_1_on_a_must_failure() {
+    let suites = fixture("suites");
+    let (code, out, _) = run(&demo_args(suites.to_str().unwrap(), &[]));
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("terminal_report", stable(&out));
+}
+
+#[test]
+fn the_json_report_is_versioned_and_carries_masked_exchanges() {
+    let suites = fixture("suites");
+    let (code, out, _) = run(&demo_args(suites.to_str().unwrap(), &["--format", "json"]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["schema_version"], 1);
+    let flow = v["results"].as_array().unwrap().iter().find(|r| r["id"] == "DEMO-05").unwrap();
+    let exchanges = serde_json::to_string(&flow["steps"]).unwrap();
+    assert!(exchanges.contains("[masked]"), "secrets are masked");
+    assert!(!exchanges.contains("s3cr:t"), "the client secret never appears");
+    assert!(!exchanges.contains("oat_"), "access tokens never appear");
+    let mut summary = v.clone();
+    for r in summary["results"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("steps");
+    }
+    insta::assert_snapshot!(
+        "json_report_without_exchanges",
+        stable(&serde_json::to_string_pretty(&summary).unwrap())
+    );
+}
+
+#[test]
+fn junit_has_one_testcase_per_scenario_with_failure_skipped_and_no_failure_for_warnings() {
+    let suites = fixture("suites");
+    let (_, out, _) = run(&demo_args(suites.to_str().unwrap(), &["--format", "junit"]));
+    insta::assert_snapshot!("junit_report", stable(&out));
+}
+
+#[test]
+fn markdown_puts_problems_first_with_the_exchange_that_proves_them() {
+    let suites = fixture("suites");
+    let (_, out, _) = run(&demo_args(suites.to_str().unwrap(), &["--format", "markdown"]));
+    let problems = out.find("## Problems").expect("a problems section");
+    let all = out.find("## All scenarios").expect("a full table");
+    assert!(problems < all);
+    assert!(out.contains("<details><summary>Exchange of step `d`</summary>"));
+    insta::assert_snapshot!("markdown_report", stable(&out));
+}
+
+#[test]
+fn fail_on_should_turns_a_should_failure_into_a_run_failure() {
+    let suites = fixture("suites");
+    let (code_must, out_must, _) = run(&demo_args(suites.to_str().unwrap(), &["--only", "DEMO-03"]));
+    assert_eq!(code_must, 0, "a SHOULD failure is a warning by default: {out_must}");
+    assert!(out_must.contains("WARN"));
+    let (code_should, _, _) =
+        run(&demo_args(suites.to_str().unwrap(), &["--only", "DEMO-03", "--fail-on", "should"]));
+    assert_eq!(code_should, 1);
+}
+
+#[test]
+fn a_fault_in_the_bundled_server_makes_the_scenarios_that_test_it_fail() {
+    let suites = fixture("suites");
+    let s = suites.to_str().unwrap();
+    let (clean, out, _) = run(&demo_args(s, &["--only", "DEMO-01,DEMO-05"]));
+    assert_eq!(clean, 0, "{out}");
+    let (code, out, _) = run(&demo_args(s, &["--only", "DEMO-01,DEMO-05", "--fault", "delayed-revocation"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("FAIL  DEMO-05"), "{out}");
+    assert!(out.contains("PASS  DEMO-01"), "{out}");
+}
+
+#[test]
+fn the_builtin_suites_pass_against_the_bundled_server() {
+    let (code, out, err) = run(&["run"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("PASSED"));
+}
+
+#[test]
+fn a_baseline_hides_known_failures_and_flags_entries_that_pass_now() {
+    let dir = std::env::temp_dir().join(format!("oc-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("baseline.toml");
+    std::fs::write(&file, "[[expected]]\nid = \"DEMO-02\"\nreason = \"demo\"\n").unwrap();
+    let suites = fixture("suites");
+    let s = suites.to_str().unwrap();
+    let (code, out, _) =
+        run(&demo_args(s, &["--only", "DEMO-01,DEMO-02", "--baseline", file.to_str().unwrap()]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("KNOWN DEMO-02"), "{out}");
+    std::fs::write(&file, "[[expected]]\nid = \"DEMO-01\"\nreason = \"was broken\"\n").unwrap();
+    let (code, out, _) = run(&demo_args(s, &["--only", "DEMO-01", "--baseline", file.to_str().unwrap()]));
+    assert_eq!(code, 1, "a stale entry fails the run: {out}");
+    assert!(out.contains("STALE"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn report_dir_gets_every_format() {
+    let dir = std::env::temp_dir().join(format!("oc-reports-{}", std::process::id()));
+    let suites = fixture("suites");
+    let (_, _, _) = run(&demo_args(suites.to_str().unwrap(), &["--report-dir", dir.to_str().unwrap()]));
+    for name in ["terminal.txt", "report.json", "junit.xml", "report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        assert!(text.len() > 100, "{name} is written");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("data-verdict=\"FAIL\"") && !html.contains("<script src"),
+        "self-contained and filterable"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn errors_in_scenario_files_name_file_and_line_and_nothing_runs() {
+    let broken = fixture("broken");
+    let (code, out, err) = run(&["run", "--no-builtin", "--suites", broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "nothing ran: {out}");
+    assert!(err.contains("unknown step kind `tokn`"), "{err}");
+    assert!(err.contains("bad.toml:8"), "{err}");
+    assert!(!err.contains("has no steps"), "no second error for the same step: {err}");
+    assert!(err.contains("refers to `nothing`"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+}
+
+#[test]
+fn list_and_explain_describe_scenarios_and_their_faults() {
+    let (code, out, _) = run(&["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("REV-09") && out.contains("killed by: delayed-revocation"), "{out}");
+    let (code, out, _) = run(&["explain", "REV-09"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("RFC 7009") && out.contains("revoke") && out.contains("What a failure usually means"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["explain", "NOPE-1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no scenario `NOPE-1`"));
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_one_line_cause() {
+    let (code, _, err) = run(&["run", "--issuer", "not a url"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an absolute URL"), "{err}");
+    let (code, _, err) = run(&["run", "--fault", "no-such-fault"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown fault"), "{err}");
+    let (code, _, err) = run(&["run", "--issuer", "http://127.0.0.1:9", "--fault", "no-iss"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("only to the bundled fake server"), "{err}");
+}

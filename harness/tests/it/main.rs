@@ -1,0 +1,6 @@
+//! Integration tests of the harness: the real CLI end to end, faults seen through it, and
+//! hostile or unreachable servers.
+
+mod cli;
+mod hostile;
+mod support;
