@@ -3,4 +3,5 @@
 
 mod cli;
 mod hostile;
+mod kill_matrix;
 mod support;

@@ -1,0 +1,92 @@
+//! The kill matrix: every built-in scenario passes against the clean fake server, and for
+//! every fault, the scenarios that name it fail while no other scenario fails or errors.
+//! A scenario no fault can kill proves nothing, so every scenario must name one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fake_server::Fault;
+use harness::app::execute;
+use harness::outcome::{Outcome, RunReport};
+use harness::settings::Settings;
+use harness::suite::{self, Scenario};
+
+fn settings(faults: &[Fault]) -> Settings {
+    let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
+    let mut s = Settings::from_target_args(&args).expect("default settings");
+    s.faults = faults.to_vec();
+    s.jobs = 16;
+    s
+}
+
+fn run(rt: &tokio::runtime::Runtime, scenarios: &[Scenario], faults: &[Fault]) -> RunReport {
+    rt.block_on(execute(&settings(faults), scenarios.to_vec(), None)).expect("the run starts")
+}
+
+fn describe(report: &RunReport, id: &str) -> String {
+    report
+        .results
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| format!("{id}: {} — {}", r.outcome.as_str(), harness::report::cause(r)))
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
+    let scenarios = suite::load(&[], true).expect("built-in suites load");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+
+    let clean = run(&rt, &scenarios, &[]);
+    let broken: Vec<String> = clean
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+        .map(|r| describe(&clean, &r.id))
+        .collect();
+    assert!(broken.is_empty(), "against the clean fake server:\n{}", broken.join("\n"));
+
+    let unproven: Vec<&str> =
+        scenarios.iter().filter(|s| s.killed_by.is_empty()).map(|s| s.id.as_str()).collect();
+
+    let mut by_fault: BTreeMap<Fault, Vec<&str>> = BTreeMap::new();
+    for s in &scenarios {
+        for f in &s.killed_by {
+            by_fault.entry(f.parse().expect("validated at load")).or_default().push(&s.id);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut killed: BTreeSet<&str> = BTreeSet::new();
+    let mut rows = Vec::new();
+    for (fault, declared) in &by_fault {
+        let report = run(&rt, &scenarios, &[*fault]);
+        let mut hit = 0;
+        for r in &report.results {
+            let named = declared.contains(&r.id.as_str());
+            match (named, r.outcome) {
+                (true, Outcome::Fail) => {
+                    hit += 1;
+                    killed.insert(declared.iter().find(|d| **d == r.id).copied().unwrap_or_default());
+                }
+                (true, _) => {
+                    problems.push(format!("{fault}: {} survives ({})", r.id, describe(&report, &r.id)))
+                }
+                (false, Outcome::Fail | Outcome::Error) => {
+                    problems.push(format!("{fault}: collateral {}", describe(&report, &r.id)))
+                }
+                (false, _) => {}
+            }
+        }
+        rows.push(format!("{:<42} kills {hit}/{}", fault.name(), declared.len()));
+    }
+    let unused: Vec<&str> =
+        Fault::ALL.iter().filter(|f| !by_fault.contains_key(f)).map(|f| f.name()).collect();
+    println!("kill matrix: {} of {} scenarios killed by a fault", killed.len(), scenarios.len());
+    for row in &rows {
+        println!("  {row}");
+    }
+    if !unused.is_empty() {
+        println!("faults no scenario names yet: {}", unused.join(", "));
+    }
+    assert!(unproven.is_empty(), "scenarios that name no fault (nothing proves they can fail): {unproven:?}");
+    assert!(problems.is_empty(), "kill matrix problems:\n{}", problems.join("\n"));
+}
