@@ -15,22 +15,26 @@ use crate::suite::{LoadError, Scenario};
 /// Run a parsed command line.
 pub fn main(cli: crate::cli::Cli) -> Exit {
     match cli.command {
-        Command::Run(args) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("oauth-conformance: cannot start the runtime: {e}");
-                    return Exit::Usage;
-                }
-            };
-            runtime.block_on(run(args))
-        }
+        Command::Run(args) => with_runtime(run(args)),
         Command::List(args) => list(args),
         Command::Explain(args) => explain(args),
+        Command::Snapshot(args) => with_runtime(crate::snapshots::snapshot(args)),
+        Command::Diff(args) => with_runtime(crate::snapshots::diff(args)),
+        Command::Compare(args) => crate::snapshots::compare(args),
     }
 }
 
-fn color_enabled(choice: ColorChoice, stream_is_tty: bool) -> bool {
+fn with_runtime(fut: impl std::future::Future<Output = Exit>) -> Exit {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(fut),
+        Err(e) => {
+            eprintln!("oauth-conformance: cannot start the runtime: {e}");
+            Exit::Usage
+        }
+    }
+}
+
+pub fn color_enabled(choice: ColorChoice, stream_is_tty: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -38,7 +42,7 @@ fn color_enabled(choice: ColorChoice, stream_is_tty: bool) -> bool {
     }
 }
 
-fn print_load_errors(errors: &[LoadError]) {
+pub fn print_load_errors(errors: &[LoadError]) {
     let color = color_enabled(ColorChoice::Auto, std::io::stderr().is_terminal());
     for e in errors {
         eprint!("{}", e.render(color));

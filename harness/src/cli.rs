@@ -24,6 +24,51 @@ pub enum Command {
     List(ListArgs),
     /// Explain one scenario: the requirement, its steps, and what a failure usually means.
     Explain(ExplainArgs),
+    /// Record every scenario's exchanges, normalized, as one text file per scenario in --dir.
+    Snapshot(SnapshotArgs),
+    /// Re-run and show how the exchanges differ from the snapshots in --dir (exit 1 on drift).
+    Diff(DiffArgs),
+    /// Outcome changes between two JSON reports (exit 1 when something newly fails).
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Directory of the snapshot files (created if missing).
+    #[arg(long, env = "OAUTH_CONFORMANCE_SNAPSHOT_DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Directory of the stored snapshot files.
+    #[arg(long, env = "OAUTH_CONFORMANCE_SNAPSHOT_DIR")]
+    pub dir: PathBuf,
+    /// Accept the new behaviour: overwrite the stored snapshots.
+    #[arg(long)]
+    pub update: bool,
+    /// Colour: auto, always or never.
+    #[arg(long, env = "OAUTH_CONFORMANCE_COLOR", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier run's JSON report.
+    pub before: PathBuf,
+    /// The later run's JSON report.
+    pub after: PathBuf,
+    /// Colour: auto, always or never.
+    #[arg(long, env = "OAUTH_CONFORMANCE_COLOR", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Where the target is and how to reach it.

@@ -89,6 +89,9 @@ pub struct ScenarioResult {
     pub baseline: Option<BaselineMark>,
     /// `file:line` of the scenario.
     pub source: String,
+    /// The steps with their exchanges unmasked, for snapshots (never serialized).
+    #[serde(skip)]
+    pub raw_steps: Vec<StepRecord>,
     pub duration_ms: u64,
 }
 

@@ -155,6 +155,7 @@ fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioRes
         explain: s.explain.clone(),
         baseline: None,
         source: s.source.to_string(),
+        raw_steps: Vec::new(),
         duration_ms: 0,
     }
 }
@@ -231,15 +232,19 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     if let Some(reason) = &mut r.reason {
         *reason = replace_all(reason, &secrets);
     }
-    r.steps = spans
-        .into_iter()
-        .map(|(name, kind, a, b, error)| StepRecord {
-            name,
-            kind: kind.to_string(),
-            error,
-            exchanges: masked.get(a..b).map(<[_]>::to_vec).unwrap_or_default(),
-        })
-        .collect();
+    let records = |exchanges: &[crate::agent::Exchange]| -> Vec<StepRecord> {
+        spans
+            .iter()
+            .map(|(name, kind, a, b, error)| StepRecord {
+                name: name.clone(),
+                kind: kind.to_string(),
+                error: error.clone(),
+                exchanges: exchanges.get(*a..*b).map(<[_]>::to_vec).unwrap_or_default(),
+            })
+            .collect()
+    };
+    r.steps = records(&masked);
+    r.raw_steps = records(&ctx.agent.exchanges);
     r.duration_ms = started.elapsed().as_millis() as u64;
     r
 }

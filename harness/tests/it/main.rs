@@ -4,4 +4,5 @@
 mod cli;
 mod hostile;
 mod kill_matrix;
+mod snapshots_cmd;
 mod support;

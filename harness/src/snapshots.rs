@@ -1,0 +1,102 @@
+//! The `snapshot`, `diff` and `compare` commands.
+
+use std::io::IsTerminal;
+
+use crate::Exit;
+use crate::app::{color_enabled, execute, print_load_errors};
+use crate::cli::{CompareArgs, DiffArgs, SnapshotArgs};
+use crate::outcome::RunReport;
+use crate::settings::{Settings, select};
+use crate::snapshot;
+
+/// Snapshots are taken one scenario at a time, so that the order of requests (and so server
+/// state such as remembered consent) is the same on every run.
+async fn record(
+    target: &crate::cli::TargetArgs,
+    select_args: &crate::cli::SelectArgs,
+) -> Result<RunReport, Exit> {
+    let mut settings = Settings::from_target_args(target).map_err(|e| {
+        eprintln!("oauth-conformance: {e}");
+        Exit::Usage
+    })?;
+    settings.jobs = 1;
+    let scenarios = select(select_args).map_err(|errors| {
+        print_load_errors(&errors);
+        Exit::Usage
+    })?;
+    execute(&settings, scenarios, None).await.map_err(|e| {
+        eprintln!("oauth-conformance: {e}");
+        Exit::Usage
+    })
+}
+
+pub async fn snapshot(args: SnapshotArgs) -> Exit {
+    let report = match record(&args.target, &args.select).await {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match snapshot::write(&args.dir, &report) {
+        Ok(n) => {
+            println!("{n} scenario snapshots written to {}", args.dir.display());
+            Exit::Pass
+        }
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            Exit::Usage
+        }
+    }
+}
+
+pub async fn diff(args: DiffArgs) -> Exit {
+    if !args.dir.is_dir() {
+        eprintln!(
+            "oauth-conformance: no snapshots in {} (record them with `oauth-conformance snapshot`)",
+            args.dir.display()
+        );
+        return Exit::Usage;
+    }
+    let report = match record(&args.target, &args.select).await {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let all = args.select.only.is_empty();
+    let drifts = match snapshot::drift(&args.dir, &report, all) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+    };
+    if drifts.is_empty() {
+        println!("no drift: {} scenarios match {}", report.results.len(), args.dir.display());
+        return Exit::Pass;
+    }
+    print!("{}", snapshot::render(&drifts, color_enabled(args.color, std::io::stdout().is_terminal())));
+    if args.update {
+        if let Err(e) = snapshot::update(&args.dir, &report, &drifts) {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+        println!("{} snapshots updated in {}", drifts.len(), args.dir.display());
+        return Exit::Pass;
+    }
+    println!(
+        "{} scenarios drifted; `oauth-conformance diff --update` accepts the new behaviour",
+        drifts.len()
+    );
+    Exit::Failure
+}
+
+pub fn compare(args: CompareArgs) -> Exit {
+    let (a, b) = (args.before.display().to_string(), args.after.display().to_string());
+    match crate::compare::compare_files(&a, &b) {
+        Ok(changes) => {
+            print!("{}", changes.render(color_enabled(args.color, std::io::stdout().is_terminal())));
+            if changes.newly_failing.is_empty() { Exit::Pass } else { Exit::Failure }
+        }
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            Exit::Usage
+        }
+    }
+}
