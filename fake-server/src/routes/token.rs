@@ -154,7 +154,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         resources: c.resources.clone(),
         auth_time: c.auth_time,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     if let Some(entry) = store.codes.get_mut(code) {
         entry.grant_id = Some(grant_id);
@@ -269,7 +269,7 @@ fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Valu
         resources: requested,
         auth_time: now,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     issue(st, caller, grant_id, None, &scopes, audience, false)
 }
@@ -291,9 +291,16 @@ fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
         resources: Vec::new(),
         auth_time: now,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     issue(st, caller, grant_id, Some(username), &scopes, vec![caller.client.id.clone()], false)
+}
+
+/// A new grant's expiry until `issue` extends it to cover its tokens. It must lie ahead:
+/// the background sweep drops grants whose expiry has passed, and one dropped between its
+/// creation and `issue` would leave the tokens it produced inactive from birth.
+fn provisional_expiry(st: &AppState, now: i64) -> i64 {
+    now + (st.settings.access_token_lifetime_secs as i64).max(60)
 }
 
 /// Mint an access token (and a refresh token when the client may refresh) for a grant.
