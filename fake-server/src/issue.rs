@@ -42,7 +42,10 @@ pub fn mint_access_token(
                 "scope": scopes.join(" "), "jti": jti, "iat": iat, "exp": exp,
             });
             if let Some(u) = username {
-                claims["auth_time"] = json!(iat);
+                // When the user authenticated (RFC 9068 §2.2.1), not when this token was minted:
+                // a refresh must not make an old login look fresh.
+                let auth_time = st.store().grants.get(&grant_id).map_or(iat, |g| g.auth_time);
+                claims["auth_time"] = json!(auth_time);
                 claims["username"] = json!(u);
             }
             if st.fault(Fault::JwtMissingClaims)

@@ -89,15 +89,33 @@ fn run(cli: Cli) -> Result<(), String> {
     runtime.block_on(async move {
         let addr = SocketAddr::new(cli.host, cli.port);
         let server = Prepared::bind(config, addr).await.map_err(|e| e.to_string())?;
+        let shutdown = interrupted().map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
         if cli.quiet {
             println!("{}", server.issuer());
         } else {
             print_banner(&server);
         }
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
         server.serve(shutdown).await.map_err(|e| format!("server stopped: {e}"))
+    })
+}
+
+/// Resolves on Ctrl-C. The handler is installed here, before the server announces itself:
+/// `tokio::signal::ctrl_c()` installs it only when first polled, and a Ctrl-C arriving before
+/// that would kill the process instead of stopping it gracefully.
+#[cfg(unix)]
+fn interrupted() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        interrupt.recv().await;
+    })
+}
+
+#[cfg(windows)]
+fn interrupted() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    let mut ctrl_c = tokio::signal::windows::ctrl_c()?;
+    Ok(async move {
+        ctrl_c.recv().await;
     })
 }
 

@@ -295,7 +295,8 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
         drop(store);
         return page_error(st, "invalid_client", "this application no longer exists");
     };
-    if client.needs_consent() && !st.fault(Fault::SkipConsent) {
+    // `prompt=consent` asks even a client configured to skip consent (OIDC Core §3.1.2.1).
+    if (client.needs_consent() || req.prompt.consent) && !st.fault(Fault::SkipConsent) {
         let remembered = can_remember(&client, &req.redirect_uri)
             && store
                 .consents

@@ -1,27 +1,31 @@
 //! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::authorize::{can_remember, deny, issue_code, resume};
 use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
-use crate::form::Form;
+use crate::form::{Form, Params};
 use crate::pages::{ConsentView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Session};
 use crate::tokens::random_token;
 
-#[derive(Debug, Deserialize)]
-pub struct RequestRef {
-    request: Option<String>,
-}
-
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
     error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
+}
+
+/// The `request` parameter of a page's query, parsed like every other OAuth input (a framework
+/// extractor would answer a repeated or malformed one with a plain-text rejection).
+fn request_param(st: &AppState, query: Option<&str>) -> Result<Option<String>, Response> {
+    let params = Params::parse(query.unwrap_or("").as_bytes());
+    match params.get("request") {
+        Ok(id) => Ok(id.map(str::to_string)),
+        Err(e) => Err(refused(st, StatusCode::BAD_REQUEST, &e.description)),
+    }
 }
 
 fn pending(st: &AppState, id: Option<&str>) -> Result<(String, AuthRequest), Response> {
@@ -56,8 +60,12 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
 }
 
 /// GET `/login?request=…`
-pub async fn login_form(State(st): State<AppState>, Query(q): Query<RequestRef>) -> Response {
-    match pending(&st, q.request.as_deref()) {
+pub async fn login_form(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let id = match request_param(&st, q.as_deref()) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match pending(&st, id.as_deref()) {
         Ok((id, req)) => render_login(&st, &id, &req, None),
         Err(r) => r,
     }
@@ -140,12 +148,12 @@ fn owned(
 }
 
 /// GET `/consent?request=…`
-pub async fn consent_form(
-    State(st): State<AppState>,
-    Query(q): Query<RequestRef>,
-    headers: HeaderMap,
-) -> Response {
-    let (id, req, username) = match owned(&st, q.request.as_deref(), &headers) {
+pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    let id = match request_param(&st, q.as_deref()) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let (id, req, username) = match owned(&st, id.as_deref(), &headers) {
         Ok(v) => v,
         Err(r) => return r,
     };

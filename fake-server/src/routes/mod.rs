@@ -26,33 +26,45 @@ use crate::state::{AppState, Client};
 /// The whole application for a given state; tests can drive it with `tower::ServiceExt`.
 pub fn router(st: AppState) -> Router {
     let cors_for = |kind: Kind, r: Router<AppState>| r.layer(from_fn_with_state((st.clone(), kind), cors));
-    let route =
-        |path: &str, m: MethodRouter<AppState>| Router::new().route(path, m.fallback(method_not_allowed));
+    // `allow` lists the methods for the 405 answer's `Allow` header (RFC 9110 §15.5.6);
+    // OPTIONS is there wherever a CORS layer answers preflights.
+    let route = |path: &str, allow: &'static str, m: MethodRouter<AppState>| {
+        Router::new().route(path, m.fallback(move || async move { method_not_allowed(allow) }))
+    };
+    const GET_POST: &str = "GET, POST";
+    const POST_CORS: &str = "POST, OPTIONS";
+    const GET_CORS: &str = "GET, OPTIONS";
 
     let endpoints = Router::new()
-        .merge(route("/authorize", get(authorize::authorize).post(authorize::authorize)))
-        .merge(route("/login", get(interaction::login_form).post(interaction::login_submit)))
-        .merge(route("/consent", get(interaction::consent_form).post(interaction::consent_submit)))
-        .merge(cors_for(Kind::Token, route("/token", post(token::token))))
-        .merge(cors_for(Kind::Api, route("/introspect", post(introspect::introspect))))
-        .merge(cors_for(Kind::Api, route("/revoke", post(revoke::revoke))))
-        .merge(cors_for(Kind::Userinfo, route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))))
-        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))));
+        .merge(route("/authorize", GET_POST, get(authorize::authorize).post(authorize::authorize)))
+        .merge(route("/login", GET_POST, get(interaction::login_form).post(interaction::login_submit)))
+        .merge(route("/consent", GET_POST, get(interaction::consent_form).post(interaction::consent_submit)))
+        .merge(cors_for(Kind::Token, route("/token", POST_CORS, post(token::token))))
+        .merge(cors_for(Kind::Api, route("/introspect", POST_CORS, post(introspect::introspect))))
+        .merge(cors_for(Kind::Api, route("/revoke", POST_CORS, post(revoke::revoke))))
+        .merge(cors_for(
+            Kind::Userinfo,
+            route("/userinfo", "GET, POST, OPTIONS", get(userinfo::userinfo).post(userinfo::userinfo)),
+        ))
+        .merge(cors_for(Kind::Public, route("/jwks", GET_CORS, get(metadata::jwks))));
 
     let base = st.base_path.clone();
     let mut well_known = Router::new()
         .merge(route(
             &format!("/.well-known/oauth-authorization-server{base}"),
+            GET_CORS,
             get(metadata::oauth_metadata),
         ))
         .merge(route(
             &format!("{base}/.well-known/openid-configuration"),
+            GET_CORS,
             get(metadata::openid_configuration),
         ));
     if !base.is_empty() {
         // The path-inserted OIDC form that MCP clients also try (MCP-2025-11-25 discovery).
         well_known = well_known.merge(route(
             &format!("/.well-known/openid-configuration{base}"),
+            GET_CORS,
             get(metadata::openid_configuration),
         ));
     }
@@ -66,11 +78,11 @@ async fn not_found() -> Response {
     OAuthError::not_found("no such endpoint").into_response()
 }
 
-async fn method_not_allowed() -> Response {
-    let mut resp = OAuthError::invalid_request("HTTP method not allowed at this endpoint")
+fn method_not_allowed(allow: &'static str) -> Response {
+    let mut resp = OAuthError::invalid_request(format!("HTTP method not allowed here; allowed: {allow}"))
         .with_status(StatusCode::METHOD_NOT_ALLOWED)
         .into_response();
-    resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, POST, OPTIONS"));
+    resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static(allow));
     resp
 }
 

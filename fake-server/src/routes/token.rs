@@ -146,7 +146,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         };
         return Err(OAuthError::invalid_grant(desc));
     }
-    let audience = token_audience(st, caller, &c.resources, &requested)?;
+    let audience = token_audience(st, caller, Some(&c.resources), &requested)?;
     let grant_id = store.new_grant(Grant {
         client_id: caller.client.id.clone(),
         username: Some(c.username.clone()),
@@ -154,7 +154,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         resources: c.resources.clone(),
         auth_time: c.auth_time,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     if let Some(entry) = store.codes.get_mut(code) {
         entry.grant_id = Some(grant_id);
@@ -169,20 +169,25 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
 }
 
 /// The audience of a new access token: the requested resources (a subset of those granted),
-/// else the granted ones, else the client itself (RFC 8707 §2.2; RFC 9068 §3).
+/// else the granted ones, else the client itself (RFC 8707 §2.2; RFC 9068 §3). `granted` is
+/// `None` for a grant made at the token endpoint itself (client credentials), where any
+/// resource this server serves may be requested.
 fn token_audience(
     st: &AppState,
     caller: &Caller,
-    granted: &[String],
+    granted: Option<&[String]>,
     requested: &[String],
 ) -> Result<Vec<String>, OAuthError> {
     check_resources(st, requested).map_err(OAuthError::invalid_target)?;
-    if !granted.is_empty()
+    // A grant without resources is bound to the default audience: asking for a resource at
+    // the token endpoint would widen what the user authorized (RFC 8707 §2.2, SPEC RI-05).
+    if let Some(granted) = granted
         && !st.fault(Fault::IgnoreResource)
         && let Some(r) = requested.iter().find(|r| !granted.contains(r))
     {
         return Err(OAuthError::invalid_target(format!("resource `{r}` was not part of the authorization")));
     }
+    let granted = granted.unwrap_or_default();
     let audience = if !requested.is_empty() { requested.to_vec() } else { granted.to_vec() };
     if audience.is_empty() || st.fault(Fault::AudienceIgnoresResource) {
         return Ok(vec![caller.client.id.clone()]);
@@ -234,7 +239,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
             asked
         }
     };
-    let audience = token_audience(st, caller, &grant.resources, &requested)?;
+    let audience = token_audience(st, caller, Some(&grant.resources), &requested)?;
     let rotate = !st.fault(Fault::NoRefreshRotation);
     if rotate && let Some(old) = store.refresh_tokens.get_mut(presented) {
         old.rotated = true;
@@ -255,7 +260,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
 fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
     let scopes = requested_scopes(st, &caller.client, p.get("scope")?).map_err(OAuthError::invalid_scope)?;
     let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
-    let audience = token_audience(st, caller, &[], &requested)?;
+    let audience = token_audience(st, caller, None, &requested)?;
     let now = st.clock.now();
     let grant_id = st.store().new_grant(Grant {
         client_id: caller.client.id.clone(),
@@ -264,7 +269,7 @@ fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Valu
         resources: requested,
         auth_time: now,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     issue(st, caller, grant_id, None, &scopes, audience, false)
 }
@@ -286,9 +291,16 @@ fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
         resources: Vec::new(),
         auth_time: now,
         revoked_at_ms: None,
-        expires: now,
+        expires: provisional_expiry(st, now),
     });
     issue(st, caller, grant_id, Some(username), &scopes, vec![caller.client.id.clone()], false)
+}
+
+/// A new grant's expiry until `issue` extends it to cover its tokens. It must lie ahead:
+/// the background sweep drops grants whose expiry has passed, and one dropped between its
+/// creation and `issue` would leave the tokens it produced inactive from birth.
+fn provisional_expiry(st: &AppState, now: i64) -> i64 {
+    now + (st.settings.access_token_lifetime_secs as i64).max(60)
 }
 
 /// Mint an access token (and a refresh token when the client may refresh) for a grant.
