@@ -23,6 +23,10 @@ pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, re
     } else {
         Params::parse(query.unwrap_or_default().as_bytes())
     };
+    // A metadata-document client is fetched now, so the synchronous checks below find it.
+    if let Err(desc) = crate::cimd::prepare(&st, &params).await {
+        return page_error(&st, "invalid_client", &desc);
+    }
     let mut resp = match start(&st, &params, &headers) {
         Ok(r) | Err(r) => r,
     };
@@ -295,7 +299,8 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
         drop(store);
         return page_error(st, "invalid_client", "this application no longer exists");
     };
-    if client.needs_consent() && !st.fault(Fault::SkipConsent) {
+    let skip = st.fault(Fault::SkipConsent) || (client.dynamic && st.fault(Fault::DcrSkipsConsent));
+    if client.needs_consent() && !skip {
         let remembered = can_remember(&client, &req.redirect_uri)
             && store
                 .consents
@@ -323,9 +328,10 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
 }
 
 /// Remember consent only when the client's identity is assured (RFC 6749 §10.2; BBA §6.3.3.2):
-/// a confidential client, or a public one whose redirect URI is https.
+/// a confidential client, or a public one whose redirect URI is https. Clients that
+/// registered themselves or came from a metadata document are asked every time.
 pub fn can_remember(client: &Client, redirect_uri: &str) -> bool {
-    !client.is_public() || redirect_uri.starts_with("https://")
+    !client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://"))
 }
 
 /// Turn the pending request into a code and send it to the client.

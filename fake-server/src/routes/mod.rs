@@ -1,11 +1,16 @@
 //! The HTTP surface: one module per endpoint group, assembled by `router`, plus the helpers
 //! they share (client lookup, scope and resource checks, the session cookie).
 
+mod admin;
 pub mod authorize;
 mod clientauth;
+mod extra;
 mod interaction;
 mod introspect;
+mod mcp;
 mod metadata;
+mod registration;
+mod resource;
 mod revoke;
 mod token;
 mod userinfo;
@@ -37,7 +42,8 @@ pub fn router(st: AppState) -> Router {
         .merge(cors_for(Kind::Api, route("/introspect", post(introspect::introspect))))
         .merge(cors_for(Kind::Api, route("/revoke", post(revoke::revoke))))
         .merge(cors_for(Kind::Userinfo, route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))))
-        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))));
+        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))))
+        .merge(extra::endpoints(&st));
 
     let base = st.base_path.clone();
     let mut well_known = Router::new()
@@ -56,7 +62,7 @@ pub fn router(st: AppState) -> Router {
             get(metadata::openid_configuration),
         ));
     }
-    let well_known = cors_for(Kind::Public, well_known);
+    let well_known = cors_for(Kind::Public, well_known).merge(extra::root(&st));
 
     let app = if base.is_empty() { endpoints } else { Router::new().nest(&base, endpoints) };
     app.merge(well_known).fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(st)
