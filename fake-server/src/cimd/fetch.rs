@@ -136,7 +136,7 @@ fn describe(e: &reqwest::Error, st: &AppState) -> String {
     msg
 }
 
-fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
+pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let redirects = if st.fault(Fault::CimdFollowsRedirects) {
         reqwest::redirect::Policy::limited(5)

@@ -8,11 +8,10 @@ mod fetch;
 use serde_json::Value;
 
 use crate::client_metadata::{Source, Validated, validate};
+use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::form::Params;
 use crate::state::{AppState, Client};
-
-pub use fetch::{MAX_DOCUMENT_BYTES, check_url};
 
 /// Upper bound on cached documents; the entry closest to expiry goes first.
 const MAX_CACHED: usize = 1000;
@@ -35,22 +34,24 @@ pub fn is_document_id(st: &AppState, client_id: &str) -> bool {
 
 /// Before `/authorize` validates: resolve a metadata-document client into the store. The
 /// error is a sentence for the error page (CIMD §4.3: a failed fetch aborts the request).
-pub async fn prepare(st: &AppState, p: &Params) -> Result<(), String> {
+pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     let Some(client_id) = p.first("client_id") else { return Ok(()) };
     if !is_document_id(st, client_id) {
         return Ok(());
     }
-    let v = resolve(st, client_id)
-        .await
-        .map_err(|e| format!("the client metadata document at {client_id} cannot be used: {e}"))?;
+    // Our own HTTP client failing is our fault, not the document's.
+    st.features.fetcher(|| fetch::build_client(st)).map_err(OAuthError::server_error)?;
+    let v = resolve(st, client_id).await.map_err(|e| {
+        OAuthError::invalid_client(format!("the client metadata document at {client_id} cannot be used: {e}"))
+    })?;
     let mut client = {
         let store = st.store();
         let existing = store.clients.get(client_id).cloned();
         let max = st.settings.max_registered_clients;
         if existing.is_none() && store.clients.values().filter(|c| c.dynamic).count() >= max {
-            return Err(format!(
+            return Err(OAuthError::invalid_client(format!(
                 "this server already knows its maximum of {max} dynamic clients (max_registered_clients)"
-            ));
+            )));
         }
         existing.unwrap_or_else(|| new_client(st, client_id))
     };
@@ -113,7 +114,7 @@ pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
 }
 
 async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
-    let u = check_url(st, id)?;
+    let u = fetch::check_url(st, id)?;
     let fetched = fetch::fetch(st, &u).await?;
     let doc = fetched.document;
     match doc.get("client_id") {

@@ -24,8 +24,9 @@ pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, re
         Params::parse(query.unwrap_or_default().as_bytes())
     };
     // A metadata-document client is fetched now, so the synchronous checks below find it.
-    if let Err(desc) = crate::cimd::prepare(&st, &params).await {
-        return page_error(&st, "invalid_client", &desc);
+    if let Err(e) = crate::cimd::prepare(&st, &params).await {
+        let status = if e.status.is_server_error() { e.status } else { StatusCode::BAD_REQUEST };
+        return error_page(status, e.code, &e.description, st.fault(Fault::FrameablePages)).into_response();
     }
     let mut resp = match start(&st, &params, &headers) {
         Ok(r) | Err(r) => r,
