@@ -180,13 +180,18 @@ pub async fn exchange(server: &FakeServer, f: &Flow<'_>, code: &str, secret: Opt
     }
     let req = http().post(server.url("/token"));
     let req = match secret {
-        Some(s) => req.basic_auth(f.client_id, Some(s)),
+        // RFC 6749 §2.3.1: both parts are form-encoded before Base64.
+        Some(s) => req.basic_auth(form_encode(f.client_id), Some(form_encode(s))),
         None => {
             form.push(("client_id", f.client_id));
             req
         }
     };
     req.form(&form).send().await.expect("token")
+}
+
+pub fn form_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A complete flow ending in the token response JSON.
