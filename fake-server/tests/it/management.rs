@@ -57,7 +57,8 @@ async fn a_missing_or_wrong_token_gets_a_401_that_reveals_nothing() {
         let body = resp.text().await.unwrap();
         assert!(challenge.contains("error=\"invalid_token\""));
         assert!(!body.contains(id) && !challenge.contains(id));
-        snapshot_settings().bind(|| insta::assert_snapshot!("mgmt_wrong_token", format!("{challenge}\n{body}")));
+        snapshot_settings()
+            .bind(|| insta::assert_snapshot!("mgmt_wrong_token", format!("{challenge}\n{body}")));
     }
     // An unknown client looks exactly like a wrong token.
     let ghost = json!({ "registration_client_uri": server.url("/register/dyn_nobody") });
@@ -105,7 +106,10 @@ async fn put_refuses_what_a_client_may_not_change() {
         (with("client_id", json!("dyn_someone_else")), "invalid_client_metadata"),
         (json!({ "redirect_uris": ["https://app.example.test/cb"] }), "invalid_client_metadata"),
         (with("client_secret", json!("i-choose-my-own")), "invalid_client_metadata"),
-        (with("registration_access_token", info["registration_access_token"].clone()), "invalid_client_metadata"),
+        (
+            with("registration_access_token", info["registration_access_token"].clone()),
+            "invalid_client_metadata",
+        ),
         (with("registration_client_uri", info["registration_client_uri"].clone()), "invalid_client_metadata"),
         (with("client_secret_expires_at", json!(0)), "invalid_client_metadata"),
         (with("client_id_issued_at", info["client_id_issued_at"].clone()), "invalid_client_metadata"),
@@ -127,7 +131,12 @@ async fn delete_ends_the_client_its_credentials_and_its_tokens() {
     let id = info["client_id"].as_str().unwrap().to_string();
     let secret = info["client_secret"].as_str().unwrap().to_string();
     let mcp = server.url("/mcp");
-    let flow = Flow { client_id: &id, redirect_uri: "https://app.example.test/cb", scope: None, resource: Some(&mcp) };
+    let flow = Flow {
+        client_id: &id,
+        redirect_uri: "https://app.example.test/cb",
+        scope: None,
+        resource: Some(&mcp),
+    };
     let tokens = tokens(&server, &flow, Some(&secret)).await;
     let at = tokens["access_token"].as_str().unwrap();
     let rt = tokens["refresh_token"].as_str().unwrap();

@@ -12,7 +12,12 @@ const SECRET: &str = "s3cr:t+/%val ue";
 
 /// A token for alice through the confidential fixture client.
 async fn token(server: &FakeServer, scope: &str, resource: Option<&str>) -> String {
-    let flow = Flow { client_id: CONFIDENTIAL, redirect_uri: "https://client.example.test/callback", scope: Some(scope), resource };
+    let flow = Flow {
+        client_id: CONFIDENTIAL,
+        redirect_uri: "https://client.example.test/callback",
+        scope: Some(scope),
+        resource,
+    };
     tokens(server, &flow, Some(SECRET)).await["access_token"].as_str().unwrap().to_string()
 }
 
@@ -21,7 +26,11 @@ fn rpc(id: i64, method: &str, params: Value) -> Value {
 }
 
 fn initialize() -> Value {
-    rpc(1, "initialize", json!({ "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }))
+    rpc(
+        1,
+        "initialize",
+        json!({ "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }),
+    )
 }
 
 async fn post(server: &FakeServer, token: Option<&str>, body: &Value) -> reqwest::Response {
@@ -77,7 +86,8 @@ async fn no_token_gets_a_bare_challenge_pointing_at_the_metadata() {
 async fn a_token_in_the_query_string_is_not_accepted() {
     let server = FakeServer::start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
-    let resp = http().post(server.url(&format!("/mcp?access_token={at}"))).json(&initialize()).send().await.unwrap();
+    let resp =
+        http().post(server.url(&format!("/mcp?access_token={at}"))).json(&initialize()).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -116,7 +126,11 @@ async fn a_token_without_the_required_scope_gets_403_insufficient_scope() {
     assert!(c.contains("resource_metadata="), "{c}");
     snapshot_settings().bind(|| insta::assert_snapshot!("mcp_403_insufficient_scope", c));
     let write = token(&server, "projects:write", Some(&server.url("/mcp"))).await;
-    assert_eq!(post(&server, Some(&write), &initialize()).await.status(), StatusCode::OK, "write implies read");
+    assert_eq!(
+        post(&server, Some(&write), &initialize()).await.status(),
+        StatusCode::OK,
+        "write implies read"
+    );
 }
 
 #[tokio::test]
@@ -155,20 +169,46 @@ async fn speaks_enough_streamable_http_json_rpc_for_a_client_to_initialize() {
     assert_eq!(with_session(note).await.unwrap().status(), StatusCode::ACCEPTED);
     let tools: Value = with_session(rpc(2, "tools/list", json!({}))).await.unwrap().json().await.unwrap();
     assert_eq!(tools["result"]["tools"][0]["name"], "whoami");
-    let who: Value = with_session(rpc(3, "tools/call", json!({ "name": "whoami", "arguments": {} }))).await.unwrap().json().await.unwrap();
+    let who: Value = with_session(rpc(3, "tools/call", json!({ "name": "whoami", "arguments": {} })))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(who["result"]["structuredContent"]["user"], "alice");
     let pong: Value = with_session(rpc(4, "ping", json!({}))).await.unwrap().json().await.unwrap();
     assert_eq!(pong["result"], json!({}));
-    let unknown: Value = with_session(rpc(5, "resources/list", json!({}))).await.unwrap().json().await.unwrap();
+    let unknown: Value =
+        with_session(rpc(5, "resources/list", json!({}))).await.unwrap().json().await.unwrap();
     assert_eq!(unknown["error"]["code"], -32601);
 
-    let stale = http().post(server.url("/mcp")).bearer_auth(&at).header("mcp-session-id", "mcp_gone").json(&rpc(6, "ping", json!({}))).send().await.unwrap();
+    let stale = http()
+        .post(server.url("/mcp"))
+        .bearer_auth(&at)
+        .header("mcp-session-id", "mcp_gone")
+        .json(&rpc(6, "ping", json!({})))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), StatusCode::NOT_FOUND);
-    let bad_version = http().post(server.url("/mcp")).bearer_auth(&at).header("mcp-protocol-version", "1999-01-01").json(&rpc(7, "ping", json!({}))).send().await.unwrap();
+    let bad_version = http()
+        .post(server.url("/mcp"))
+        .bearer_auth(&at)
+        .header("mcp-protocol-version", "1999-01-01")
+        .json(&rpc(7, "ping", json!({})))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad_version.status(), StatusCode::BAD_REQUEST);
     let get = http().get(server.url("/mcp")).bearer_auth(&at).send().await.unwrap();
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let end = http().delete(server.url("/mcp")).bearer_auth(&at).header("mcp-session-id", &session).send().await.unwrap();
+    let end = http()
+        .delete(server.url("/mcp"))
+        .bearer_auth(&at)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(end.status(), StatusCode::NO_CONTENT);
 
     let future = rpc(8, "initialize", json!({ "protocolVersion": "2099-01-01", "capabilities": {} }));
@@ -184,7 +224,10 @@ async fn browsers_get_cors_on_preflights_challenges_and_metadata() {
         .request(Method::OPTIONS, server.url("/mcp"))
         .header("origin", origin)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization, content-type, mcp-protocol-version, mcp-session-id")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, mcp-protocol-version, mcp-session-id",
+        )
         .send()
         .await
         .unwrap();
@@ -193,7 +236,8 @@ async fn browsers_get_cors_on_preflights_challenges_and_metadata() {
     for h in ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id"] {
         assert!(allow.contains(h), "{h} in {allow}");
     }
-    let resp = http().post(server.url("/mcp")).header("origin", origin).json(&initialize()).send().await.unwrap();
+    let resp =
+        http().post(server.url("/mcp")).header("origin", origin).json(&initialize()).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(resp.headers()["access-control-allow-origin"], origin);
     let expose = resp.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
@@ -210,13 +254,25 @@ async fn browsers_get_cors_on_preflights_challenges_and_metadata() {
         .await
         .unwrap();
     assert!(resp.status().is_success());
-    assert!(resp.headers()["access-control-allow-headers"].to_str().unwrap().contains("mcp-protocol-version"));
+    assert!(
+        resp.headers()["access-control-allow-headers"].to_str().unwrap().contains("mcp-protocol-version")
+    );
 }
 
 #[tokio::test]
 async fn a_disallowed_origin_is_refused_by_the_mcp_server() {
-    let server = FakeServer::builder().settings(|s| s.cors_origins = vec!["https://ok.example.test".into()]).start().await;
+    let server = FakeServer::builder()
+        .settings(|s| s.cors_origins = vec!["https://ok.example.test".into()])
+        .start()
+        .await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
-    let resp = http().post(server.url("/mcp")).bearer_auth(&at).header("origin", "https://evil.example.test").json(&initialize()).send().await.unwrap();
+    let resp = http()
+        .post(server.url("/mcp"))
+        .bearer_auth(&at)
+        .header("origin", "https://evil.example.test")
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }

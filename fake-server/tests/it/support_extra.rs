@@ -156,6 +156,25 @@ pub async fn authorize(server: &FakeServer, b: &Client, f: &Flow<'_>) -> (Respon
     (resp, consented)
 }
 
+/// Start a flow, log in as alice, and return the consent page's HTML.
+pub async fn until_consent(server: &FakeServer, b: &Client, f: &Flow<'_>) -> String {
+    let origin = format!("http://{}", server.addr());
+    let resp = start(server, b, f).await;
+    assert_eq!(resp.status(), StatusCode::FOUND);
+    let login = b.get(format!("{origin}{}", location(&resp))).send().await.unwrap().text().await.unwrap();
+    let form = [
+        ("request", hidden(&login, "request")),
+        ("csrf", hidden(&login, "csrf")),
+        ("username", "alice".to_string()),
+        ("password", "alice-password".to_string()),
+        ("action", "login".to_string()),
+    ];
+    let resp = b.post(server.url("/login")).form(&form).send().await.unwrap();
+    let next = location(&resp);
+    assert!(next.contains("/consent?"), "expected consent, got {next}");
+    b.get(format!("{origin}{next}")).send().await.unwrap().text().await.unwrap()
+}
+
 /// The `code` query parameter of a redirect to the client.
 pub fn code_of(resp: &Response) -> String {
     let loc = location(resp);
