@@ -130,10 +130,10 @@ async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
     {
         return Err(format!("the document contains `{k}`; metadata-document clients have no shared secret"));
     }
-    if !doc.get("redirect_uris").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+    if doc.get("redirect_uris").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
         return Err("the document lists no redirect_uris".into());
     }
-    if !doc.get("client_name").and_then(Value::as_str).is_some_and(|n| !n.is_empty()) {
+    if doc.get("client_name").and_then(Value::as_str).is_none_or(|n| n.is_empty()) {
         return Err("the document has no client_name".into());
     }
     let mut v = validate(st, &doc, Source::Document).map_err(|e| e.description.into_owned())?;

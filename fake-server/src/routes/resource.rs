@@ -102,7 +102,7 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
     };
     drop(store);
     let resource = st.mcp_resource();
-    if !st.fault(Fault::ResourceIgnoresAudience) && !record.audience.iter().any(|a| *a == resource) {
+    if !st.fault(Fault::ResourceIgnoresAudience) && !record.audience.contains(&resource) {
         return Err(fail(OAuthError::invalid_token(
             "the access token was issued for another resource (its audience does not include this one)",
             true,

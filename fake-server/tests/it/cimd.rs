@@ -146,11 +146,14 @@ async fn the_document_must_name_itself_and_list_the_redirect_uri() {
         .await;
 }
 
+/// How a case's document host answers, given the document's URL.
+type Respond = Box<dyn Fn(&str) -> ResponseTemplate>;
+
 #[tokio::test]
 async fn malformed_or_secret_bearing_documents_are_refused() {
     let mock = MockServer::start().await;
     let server = dev_server().await;
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> ResponseTemplate>, &str)> = vec![
+    let cases: Vec<(&str, Respond, &str)> = vec![
         (
             "/broken.json",
             Box::new(|_| ResponseTemplate::new(200).set_body_string("{not json")),

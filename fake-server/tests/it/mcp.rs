@@ -7,18 +7,9 @@ use serde_json::{Value, json};
 
 use crate::support_extra::*;
 
-const CONFIDENTIAL: &str = "conformance-confidential";
-const SECRET: &str = "s3cr:t+/%val ue";
-
 /// A token for alice through the confidential fixture client.
 async fn token(server: &FakeServer, scope: &str, resource: Option<&str>) -> String {
-    let flow = Flow {
-        client_id: CONFIDENTIAL,
-        redirect_uri: "https://client.example.test/callback",
-        scope: Some(scope),
-        resource,
-    };
-    tokens(server, &flow, Some(SECRET)).await["access_token"].as_str().unwrap().to_string()
+    alice_token(server, scope, resource).await
 }
 
 fn rpc(id: i64, method: &str, params: Value) -> Value {

@@ -245,3 +245,14 @@ pub fn snapshot_settings() -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s
 }
+
+/// An access token for alice through the confidential fixture client.
+pub async fn alice_token(server: &FakeServer, scope: &str, resource: Option<&str>) -> String {
+    let flow = Flow {
+        client_id: "conformance-confidential",
+        redirect_uri: "https://client.example.test/callback",
+        scope: Some(scope),
+        resource,
+    };
+    tokens(server, &flow, Some("s3cr:t+/%val ue")).await["access_token"].as_str().unwrap().to_string()
+}

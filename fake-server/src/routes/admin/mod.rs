@@ -9,41 +9,42 @@ mod verify;
 
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::method_not_allowed;
+use super::extra::route;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::lookup::bearer_token;
 use crate::state::AppState;
 
-fn route(path: &str, m: MethodRouter<AppState>) -> Router<AppState> {
-    Router::new().route(path, m.fallback(method_not_allowed))
-}
-
 /// Every operator route, under the issuer path.
 pub fn router(_st: &AppState) -> Router<AppState> {
     Router::new()
-        .merge(route("/admin/api/applications", get(apps::list).post(apps::create)))
+        .merge(route("/admin/api/applications", "GET, POST", get(apps::list).post(apps::create)))
         .merge(route(
             "/admin/api/applications/{id}",
+            "GET, PATCH, DELETE",
             get(apps::read).patch(apps::update).delete(apps::remove),
         ))
-        .merge(route("/admin/api/applications/{id}/rotate_secret", post(apps::rotate_secret)))
-        .merge(route("/admin/api/users", get(users::list)))
-        .merge(route("/admin/api/users/{username}/grants", get(users::grants).delete(users::revoke_all)))
-        .merge(route("/admin/api/users/{username}/grants/{grant}", delete(users::revoke)))
-        .merge(route("/admin/api/reset", post(users::reset)))
-        .merge(route("/oauth_applications/access_tokens/verify", post(verify::verify)))
+        .merge(route("/admin/api/applications/{id}/rotate_secret", "POST", post(apps::rotate_secret)))
+        .merge(route("/admin/api/users", "GET", get(users::list)))
+        .merge(route(
+            "/admin/api/users/{username}/grants",
+            "GET, DELETE",
+            get(users::grants).delete(users::revoke_all),
+        ))
+        .merge(route("/admin/api/users/{username}/grants/{grant}", "DELETE", delete(users::revoke)))
+        .merge(route("/admin/api/reset", "POST", post(users::reset)))
+        .merge(route("/oauth_applications/access_tokens/verify", "POST", post(verify::verify)))
         // Clerk's SDKs put the API version in front of the path.
-        .merge(route("/v1/oauth_applications/access_tokens/verify", post(verify::verify)))
-        .merge(route("/admin", get(page::home)))
-        .merge(route("/admin/login", get(page::login_form).post(page::login)))
-        .merge(route("/admin/logout", post(page::logout)))
-        .merge(route("/admin/applications", get(page::applications)))
-        .merge(route("/admin/applications/{id}/consent", post(page::toggle_consent)))
+        .merge(route("/v1/oauth_applications/access_tokens/verify", "POST", post(verify::verify)))
+        .merge(route("/admin", "GET", get(page::home)))
+        .merge(route("/admin/login", "GET, POST", get(page::login_form).post(page::login)))
+        .merge(route("/admin/logout", "POST", post(page::logout)))
+        .merge(route("/admin/applications", "GET", get(page::applications)))
+        .merge(route("/admin/applications/{id}/consent", "POST", post(page::toggle_consent)))
 }
 
 /// Is `given` the admin key? Constant time, so timing reveals nothing about the key.
