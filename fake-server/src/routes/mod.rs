@@ -42,10 +42,10 @@ pub fn router(st: AppState) -> Router {
         .merge(cors_for(Kind::Api, route("/introspect", post(introspect::introspect))))
         .merge(cors_for(Kind::Api, route("/revoke", post(revoke::revoke))))
         .merge(cors_for(Kind::Userinfo, route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))))
-        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))))
-        .merge(extra::endpoints(&st));
+        .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))));
 
     let base = st.base_path.clone();
+    let endpoints = endpoints.merge(extra::endpoints(&st));
     let mut well_known = Router::new()
         .merge(route(
             &format!("/.well-known/oauth-authorization-server{base}"),
