@@ -241,7 +241,7 @@ faults! {
     DcrAcceptsHttpRedirect => "dcr-accepts-http-redirect",
     /// Registration refuses loopback `http` redirect URIs, as some servers do (DCR-15).
     DcrRejectsLoopback => "dcr-rejects-loopback",
-    /// Clients that registered themselves or use a metadata document skip consent (CONS-05, CONS-06).
+    /// Clients that registered themselves (RFC 7591) skip the consent page (CONS-05, CONS-06).
     DcrSkipsConsent => "dcr-skips-consent",
     /// A successful registration answers 200 instead of 201 Created (DCR-04).
     RegistrationReturns200 => "registration-returns-200",

@@ -300,8 +300,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
         drop(store);
         return page_error(st, "invalid_client", "this application no longer exists");
     };
-    let skip = st.fault(Fault::SkipConsent) || (client.dynamic && st.fault(Fault::DcrSkipsConsent));
-    if client.needs_consent() && !skip {
+    if client.needs_consent() && !st.fault(Fault::SkipConsent) {
         let remembered = can_remember(&client, &req.redirect_uri)
             && store
                 .consents

@@ -64,7 +64,12 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
         registration_token: Some(random_token("rat_", 32)),
         created_at: st.clock.now(),
     };
-    let client = v.apply_to(st, client);
+    let mut client = v.apply_to(st, client);
+    if st.fault(Fault::DcrSkipsConsent) {
+        // Registered like an operator's client with consent off: nothing forces the screen.
+        client.dynamic = false;
+        client.consent = false;
+    }
     {
         let mut store = st.store();
         let max = st.settings.max_registered_clients;
