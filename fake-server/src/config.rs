@@ -74,6 +74,11 @@ pub struct Settings {
     /// Failed client authentications per client per minute before the token endpoint
     /// answers 429 (RFC 6749 §2.3.1 brute-force protection). 0 disables the limit.
     pub max_failed_client_auth_per_minute: u32,
+    /// Scopes a token needs at the built-in MCP resource; also its metadata's `scopes_supported`
+    /// and the default scopes of clients that register without naming any.
+    pub mcp_scopes: Vec<String>,
+    /// How long fetching a client ID metadata document may take, in milliseconds.
+    pub cimd_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -99,6 +104,8 @@ impl Default for Settings {
             faults: Vec::new(),
             signing_key_pem: None,
             max_failed_client_auth_per_minute: 100,
+            mcp_scopes: vec!["projects:read".to_string()],
+            cimd_timeout_ms: 5000,
         }
     }
 }

@@ -233,6 +233,62 @@ faults! {
     NoExposeWwwAuthenticate => "no-expose-www-authenticate",
     /// Origins outside the allow-list are reflected too (CORS-06).
     ReflectAnyOrigin => "reflect-any-origin",
+
+    // ---------------------- registration, metadata documents, MCP resource, operator view
+    /// Registration accepts redirect URIs with a fragment (DCR-14, AUTHZ-12).
+    DcrAcceptsFragmentRedirect => "dcr-accepts-fragment-redirect",
+    /// Registration accepts plain `http` redirect URIs on hosts other than loopback (DCR-15, AUTHZ-10).
+    DcrAcceptsHttpRedirect => "dcr-accepts-http-redirect",
+    /// Registration refuses loopback `http` redirect URIs, as some servers do (DCR-15).
+    DcrRejectsLoopback => "dcr-rejects-loopback",
+    /// Clients that registered themselves (RFC 7591) skip the consent page (CONS-05, CONS-06).
+    DcrSkipsConsent => "dcr-skips-consent",
+    /// A successful registration answers 200 instead of 201 Created (DCR-04).
+    RegistrationReturns200 => "registration-returns-200",
+    /// A registration that issues a secret leaves out `client_secret_expires_at` (DCR-06).
+    NoClientSecretExpiresAt => "no-client-secret-expires-at",
+    /// The registration response leaves out defaulted and unknown metadata (DCR-08, DCR-11).
+    DcrDropsMetadata => "dcr-drops-metadata",
+    /// Registration refuses metadata members it does not know (DCR-09).
+    DcrRejectsUnknownMetadata => "dcr-rejects-unknown-metadata",
+    /// Clients registered with `token_endpoint_auth_method: none` still get a secret (DCR-07).
+    DcrSecretForPublicClient => "dcr-secret-for-public-client",
+    /// The registration endpoint works but metadata does not advertise it (DISC-12).
+    RegistrationNotAdvertised => "registration-not-advertised",
+    /// The RFC 7592 configuration endpoint accepts any registration access token, or none (MGMT-02).
+    ManagementTokenNotChecked => "management-token-not-checked",
+    /// RFC 7592 DELETE answers 204 but the client and its tokens keep working (MGMT-07, TOK-24).
+    ManagementDeleteKeepsClient => "management-delete-keeps-client",
+    /// An RFC 7592 update may set a client secret of the client's choosing (MGMT-05).
+    PutAcceptsClientSecret => "put-accepts-client-secret",
+    /// A metadata document whose `client_id` differs from its URL is accepted (CIMD-03).
+    CimdClientIdMismatchAccepted => "cimd-client-id-mismatch-accepted",
+    /// Any redirect URI is accepted for a metadata-document client (CIMD-05).
+    CimdRedirectNotChecked => "cimd-redirect-not-checked",
+    /// Metadata-document fetches follow HTTP redirects (CIMD-02).
+    CimdFollowsRedirects => "cimd-follows-redirects",
+    /// Metadata documents are fetched from loopback and private addresses (CIMD-08).
+    CimdFetchesPrivateAddresses => "cimd-fetches-private-addresses",
+    /// A failed metadata-document fetch is cached, so a retry fails too (CIMD-10).
+    CimdCachesErrors => "cimd-caches-errors",
+    /// Metadata documents declaring shared-secret authentication are accepted (CIMD-06).
+    CimdAcceptsSharedSecret => "cimd-accepts-shared-secret",
+    /// Metadata leaves out `client_id_metadata_document_supported` although CIMD works (DISC-14).
+    CimdNotAdvertised => "cimd-not-advertised",
+    /// Protected-resource metadata names the resource with a trailing slash (PRM-04, PRM-05).
+    PrmResourceTrailingSlash => "prm-resource-trailing-slash",
+    /// The MCP resource accepts tokens issued for another audience (MCP-RS-06, RI-04).
+    ResourceIgnoresAudience => "resource-ignores-audience",
+    /// The MCP resource answers 401 without `WWW-Authenticate` (PRM-09, MCP-RS-01).
+    McpNoWwwAuthenticate => "mcp-no-www-authenticate",
+    /// The MCP resource puts `error="invalid_token"` in the challenge even when no token was sent (MCP-RS-03).
+    McpErrorWithoutToken => "mcp-error-without-token",
+    /// The MCP resource accepts `?access_token=` in the query string (MCP-RS-04).
+    McpTokenInQuery => "mcp-token-in-query",
+    /// The MCP resource serves tokens that lack its required scope (MCP-RS-08).
+    McpScopeNotChecked => "mcp-scope-not-checked",
+    /// CORS preflights to the MCP endpoint are refused with 401 (CORS-12).
+    McpPreflightRequiresAuth => "mcp-preflight-requires-auth",
 }
 
 impl fmt::Display for Fault {

@@ -23,9 +23,12 @@
 pub mod config;
 pub mod faults;
 
+mod cimd;
+mod client_metadata;
 mod clock;
 mod cors;
 mod error;
+mod features;
 mod form;
 mod issue;
 mod lookup;

@@ -32,6 +32,8 @@ pub struct Inner {
     pub users: Vec<UserConfig>,
     /// Initial clients from the fixtures, kept to rebuild the store on reset.
     pub fixture_clients: Vec<ClientConfig>,
+    /// Metadata-document cache, operator and MCP sessions.
+    pub features: crate::features::Features,
     store: Mutex<Store>,
 }
 
@@ -41,17 +43,20 @@ impl Inner {
             url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
         let faults = Faults::from_list(&config.server.faults);
         let store = Store::with_clients(&config.clients);
+        let clock = Clock::default();
+        let features = crate::features::Features::new(clock.now());
         Inner {
             issuer,
             base_path,
             settings: config.server,
             faults,
-            clock: Clock::default(),
+            clock,
             signer,
             admin_key,
             scopes: config.scopes,
             users: config.users,
             fixture_clients: config.clients,
+            features,
             store: Mutex::new(store),
         }
     }

@@ -1,9 +1,11 @@
 //! Server-rendered HTML: login, consent and error pages. Every value that a client or user
 //! controls goes through `escape`, and every page refuses to be framed.
 
+mod admin;
 mod consent;
 mod login;
 
+pub use admin::{AppRow, ApplicationsView, admin_login_page, applications_page};
 pub use consent::{ConsentView, consent_page};
 pub use login::login_page;
 

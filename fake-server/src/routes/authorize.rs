@@ -23,6 +23,11 @@ pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, re
     } else {
         Params::parse(query.unwrap_or_default().as_bytes())
     };
+    // A metadata-document client is fetched now, so the synchronous checks below find it.
+    if let Err(e) = crate::cimd::prepare(&st, &params).await {
+        let status = if e.status.is_server_error() { e.status } else { StatusCode::BAD_REQUEST };
+        return error_page(status, e.code, &e.description, st.fault(Fault::FrameablePages)).into_response();
+    }
     let mut resp = match start(&st, &params, &headers) {
         Ok(r) | Err(r) => r,
     };
@@ -324,9 +329,10 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
 }
 
 /// Remember consent only when the client's identity is assured (RFC 6749 §10.2; BBA §6.3.3.2):
-/// a confidential client, or a public one whose redirect URI is https.
+/// a confidential client, or a public one whose redirect URI is https. Clients that
+/// registered themselves or came from a metadata document are asked every time.
 pub fn can_remember(client: &Client, redirect_uri: &str) -> bool {
-    !client.is_public() || redirect_uri.starts_with("https://")
+    !client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://"))
 }
 
 /// Turn the pending request into a code and send it to the client.

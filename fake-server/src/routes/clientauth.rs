@@ -16,6 +16,8 @@ use crate::state::{AppState, Client};
 pub struct Caller {
     pub client: Client,
     /// `client_secret_basic`, `client_secret_post` or `none`.
+    // No endpoint branches on it yet; it stays so callers can tell how a client proved itself.
+    #[allow(dead_code)]
     pub method: &'static str,
 }
 

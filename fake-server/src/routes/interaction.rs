@@ -170,9 +170,10 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
             .and_then(|u| u.host_str().map(|h| matches!(h, "localhost" | "127.0.0.1" | "[::1]")))
             .unwrap_or(false)
     });
-    let client_id_host = client
-        .id
-        .starts_with("https://")
+    // Metadata-document clients are identified by their URL; show whose host vouches for them
+    // (http only happens for loopback documents in development mode).
+    let url_id = client.id.starts_with("https://") || (client.dynamic && client.id.starts_with("http://"));
+    let client_id_host = url_id
         .then(|| url::Url::parse(&client.id).ok().and_then(|u| u.host_str().map(str::to_string)))
         .flatten();
     let scopes: Vec<(&str, &str)> = req

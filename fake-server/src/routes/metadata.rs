@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::config::RegistrationPolicy;
 use crate::faults::Fault;
 use crate::state::AppState;
 
@@ -46,6 +47,12 @@ pub fn document(st: &AppState) -> Value {
         "claims_supported": claims,
     });
     let obj = doc.as_object_mut().expect("literal object");
+    if st.settings.registration != RegistrationPolicy::Off && !st.fault(Fault::RegistrationNotAdvertised) {
+        obj.insert("registration_endpoint".into(), json!(st.url("/register")));
+    }
+    if st.settings.cimd && !st.fault(Fault::CimdNotAdvertised) {
+        obj.insert("client_id_metadata_document_supported".into(), json!(true));
+    }
     if st.fault(Fault::NoPkceMethodsInMetadata) {
         obj.remove("code_challenge_methods_supported");
     }

@@ -1,11 +1,16 @@
 //! The HTTP surface: one module per endpoint group, assembled by `router`, plus the helpers
 //! they share (client lookup, scope and resource checks, the session cookie).
 
+mod admin;
 pub mod authorize;
 mod clientauth;
+mod extra;
 mod interaction;
 mod introspect;
+mod mcp;
 mod metadata;
+mod registration;
+mod resource;
 mod revoke;
 mod token;
 mod userinfo;
@@ -49,6 +54,7 @@ pub fn router(st: AppState) -> Router {
         .merge(cors_for(Kind::Public, route("/jwks", GET_CORS, get(metadata::jwks))));
 
     let base = st.base_path.clone();
+    let endpoints = endpoints.merge(extra::endpoints(&st));
     let mut well_known = Router::new()
         .merge(route(
             &format!("/.well-known/oauth-authorization-server{base}"),
@@ -68,7 +74,7 @@ pub fn router(st: AppState) -> Router {
             get(metadata::openid_configuration),
         ));
     }
-    let well_known = cors_for(Kind::Public, well_known);
+    let well_known = cors_for(Kind::Public, well_known).merge(extra::root(&st));
 
     let app = if base.is_empty() { endpoints } else { Router::new().nest(&base, endpoints) };
     app.merge(well_known).fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(st)

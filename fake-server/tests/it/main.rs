@@ -1,24 +1,33 @@
 //! Integration tests of the fake authorization server over real HTTP: one binary, one module
-//! per theme, all sharing `support`.
+//! per theme. `support` serves the core flows, `support_extra` registration, CIMD, MCP and the
+//! operator view.
 
 mod support;
+mod support_extra;
 
+mod admin;
+mod admin_page;
 mod authorize;
 mod bad_input;
 mod binary;
 mod blocking;
+mod cimd;
 mod client_credentials;
 mod cors;
 mod discovery;
 mod faults;
+mod faults_extra;
 mod interaction;
 mod introspection;
 mod jwt;
+mod management;
+mod mcp;
 mod oauth2_client;
 mod path_issuer;
 mod pkce;
 mod prompt;
 mod refresh;
+mod registration;
 mod revocation;
 mod snapshots;
 mod token;

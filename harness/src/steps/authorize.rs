@@ -12,6 +12,15 @@ use super::{Ctx, OneOrMany, StepError};
 use crate::agent::{Body, Request};
 use crate::template;
 
+/// A built authorization request, the journey's first result fields, and where the
+/// callback is expected.
+#[derive(Debug)]
+pub struct Built {
+    pub request: Request,
+    pub fields: Map<String, Value>,
+    pub redirect_uri: Option<String>,
+}
+
 /// Parameters of an authorization request and of the simulated user.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -62,7 +71,7 @@ pub struct Authorize {
 impl Authorize {
     pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
         let client = client::resolve(ctx, self.client.as_deref())?;
-        let (request, fields, redirect_uri) = self.build(ctx, &client)?;
+        let Built { request, fields, redirect_uri } = self.build(ctx, &client)?;
         let plan = self.plan(ctx)?;
         let mut journey = Journey::new(redirect_uri, fields);
         let outcome = journey.run(ctx, request, &plan).await;
@@ -93,11 +102,7 @@ impl Authorize {
     }
 
     /// The request, the journey's initial result fields, and where the callback is expected.
-    pub fn build(
-        &self,
-        ctx: &Ctx<'_>,
-        client: &ClientInfo,
-    ) -> Result<(Request, Map<String, Value>, Option<String>), StepError> {
+    pub fn build(&self, ctx: &Ctx<'_>, client: &ClientInfo) -> Result<Built, StepError> {
         let endpoint = match &self.url {
             Some(u) => ctx.str(u)?,
             None => ctx.endpoint("authorization_endpoint")?,
@@ -193,6 +198,6 @@ impl Authorize {
             request = request.header("origin", o);
         }
         fields.insert("request_url".into(), json!(request.url));
-        Ok((request, fields, redirect_uri))
+        Ok(Built { request, fields, redirect_uri })
     }
 }

@@ -1,0 +1,142 @@
+//! Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; MCP
+//! 2025-11-25): a `client_id` that is an https URL names a JSON document describing a public
+//! client. The authorization endpoint resolves it before its usual checks; the resulting
+//! client is kept in the store so the token endpoint can find it synchronously.
+
+mod fetch;
+
+use serde_json::Value;
+
+use crate::client_metadata::{Source, Validated, validate};
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::Params;
+use crate::state::{AppState, Client};
+
+/// Upper bound on cached documents; the entry closest to expiry goes first.
+const MAX_CACHED: usize = 1000;
+
+/// A cached outcome. Only successes are cached, unless the `cimd-caches-errors` fault is on.
+#[derive(Debug, Clone)]
+pub struct CachedDocument {
+    pub result: Result<Validated, String>,
+    pub expires: i64,
+}
+
+/// Does this client_id name a metadata document (rather than a registered client)?
+pub fn is_document_id(st: &AppState, client_id: &str) -> bool {
+    if !st.settings.cimd || !(client_id.starts_with("https://") || client_id.starts_with("http://")) {
+        return false;
+    }
+    // A fixture or admin-created client that happens to have a URL as its id stays itself.
+    st.store().clients.get(client_id).is_none_or(|c| c.dynamic && c.registration_token.is_none())
+}
+
+/// Before `/authorize` validates: resolve a metadata-document client into the store. The
+/// error is a sentence for the error page (CIMD §4.3: a failed fetch aborts the request).
+pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
+    let Some(client_id) = p.first("client_id") else { return Ok(()) };
+    if !is_document_id(st, client_id) {
+        return Ok(());
+    }
+    // Our own HTTP client failing is our fault, not the document's.
+    st.features.fetcher(|| fetch::build_client(st)).map_err(OAuthError::server_error)?;
+    let v = resolve(st, client_id).await.map_err(|e| {
+        OAuthError::invalid_client(format!("the client metadata document at {client_id} cannot be used: {e}"))
+    })?;
+    let mut client = {
+        let store = st.store();
+        let existing = store.clients.get(client_id).cloned();
+        let max = st.settings.max_registered_clients;
+        if existing.is_none() && store.clients.values().filter(|c| c.dynamic).count() >= max {
+            return Err(OAuthError::invalid_client(format!(
+                "this server already knows its maximum of {max} dynamic clients (max_registered_clients)"
+            )));
+        }
+        existing.unwrap_or_else(|| new_client(st, client_id))
+    };
+    client = v.apply_to(st, client);
+    if st.fault(Fault::CimdRedirectNotChecked)
+        && let Some(uri) = p.first("redirect_uri")
+        && !client.redirect_uris.iter().any(|r| r == uri)
+    {
+        client.redirect_uris.push(uri.to_string());
+    }
+    st.store().clients.insert(client_id.to_string(), client);
+    Ok(())
+}
+
+fn new_client(st: &AppState, id: &str) -> Client {
+    Client {
+        id: id.to_string(),
+        secret: None,
+        name: String::new(),
+        logo_uri: None,
+        redirect_uris: Vec::new(),
+        scopes: Vec::new(),
+        default_scopes: Vec::new(),
+        grant_types: Vec::new(),
+        consent: true,
+        token_format: None,
+        introspect_any: false,
+        dynamic: true,
+        metadata: serde_json::Map::new(),
+        registration_token: None,
+        created_at: st.clock.now(),
+    }
+}
+
+/// The validated document for `id`, from the cache or freshly fetched.
+pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
+    let now = st.clock.now();
+    if let Some(hit) = st.features.cimd_cache().get(id).filter(|c| c.expires > now) {
+        return hit.result.clone();
+    }
+    let outcome = load(st, id).await;
+    let ttl = match &outcome {
+        Ok((_, ttl)) => *ttl,
+        Err(_) if st.fault(Fault::CimdCachesErrors) => fetch::DEFAULT_TTL,
+        // CIMD §4.4: errors and invalid documents are never cached.
+        Err(_) => 0,
+    };
+    let result = outcome.map(|(v, _)| v);
+    if ttl > 0 {
+        let mut cache = st.features.cimd_cache();
+        cache.retain(|_, c| c.expires > now);
+        if cache.len() >= MAX_CACHED
+            && let Some(k) = cache.iter().min_by_key(|(_, c)| c.expires).map(|(k, _)| k.clone())
+        {
+            cache.remove(&k);
+        }
+        cache.insert(id.to_string(), CachedDocument { result: result.clone(), expires: now + ttl });
+    }
+    result
+}
+
+async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
+    let u = fetch::check_url(st, id)?;
+    let fetched = fetch::fetch(st, &u).await?;
+    let doc = fetched.document;
+    match doc.get("client_id") {
+        Some(Value::String(s)) if s == id => {}
+        _ if st.fault(Fault::CimdClientIdMismatchAccepted) => {}
+        Some(Value::String(s)) => {
+            return Err(format!("the document's client_id `{s}` differs from its URL"));
+        }
+        _ => return Err("the document has no client_id".into()),
+    }
+    if !st.fault(Fault::CimdAcceptsSharedSecret)
+        && let Some(k) = ["client_secret", "client_secret_expires_at"].iter().find(|k| doc.contains_key(**k))
+    {
+        return Err(format!("the document contains `{k}`; metadata-document clients have no shared secret"));
+    }
+    if doc.get("redirect_uris").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
+        return Err("the document lists no redirect_uris".into());
+    }
+    if doc.get("client_name").and_then(Value::as_str).is_none_or(|n| n.is_empty()) {
+        return Err("the document has no client_name".into());
+    }
+    let mut v = validate(st, &doc, Source::Document).map_err(|e| e.description.into_owned())?;
+    v.metadata.insert("client_id".into(), Value::String(id.to_string()));
+    Ok((v, fetched.ttl))
+}

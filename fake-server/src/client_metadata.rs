@@ -1,0 +1,353 @@
+//! RFC 7591 §2 client metadata: validation shared by dynamic registration, RFC 7592 updates,
+//! client ID metadata documents and the admin API, with the defaults RFC 7591 prescribes.
+//!
+//! The result keeps every member the client sent (unknown ones too, RFC 7591 §2: "ignore"
+//! means "do not fail on", and the response must show what was registered) plus the defaults.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::state::{AppState, Client};
+
+pub const MAX_REDIRECT_URIS: usize = 20;
+pub const MAX_URI_LEN: usize = 2000;
+pub const MAX_NAME_LEN: usize = 200;
+/// Any other string member, and each element of a string array.
+pub const MAX_STRING_LEN: usize = 2000;
+
+/// Members only the server may set; never taken from a client's metadata.
+pub const SERVER_MEMBERS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "client_id_issued_at",
+    "client_secret_expires_at",
+    "registration_access_token",
+    "registration_client_uri",
+];
+
+/// Where the metadata comes from; decides the default and allowed authentication methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// RFC 7591 registration or RFC 7592 update.
+    Registration,
+    /// A client ID metadata document: public clients only (CIMD §4.1).
+    Document,
+}
+
+/// Metadata that passed validation, and the values the server acts on.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// What was registered: the client's members, defaults filled in. Echoed in responses.
+    pub metadata: Map<String, Value>,
+    pub name: Option<String>,
+    pub logo_uri: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub auth_method: String,
+    /// Scopes the client registered (it may ask for no others); empty when it named none.
+    pub scopes: Vec<String>,
+}
+
+impl Validated {
+    pub fn is_public(&self) -> bool {
+        self.auth_method == "none"
+    }
+
+    /// Copy the registered values onto a client record (its id and credentials stay).
+    pub fn apply_to(self, st: &AppState, mut client: Client) -> Client {
+        client.name = self.name.unwrap_or_else(|| "Unnamed application".to_string());
+        client.logo_uri = self.logo_uri;
+        client.redirect_uris = self.redirect_uris;
+        client.grant_types = self.grant_types;
+        // A client that named no scope gets what the built-in resource needs, so the usual MCP
+        // client (which asks for nothing in particular) ends up with a usable token.
+        client.default_scopes = if self.scopes.is_empty() {
+            st.settings.mcp_scopes.iter().filter(|s| st.scope(s).is_some()).cloned().collect()
+        } else {
+            self.scopes.clone()
+        };
+        client.scopes = self.scopes;
+        client.metadata = self.metadata;
+        client
+    }
+}
+
+fn bad(d: impl Into<String>) -> OAuthError {
+    OAuthError::invalid_client_metadata(d.into())
+}
+
+fn bad_uri(d: impl Into<String>) -> OAuthError {
+    OAuthError::invalid_redirect_uri(d.into())
+}
+
+/// Validate `input`, dropping server-assigned members, and fill in the RFC 7591 defaults.
+pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Result<Validated, OAuthError> {
+    let mut m: Map<String, Value> = input.clone();
+    for k in SERVER_MEMBERS {
+        m.remove(*k);
+    }
+    // Not supported, so not registered (RFC 7591 §2.3 lets a server ignore it) and not echoed.
+    m.remove("software_statement");
+    if st.fault(Fault::DcrRejectsUnknownMetadata)
+        && let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str()))
+    {
+        return Err(bad(format!("unknown client metadata `{k}`")));
+    }
+    for (k, v) in &m {
+        check_sizes(k, v)?;
+    }
+
+    let auth_method = match string(&m, "token_endpoint_auth_method")? {
+        Some(a) => a,
+        None if source == Source::Document => "none".to_string(),
+        None => "client_secret_basic".to_string(),
+    };
+    match (source, auth_method.as_str()) {
+        (_, "none") => {}
+        (Source::Document, "client_secret_basic" | "client_secret_post" | "client_secret_jwt")
+            if st.fault(Fault::CimdAcceptsSharedSecret) => {}
+        (Source::Document, other) => {
+            return Err(bad(format!(
+                "a metadata-document client cannot use `{other}`: documents are public, so no shared secret"
+            )));
+        }
+        (Source::Registration, "client_secret_basic" | "client_secret_post") => {}
+        (_, other) => {
+            return Err(bad(format!(
+                "token_endpoint_auth_method `{other}` is not supported; use client_secret_basic, \
+                 client_secret_post or none"
+            )));
+        }
+    }
+
+    let grant_types = string_list(&m, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    for g in &grant_types {
+        if !matches!(g.as_str(), "authorization_code" | "refresh_token" | "client_credentials") {
+            return Err(bad(format!("grant type `{g}` is not supported")));
+        }
+    }
+    let code = grant_types.iter().any(|g| g == "authorization_code");
+    let response_types = string_list(&m, "response_types")?
+        .unwrap_or_else(|| if code { vec!["code".into()] } else { Vec::new() });
+    for r in &response_types {
+        if r != "code" {
+            return Err(bad(format!("response type `{r}` is not supported; only `code`")));
+        }
+    }
+    // RFC 7591 §2.1: `code` goes with `authorization_code`, in both directions.
+    if code != response_types.iter().any(|r| r == "code") {
+        return Err(bad(
+            "grant_types and response_types disagree: authorization_code needs response type code",
+        ));
+    }
+    if auth_method == "none" && grant_types.iter().any(|g| g == "client_credentials") {
+        return Err(bad("client_credentials needs a confidential client"));
+    }
+
+    let redirect_uris = match m.get("redirect_uris") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for item in items {
+                let Some(u) = item.as_str() else {
+                    return Err(bad_uri("redirect_uris must be an array of strings"));
+                };
+                check_redirect_uri(st, u).map_err(bad_uri)?;
+                out.push(u.to_string());
+            }
+            out
+        }
+        Some(_) => return Err(bad_uri("redirect_uris must be an array of strings")),
+    };
+    if redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(bad_uri(format!("at most {MAX_REDIRECT_URIS} redirect URIs may be registered")));
+    }
+    if code && redirect_uris.is_empty() {
+        return Err(bad_uri("redirect_uris is required for the authorization_code grant"));
+    }
+
+    if let Some(app) = string(&m, "application_type")?
+        && !matches!(app.as_str(), "web" | "native")
+    {
+        return Err(bad(format!("application_type `{app}` is neither web nor native")));
+    }
+    if m.contains_key("jwks") && m.contains_key("jwks_uri") {
+        return Err(bad("jwks and jwks_uri must not both be present (RFC 7591 §2)"));
+    }
+    if let Some(jwks) = m.get("jwks")
+        && !jwks.get("keys").is_some_and(Value::is_array)
+    {
+        return Err(bad("jwks must be a JWK Set: an object with a keys array"));
+    }
+    for k in ["client_uri", "logo_uri", "tos_uri", "policy_uri", "jwks_uri"] {
+        if let Some(u) = string(&m, k)? {
+            let ok = url::Url::parse(&u).is_ok_and(|p| {
+                p.scheme() == "https" || (p.scheme() == "http" && k != "jwks_uri" && is_loopback_host(&p))
+            });
+            if !ok {
+                return Err(bad(format!("{k} must be an absolute https URL")));
+            }
+        }
+    }
+    if let Some(c) = m.get("contacts")
+        && !c.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+    {
+        return Err(bad("contacts must be an array of strings"));
+    }
+
+    let scopes = match string(&m, "scope")? {
+        None => Vec::new(),
+        Some(s) => {
+            let list: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect();
+            if let Some(unknown) = list.iter().find(|x| st.scope(x).is_none()) {
+                return Err(bad(format!("scope `{unknown}` is unknown to this server")));
+            }
+            list
+        }
+    };
+    let name = string(&m, "client_name")?;
+
+    // RFC 7591 §3.2.1: the response shows what was registered, defaults included.
+    m.insert("redirect_uris".into(), json!(redirect_uris));
+    m.insert("token_endpoint_auth_method".into(), json!(auth_method));
+    m.insert("grant_types".into(), json!(grant_types));
+    m.insert("response_types".into(), json!(response_types));
+    m.entry("application_type").or_insert_with(|| json!("web"));
+    if !scopes.is_empty() {
+        m.insert("scope".into(), json!(scopes.join(" ")));
+    }
+    Ok(Validated {
+        logo_uri: string(&m, "logo_uri")?,
+        metadata: m,
+        name,
+        redirect_uris,
+        grant_types,
+        auth_method,
+        scopes,
+    })
+}
+
+/// Members this server understands (only consulted by the `dcr-rejects-unknown-metadata` fault).
+const KNOWN: &[&str] = &[
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "grant_types",
+    "response_types",
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "scope",
+    "contacts",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "jwks",
+    "software_id",
+    "software_version",
+    "application_type",
+];
+
+fn check_sizes(k: &str, v: &Value) -> Result<(), OAuthError> {
+    let limit = match k {
+        "client_name" => MAX_NAME_LEN,
+        k if k.ends_with("_uri") => MAX_URI_LEN,
+        _ => MAX_STRING_LEN,
+    };
+    let too_long = match v {
+        Value::String(s) => s.len() > limit,
+        Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.len() > MAX_URI_LEN)),
+        _ => false,
+    };
+    if too_long {
+        let msg = format!("`{k}` is longer than {limit} characters");
+        return Err(if k == "redirect_uris" { bad_uri(msg) } else { bad(msg) });
+    }
+    Ok(())
+}
+
+/// An optional string member; any other type is invalid metadata.
+fn string(m: &Map<String, Value>, k: &str) -> Result<Option<String>, OAuthError> {
+    match m.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(bad(format!("`{k}` must be a string"))),
+    }
+}
+
+/// An optional array of strings.
+fn string_list(m: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, OAuthError> {
+    match m.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).ok_or_else(|| bad(format!("`{k}` must hold strings"))))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(bad(format!("`{k}` must be an array of strings"))),
+    }
+}
+
+/// Schemes that run code or read local data when a browser navigates to them.
+const DANGEROUS_SCHEMES: &[&str] = &[
+    "javascript",
+    "data",
+    "file",
+    "vbscript",
+    "about",
+    "blob",
+    "filesystem",
+    "view-source",
+    "ftp",
+    "ws",
+    "wss",
+];
+
+/// A redirect URI this server will register (OAuth 2.1 §2.3.1, §8.4; RFC 8252 §7; RFC 9700
+/// §2.6): absolute, no fragment, no userinfo; https, loopback http on any port, or a
+/// private-use reverse-domain scheme (`com.example.app:/cb`) for native apps.
+pub fn check_redirect_uri(st: &AppState, uri: &str) -> Result<(), String> {
+    if uri.contains('#') && !st.fault(Fault::DcrAcceptsFragmentRedirect) {
+        return Err(format!("redirect URI `{uri}` must not have a fragment"));
+    }
+    let parsed = url::Url::parse(uri).map_err(|_| format!("redirect URI `{uri}` is not an absolute URI"))?;
+    let scheme = parsed.scheme();
+    if DANGEROUS_SCHEMES.contains(&scheme) {
+        return Err(format!("redirect URI scheme `{scheme}:` is not allowed"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("redirect URI `{uri}` must not carry user information"));
+    }
+    match scheme {
+        "https" if parsed.host().is_some() => Ok(()),
+        "https" => Err(format!("redirect URI `{uri}` has no host")),
+        "http" if is_loopback_host(&parsed) => {
+            if st.fault(Fault::DcrRejectsLoopback) {
+                return Err(format!("redirect URI `{uri}` must use https"));
+            }
+            Ok(())
+        }
+        "http" if st.fault(Fault::DcrAcceptsHttpRedirect) => Ok(()),
+        "http" => Err(format!(
+            "redirect URI `{uri}` must use https; plain http is allowed only for localhost, 127.0.0.1 and [::1]"
+        )),
+        // OAuth 2.1 §2.3.1: private-use schemes are reverse domain names of the app's publisher.
+        other if other.contains('.') => Ok(()),
+        other => Err(format!(
+            "redirect URI scheme `{other}:` is neither https, loopback http nor a reverse-domain \
+             private-use scheme such as `com.example.app:`"
+        )),
+    }
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]` (RFC 8252 §7.3, and `localhost` as MCP clients use it).
+pub fn is_loopback_host(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+        None => false,
+    }
+}

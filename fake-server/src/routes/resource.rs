@@ -1,0 +1,143 @@
+//! The built-in protected resource's authorization side: its RFC 9728 metadata and the
+//! bearer-token check every MCP request passes (RFC 6750 §3, RFC 8707 audience, MCP
+//! authorization "Token Handling" and "Scope Selection").
+//!
+//! A token is valid here when the store knows it (opaque and JWT tokens alike are stored as
+//! issued, so a tampered JWT is simply unknown), it is active, and its audience includes this
+//! resource's URL. Each scope in `mcp_scopes` is required; `x:write` implies `x:read`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::form::Params;
+use crate::lookup::{Found, bearer_token, find_token};
+use crate::state::AppState;
+
+/// Who a request to the resource acts for.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub username: Option<String>,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+}
+
+/// Path of the resource's metadata: the well-known segment goes before the resource's path
+/// (RFC 9728 §3.1), e.g. `/.well-known/oauth-protected-resource/mcp`.
+pub fn prm_path(st: &AppState) -> String {
+    format!("/.well-known/oauth-protected-resource{}{}", st.base_path, st.settings.mcp_path)
+}
+
+/// Absolute URL of the resource's metadata, as put into `resource_metadata`.
+pub fn prm_url(st: &AppState) -> String {
+    let origin = st.issuer.strip_suffix(&st.base_path).unwrap_or(&st.issuer);
+    format!("{origin}{}", prm_path(st))
+}
+
+/// GET `/.well-known/oauth-protected-resource<base><mcp_path>`.
+pub async fn metadata(State(st): State<AppState>) -> Response {
+    let mut resource = st.mcp_resource();
+    if st.fault(Fault::PrmResourceTrailingSlash) {
+        resource.push('/');
+    }
+    let mut doc = json!({
+        "resource": resource,
+        "authorization_servers": [st.issuer],
+        "bearer_methods_supported": ["header"],
+        "resource_name": "oauth-fake-server demo MCP server",
+    });
+    // RFC 9728 §3.2 (like RFC 8414): omit members that would be empty arrays.
+    if !st.settings.mcp_scopes.is_empty() {
+        doc["scopes_supported"] = json!(st.settings.mcp_scopes);
+    }
+    let mut resp = axum::Json(doc).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    resp
+}
+
+/// `resource_metadata` and `scope` attributes shared by the 401 and 403 challenges.
+fn challenge_attributes(st: &AppState, with_scope: bool) -> String {
+    let mut out = format!(r#", resource_metadata="{}""#, prm_url(st));
+    if with_scope && !st.settings.mcp_scopes.is_empty() {
+        out.push_str(&format!(r#", scope="{}""#, st.settings.mcp_scopes.join(" ")));
+    }
+    out
+}
+
+/// Check the request's bearer token; the error is the complete 401 or 403 response.
+pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Caller, Response> {
+    let extra = challenge_attributes(st, true);
+    let fail = |e: OAuthError| -> Response {
+        let mut e = e;
+        if st.fault(Fault::McpNoWwwAuthenticate) {
+            e.challenge = None;
+        }
+        e.into_response()
+    };
+    let mut token = bearer_token(headers);
+    if token.is_none() && st.fault(Fault::McpTokenInQuery) {
+        // RFC 6750 §2.3 query tokens leak into logs and history; MCP forbids them.
+        let q = Params::parse(query.unwrap_or("").as_bytes());
+        token = q.first("access_token").map(str::to_string);
+    }
+    let Some(token) = token else {
+        // RFC 6750 §3.1: no credentials, so no error attribute, just where to get some.
+        let had = st.fault(Fault::McpErrorWithoutToken);
+        return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
+    };
+    let store = st.store();
+    let record = match find_token(st, &store, &token, Some("access_token")) {
+        Some(Found::Access(t)) if t.active => t.record.clone(),
+        _ => {
+            drop(store);
+            return Err(fail(OAuthError::invalid_token(
+                "the access token is invalid, expired or revoked",
+                true,
+                &extra,
+            )));
+        }
+    };
+    drop(store);
+    let resource = st.mcp_resource();
+    if !st.fault(Fault::ResourceIgnoresAudience) && !record.audience.contains(&resource) {
+        return Err(fail(OAuthError::invalid_token(
+            "the access token was issued for another resource (its audience does not include this one)",
+            true,
+            &extra,
+        )));
+    }
+    if !st.fault(Fault::McpScopeNotChecked)
+        && let Some(missing) = st.settings.mcp_scopes.iter().find(|s| !satisfies(&record.scopes, s))
+    {
+        let desc = format!("the access token lacks the `{missing}` scope");
+        let attrs =
+            format!(r#", scope="{}"{}"#, st.settings.mcp_scopes.join(" "), challenge_attributes(st, false));
+        return Err(fail(OAuthError::insufficient_scope(desc, &attrs)));
+    }
+    Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes })
+}
+
+/// Does a token with `granted` scopes cover `needed`? A broader `x:write` covers `x:read`
+/// (MCP 2026-07-28 scope challenge handling).
+fn satisfies(granted: &[String], needed: &str) -> bool {
+    granted.iter().any(|g| {
+        g == needed || needed.strip_suffix(":read").is_some_and(|base| g.strip_suffix(":write") == Some(base))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::satisfies;
+
+    #[test]
+    fn write_scopes_imply_their_read_scope_and_nothing_else() {
+        let g = vec!["projects:write".to_string()];
+        assert!(satisfies(&g, "projects:read"));
+        assert!(satisfies(&g, "projects:write"));
+        assert!(!satisfies(&g, "files:read"));
+        assert!(!satisfies(&["projects:read".to_string()], "projects:write"));
+    }
+}
