@@ -433,7 +433,10 @@ mod tests {
     #[test]
     fn keys_in_is_an_allow_list_of_object_keys() {
         let r = json!({"params": {"error": "access_denied", "state": "x"}});
-        let ops = |keys: &[&str]| Ops { keys_in: Some(keys.iter().map(|k| k.to_string()).collect()), ..Ops::default() };
+        let ops = |keys: &[&str]| Ops {
+            keys_in: Some(keys.iter().map(|k| k.to_string()).collect()),
+            ..Ops::default()
+        };
         let field = |o: Ops| Check::Field { pointer: "/params".into(), ops: o };
         assert!(check(field(ops(&["error", "state", "iss"])), r.clone()).is_none());
         let m = check(field(ops(&["error"])), r).unwrap();

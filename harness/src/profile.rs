@@ -102,7 +102,10 @@ impl Profile {
         let Some(client) = self.clients.get(role) else { return false };
         match field {
             None => true,
-            Some(f) => serde_json::to_value(client).ok().and_then(|v| v.get(f).cloned()).is_some_and(|v| !v.is_null()),
+            Some(f) => serde_json::to_value(client)
+                .ok()
+                .and_then(|v| v.get(f).cloned())
+                .is_some_and(|v| !v.is_null()),
         }
     }
 

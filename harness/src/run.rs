@@ -304,7 +304,8 @@ status = 200
     fn a_step_error_after_a_broken_expectation_is_a_failure_not_an_error() {
         let s = &parse_file("t.toml", SCENARIO).unwrap()[0];
         let err = Some("step `b`: `{a.next}`: `a` has no `next`".to_string());
-        let (outcome, reason, failures) = verdict(s, &vars(json!({"status": 401, "headers": {}})), err.clone());
+        let (outcome, reason, failures) =
+            verdict(s, &vars(json!({"status": 401, "headers": {}})), err.clone());
         assert_eq!((outcome, reason), (Outcome::Fail, None));
         assert_eq!(failures.len(), 1);
         let (outcome, reason, _) = verdict(s, &vars(json!({"status": 200, "headers": {}})), err.clone());

@@ -1,7 +1,7 @@
 //! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 use super::authorize::{can_remember, deny, issue_code, resume};
 use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
-use crate::form::Form;
+use crate::form::{Form, Params};
 use crate::pages::{ConsentView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Session};
 use crate::tokens::random_token;
@@ -143,8 +143,13 @@ fn owned(
 pub async fn consent_form(
     State(st): State<AppState>,
     Query(q): Query<RequestRef>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let query = Params::parse(raw.unwrap_or_default().as_bytes());
+    if st.fault(Fault::ConsentApproveByGet) && query.first("decision") == Some("approve") {
+        return decide(&st, &headers, &query);
+    }
     let (id, req, username) = match owned(&st, q.request.as_deref(), &headers) {
         Ok(v) => v,
         Err(r) => return r,
@@ -156,6 +161,8 @@ pub async fn consent_form(
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| req.redirect_uri.clone());
+    let hide = st.fault(Fault::ConsentPageWithoutDetails);
+    let redirect_host = if hide { String::new() } else { redirect_host };
     let loopback_only = client.redirect_uris.iter().all(|u| {
         url::Url::parse(u)
             .ok()
@@ -177,7 +184,7 @@ pub async fn consent_form(
         action: &action,
         request: &id,
         csrf: &req.consent_csrf,
-        client_name: &client.name,
+        client_name: if hide { &client.id } else { &client.name },
         client_id: &client.id,
         logo_uri: client.logo_uri.as_deref(),
         username: &username,
@@ -193,13 +200,18 @@ pub async fn consent_form(
 
 /// POST `/consent`: approve (possibly fewer scopes) or deny.
 pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form(p): Form) -> Response {
-    let (id, req, username) = match owned(&st, p.first("request"), &headers) {
+    decide(&st, &headers, &p)
+}
+
+/// The user's decision on a pending request, checked against its session and CSRF token.
+fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
+    let (id, req, username) = match owned(st, p.first("request"), headers) {
         Ok(v) => v,
         Err(r) => return r,
     };
     if !eq(p.first("csrf").unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
         return refused(
-            &st,
+            st,
             StatusCode::FORBIDDEN,
             "the form's anti-forgery token is invalid; reload the page",
         );
@@ -208,9 +220,9 @@ pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form
         Some("approve") => {}
         Some("deny") => {
             st.store().requests.remove(&id);
-            return deny(&st, &req, StatusCode::SEE_OTHER);
+            return deny(st, &req, StatusCode::SEE_OTHER);
         }
-        _ => return refused(&st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
+        _ => return refused(st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
     }
     let approved: Vec<String> = if st.fault(Fault::IgnorePartialConsent) {
         req.scopes.clone()
@@ -220,12 +232,12 @@ pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form
     };
     if approved.is_empty() && !req.scopes.is_empty() {
         st.store().requests.remove(&id);
-        return deny(&st, &req, StatusCode::SEE_OTHER);
+        return deny(st, &req, StatusCode::SEE_OTHER);
     }
     let mut store = st.store();
     let client = store.clients.get(&req.client_id).cloned();
     if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
         store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
     }
-    issue_code(&st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
+    issue_code(st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
 }

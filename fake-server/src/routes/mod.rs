@@ -29,11 +29,16 @@ pub fn router(st: AppState) -> Router {
     let route =
         |path: &str, m: MethodRouter<AppState>| Router::new().route(path, m.fallback(method_not_allowed));
 
+    let token_route = if st.fault(Fault::AcceptGetTokenRequest) {
+        post(token::token).get(token::token)
+    } else {
+        post(token::token)
+    };
     let endpoints = Router::new()
         .merge(route("/authorize", get(authorize::authorize).post(authorize::authorize)))
         .merge(route("/login", get(interaction::login_form).post(interaction::login_submit)))
         .merge(route("/consent", get(interaction::consent_form).post(interaction::consent_submit)))
-        .merge(cors_for(Kind::Token, route("/token", post(token::token))))
+        .merge(cors_for(Kind::Token, route("/token", token_route)))
         .merge(cors_for(Kind::Api, route("/introspect", post(introspect::introspect))))
         .merge(cors_for(Kind::Api, route("/revoke", post(revoke::revoke))))
         .merge(cors_for(Kind::Userinfo, route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))))
