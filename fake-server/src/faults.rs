@@ -205,7 +205,7 @@ faults! {
     RotatedRefreshExtendsLifetime => "rotated-refresh-extends-lifetime",
 
     // --------------------------------------------------- introspection, revocation
-    /// Revocation takes effect only after 30 seconds (REV-09, INT-10).
+    /// Revocation through the revocation endpoint takes effect only after 30 seconds (REV-09, INT-10, TOK-24).
     DelayedRevocation => "delayed-revocation",
     /// Revoking a refresh token leaves the grant's access tokens active (REV-10).
     NoRevocationCascade => "no-revocation-cascade",

@@ -155,7 +155,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         let revoke =
             (verifier_ok || st.fault(Fault::RevokeOnBadReplay)) && !st.fault(Fault::NoRevokeOnCodeReuse);
         if revoke {
-            store.revoke_grant(grant_id, st.clock.now_ms());
+            store.revoke_grant(grant_id, immediately(st));
         }
         return Err(OAuthError::invalid_grant("the authorization code was already used"));
     }
@@ -206,6 +206,13 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     Ok(body)
 }
 
+/// A revocation time that is already in effect: the `delayed-revocation` fault concerns the
+/// revocation endpoint, not the revocations the server decides itself (code replay, refresh
+/// token reuse).
+fn immediately(st: &AppState) -> i64 {
+    st.clock.now_ms() - st.revocation_delay_ms()
+}
+
 /// The audience of a new access token: the requested resources (a subset of those granted),
 /// else the granted ones, else the client itself (RFC 8707 §2.2; RFC 9068 §3).
 fn token_audience(
@@ -252,7 +259,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     }
     if rt.rotated && !st.fault(Fault::NoReuseDetection) {
         // OAuth 2.1 §4.3.1: a rotated token came back, so one of its holders is an attacker.
-        store.revoke_grant(rt.grant_id, now_ms);
+        store.revoke_grant(rt.grant_id, immediately(st));
         return Err(OAuthError::invalid_grant("the refresh token was already used; the grant is revoked"));
     }
     let Some(grant) = store.grants.get(&rt.grant_id).cloned() else {
