@@ -309,15 +309,15 @@ fn apply(
             return fail(format!("a JSON {t}"));
         }
     }
-    if let Some(min) = ops.min_len {
-        if !present.and_then(len_of).is_some_and(|l| l >= min) {
-            return fail(format!("length at least {min}"));
-        }
+    if let Some(min) = ops.min_len
+        && present.and_then(len_of).is_none_or(|l| l < min)
+    {
+        return fail(format!("length at least {min}"));
     }
-    if let Some(max) = ops.max_len {
-        if !present.and_then(len_of).is_some_and(|l| l <= max) {
-            return fail(format!("length at most {max}"));
-        }
+    if let Some(max) = ops.max_len
+        && present.and_then(len_of).is_none_or(|l| l > max)
+    {
+        return fail(format!("length at most {max}"));
     }
     for (bound, most) in [(&ops.at_most, true), (&ops.at_least, false)] {
         let Some(bound) = bound else { continue };

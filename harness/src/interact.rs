@@ -44,6 +44,9 @@ pub struct ConsentPage {
     pub scope: Option<String>,
 }
 
+/// How an action fills a form: form selector, button, fallback link, field values, scopes.
+type FormPlan<'a, S> = (&'a str, Option<&'a str>, Option<&'a str>, Vec<(String, String)>, S);
+
 /// What kind of page the browser is looking at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,13 +102,7 @@ impl InteractionProfile {
     pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
         let doc = Html::parse_document(html);
         let fail = |reason: String| InteractError { url: page_url.to_string(), reason };
-        let (form_css, button, link, overrides, scopes): (
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Vec<(String, String)>,
-            _,
-        ) = match action {
+        let (form_css, button, link, overrides, scopes): FormPlan<'_, _> = match action {
             Action::Login { username, password } => (
                 &self.login.form,
                 self.login.submit.as_deref(),
