@@ -57,6 +57,9 @@ impl Kind {
 
 /// The middleware: `axum::middleware::from_fn_with_state((state, kind), cors)`.
 pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next: Next) -> Response {
+    if matches!(kind, Kind::Public | Kind::Api | Kind::Userinfo) && st.fault(Fault::NoCorsBeyondToken) {
+        return next.run(req).await;
+    }
     let origin = req.headers().get(header::ORIGIN).cloned();
     let is_preflight = req.method() == Method::OPTIONS
         && origin.is_some()

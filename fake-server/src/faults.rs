@@ -119,6 +119,12 @@ faults! {
     IgnorePartialConsent => "ignore-partial-consent",
     /// Client names are written into the consent page without escaping.
     UnescapedClientName => "unescaped-client-name",
+    /// Denying a request that carried no `state` ends in a 500 error (CONS-01).
+    DenyWithoutStateFails => "deny-without-state-fails",
+    /// A GET of the consent URL with `decision=approve` grants consent (CONS-12).
+    ConsentApproveByGet => "consent-approve-by-get",
+    /// The consent page names the client by its id and does not say where the answer goes (CONS-03, CONS-04).
+    ConsentPageWithoutDetails => "consent-page-without-details",
 
     // --------------------------------------------------------------- token endpoint
     /// Any `code_verifier` is accepted (CODE-05, CODE-06).
@@ -137,11 +143,11 @@ faults! {
     LongLivedCodes => "long-lived-codes",
     /// Token responses lack `Cache-Control: no-store` (TOK-16).
     NoCacheControl => "no-cache-control",
-    /// Token errors come with status 200 (TOK-17).
+    /// `unsupported_grant_type` errors come with status 200 (TOK-17).
     ErrorsWithStatus200 => "errors-with-status-200",
-    /// `invalid_grant` is sent with status 401 (TOK-19).
+    /// `invalid_grant` for a refresh token is sent with status 401 (TOK-19).
     InvalidGrantAs401 => "invalid-grant-as-401",
-    /// Token errors are HTML instead of JSON (TOK-17).
+    /// `unsupported_grant_type` errors are an HTML page instead of JSON (TOK-17, TOK-18, TOK-22).
     HtmlErrors => "html-errors",
     /// A failed HTTP Basic authentication answers 400 without `WWW-Authenticate` (TOK-10).
     NoWwwAuthenticateOnBasic => "no-www-authenticate-on-basic",
@@ -153,7 +159,7 @@ faults! {
     ConfidentialWithoutSecret => "confidential-without-secret",
     /// Basic and body credentials together are accepted (TOK-09).
     AcceptTwoAuthMethods => "accept-two-auth-methods",
-    /// Credentials in the URL query are accepted (TOK-08).
+    /// Client credentials in the URL query are accepted and used (TOK-08).
     AcceptQueryCredentials => "accept-query-credentials",
     /// Unknown grant types get `invalid_request` (TOK-18).
     WrongUnsupportedGrantError => "wrong-unsupported-grant-error",
@@ -171,6 +177,16 @@ faults! {
     AcceptDuplicateTokenParams => "accept-duplicate-token-params",
     /// JSON bodies at the token endpoint are served (TOK-02).
     AcceptJsonTokenRequest => "accept-json-token-request",
+    /// Token requests sent as GET with query parameters are served (TOK-02).
+    AcceptGetTokenRequest => "accept-get-token-request",
+    /// Unknown token parameters and parameters with an empty value are refused (TOK-03).
+    StrictTokenParams => "strict-token-params",
+    /// Successful token responses are labelled `text/plain` (TOK-12).
+    TokenWrongContentType => "token-wrong-content-type",
+    /// A public client's valid code is refused with `invalid_client` (TOK-06).
+    PublicClientRefused => "public-client-refused",
+    /// A code grant without `code` gets `invalid_grant` instead of `invalid_request` (TOK-18).
+    MissingCodeIsInvalidGrant => "missing-code-is-invalid-grant",
 
     // ------------------------------------------------------------- refresh tokens
     /// Public clients keep the same refresh token (TOK-25).
@@ -183,9 +199,13 @@ faults! {
     RefreshNotClientBound => "refresh-not-client-bound",
     /// A new refresh token keeps only the down-scoped scope (TOK-28).
     RefreshKeepsNarrowScope => "refresh-keeps-narrow-scope",
+    /// A refresh asking for a narrower scope gets the whole grant's scope (TOK-27).
+    RefreshIgnoresScope => "refresh-ignores-scope",
+    /// A rotated refresh token lives a full lifetime from its rotation, outliving the one it replaced (TOK-29).
+    RotatedRefreshExtendsLifetime => "rotated-refresh-extends-lifetime",
 
     // --------------------------------------------------- introspection, revocation
-    /// Revocation takes effect only after 30 seconds (REV-09, INT-10).
+    /// Revocation through the revocation endpoint takes effect only after 30 seconds (REV-09, INT-10, TOK-24).
     DelayedRevocation => "delayed-revocation",
     /// Revoking a refresh token leaves the grant's access tokens active (REV-10).
     NoRevocationCascade => "no-revocation-cascade",
@@ -233,6 +253,8 @@ faults! {
     NoExposeWwwAuthenticate => "no-expose-www-authenticate",
     /// Origins outside the allow-list are reflected too (CORS-06).
     ReflectAnyOrigin => "reflect-any-origin",
+    /// Only the token endpoint answers CORS; metadata, JWKS, revocation, introspection and userinfo do not (CORS-08).
+    NoCorsBeyondToken => "no-cors-beyond-token",
 
     // ---------------------- registration, metadata documents, MCP resource, operator view
     /// Registration accepts redirect URIs with a fragment (DCR-14, AUTHZ-12).

@@ -57,6 +57,11 @@ impl Params {
         named.iter().enumerate().find(|(i, k)| !MULTI.contains(k) && named[..*i].contains(k)).map(|(_, k)| *k)
     }
 
+    /// The first parameter sent with an empty value.
+    pub fn empty(&self) -> Option<&str> {
+        self.pairs.iter().find(|(_, v)| v.is_empty()).map(|(k, _)| k.as_str())
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.pairs.iter().any(|(k, _)| k == name)
     }

@@ -39,6 +39,15 @@ pub struct Ops {
     /// Compare strings ignoring ASCII case.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ignore_case: bool,
+    /// A JSON number no greater than this (a number or a reference to one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Value>,
+    /// A JSON number no smaller than this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Value>,
+    /// An object whose every key is one of these (an allow-list, e.g. of callback parameters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_in: Option<Vec<String>>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -310,7 +319,38 @@ fn apply(
     {
         return fail(format!("length at most {max}"));
     }
+    for (bound, most) in [(&ops.at_most, true), (&ops.at_least, false)] {
+        let Some(bound) = bound else { continue };
+        let bound = resolved(bound)?;
+        let limit = as_number(&bound).ok_or_else(|| TemplateError {
+            reference: bound.to_string(),
+            reason: "a bound must be a number".into(),
+        })?;
+        let ok = present.and_then(Value::as_f64).is_some_and(|a| if most { a <= limit } else { a >= limit });
+        if !ok {
+            let word = if most { "at most" } else { "at least" };
+            return fail(format!("a number {word} {}", show(Some(&bound))));
+        }
+    }
+    if let Some(allowed) = &ops.keys_in {
+        let extra: Vec<&String> = match present {
+            Some(Value::Object(m)) => m.keys().filter(|k| !allowed.contains(k)).collect(),
+            _ => return fail(format!("an object with keys among {allowed:?}")),
+        };
+        if !extra.is_empty() {
+            return fail(format!("no keys besides {allowed:?} (found {extra:?})"));
+        }
+    }
     Ok(None)
+}
+
+/// A bound as a number: a JSON number, or decimal text a template produced.
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// `60` equals `60.0`, and a number equals its decimal text when a template produced text.
@@ -376,5 +416,30 @@ mod tests {
         assert!(check(Check::Json { pointer: "/scope".into(), ops: re }, r.clone()).is_none());
         let body = Ops { not_contains: Some(json!("<script")), ..Ops::default() };
         assert!(check(Check::Body { ops: body }, r).is_none());
+    }
+
+    #[test]
+    fn numeric_bounds_compare_numbers_and_refuse_text() {
+        let r = json!({"json": {"exp": 100, "text": "50"}});
+        let most = |v: Value| Ops { at_most: Some(v), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/exp".into(), ops: most(json!(100)) }, r.clone()).is_none());
+        assert!(check(Check::Json { pointer: "/exp".into(), ops: most(json!("99")) }, r.clone()).is_some());
+        assert!(check(Check::Json { pointer: "/text".into(), ops: most(json!(99)) }, r.clone()).is_some());
+        let least = Ops { at_least: Some(json!(101)), ..Ops::default() };
+        let m = check(Check::Json { pointer: "/exp".into(), ops: least }, r).unwrap();
+        assert_eq!(m.expected, "a number at least 101");
+    }
+
+    #[test]
+    fn keys_in_is_an_allow_list_of_object_keys() {
+        let r = json!({"params": {"error": "access_denied", "state": "x"}});
+        let ops = |keys: &[&str]| Ops {
+            keys_in: Some(keys.iter().map(|k| k.to_string()).collect()),
+            ..Ops::default()
+        };
+        let field = |o: Ops| Check::Field { pointer: "/params".into(), ops: o };
+        assert!(check(field(ops(&["error", "state", "iss"])), r.clone()).is_none());
+        let m = check(field(ops(&["error"])), r).unwrap();
+        assert!(m.expected.contains("state"), "{m:?}");
     }
 }

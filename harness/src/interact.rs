@@ -44,6 +44,9 @@ pub struct ConsentPage {
     pub scope: Option<String>,
 }
 
+/// How an action fills a form: form selector, button, fallback link, field values, scopes.
+type FormPlan<'a, S> = (&'a str, Option<&'a str>, Option<&'a str>, Vec<(String, String)>, S);
+
 /// What kind of page the browser is looking at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,15 +67,6 @@ pub enum Action {
     /// Approve; with `Some(scopes)` only those scope boxes stay ticked.
     Approve(Option<Vec<String>>),
     Deny,
-}
-
-/// The controls an action operates.
-struct Control<'a> {
-    form: &'a str,
-    button: Option<&'a str>,
-    link: Option<&'a str>,
-    overrides: Vec<(String, String)>,
-    scopes: Option<&'a Vec<String>>,
 }
 
 /// A page the profile cannot operate.
@@ -104,37 +98,39 @@ impl InteractionProfile {
         }
     }
 
-    /// Which form, button or link an action uses, and what it fills in.
-    fn control<'a>(&'a self, action: &'a Action) -> Control<'a> {
-        let (l, c) = (&self.login, &self.consent);
-        let plain = |form: &'a str, button: Option<&'a str>, link: Option<&'a str>| Control {
-            form,
-            button,
-            link,
-            overrides: Vec::new(),
-            scopes: None,
-        };
-        match action {
-            Action::Login { username, password } => Control {
-                overrides: vec![
-                    (l.username.clone(), username.clone()),
-                    (l.password.clone(), password.clone()),
-                ],
-                ..plain(&l.form, l.submit.as_deref(), None)
-            },
-            Action::CancelLogin => plain(&l.form, l.cancel.as_deref(), l.cancel_link.as_deref()),
-            Action::Approve(scopes) => {
-                Control { scopes: scopes.as_ref(), ..plain(&c.form, c.approve.as_deref(), None) }
-            }
-            Action::Deny => plain(&c.form, c.deny.as_deref(), c.deny_link.as_deref()),
-        }
-    }
-
     /// The request the user's action produces on this page.
     pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
         let doc = Html::parse_document(html);
         let fail = |reason: String| InteractError { url: page_url.to_string(), reason };
-        let Control { form: form_css, button, link, overrides, scopes } = self.control(action);
+        let (form_css, button, link, overrides, scopes): FormPlan<'_, _> = match action {
+            Action::Login { username, password } => (
+                &self.login.form,
+                self.login.submit.as_deref(),
+                None,
+                vec![
+                    (self.login.username.clone(), username.clone()),
+                    (self.login.password.clone(), password.clone()),
+                ],
+                None,
+            ),
+            Action::CancelLogin => (
+                &self.login.form,
+                self.login.cancel.as_deref(),
+                self.login.cancel_link.as_deref(),
+                Vec::new(),
+                None,
+            ),
+            Action::Approve(scopes) => {
+                (&self.consent.form, self.consent.approve.as_deref(), None, Vec::new(), scopes.as_ref())
+            }
+            Action::Deny => (
+                &self.consent.form,
+                self.consent.deny.as_deref(),
+                self.consent.deny_link.as_deref(),
+                Vec::new(),
+                None,
+            ),
+        };
         if let Some(link_css) = link.filter(|_| button.is_none()) {
             let sel = selector(link_css, page_url)?;
             let href = doc

@@ -54,6 +54,8 @@ pub struct ClientProfile {
     pub auth_method: Option<String>,
     /// The scope requested when a scenario names none.
     pub scope: Option<String>,
+    /// The client's display name, as the consent page should show it.
+    pub name: Option<String>,
 }
 
 /// The test user who logs in.
@@ -91,6 +93,22 @@ impl Profile {
         BUILTIN_PROFILES.iter().find(|(n, _)| *n == name).map(|(_, text)| Profile::parse(text, issuer))
     }
 
+    /// Does the profile define client `ROLE`, or with `ROLE.FIELD`, that client's `FIELD`?
+    pub fn has_client(&self, spec: &str) -> bool {
+        let (role, field) = match spec.split_once('.') {
+            Some((r, f)) => (r, Some(f)),
+            None => (spec, None),
+        };
+        let Some(client) = self.clients.get(role) else { return false };
+        match field {
+            None => true,
+            Some(f) => serde_json::to_value(client)
+                .ok()
+                .and_then(|v| v.get(f).cloned())
+                .is_some_and(|v| !v.is_null()),
+        }
+    }
+
     /// Is a feature or scenario id listed under `skip`?
     pub fn skips(&self, what: &str) -> bool {
         self.skip.iter().any(|s| s == what)
@@ -125,6 +143,13 @@ mod tests {
             interaction_profile(ui).unwrap();
             assert!(p.clients.contains_key("confidential"), "{name}");
         }
+    }
+
+    #[test]
+    fn a_client_requirement_may_name_a_field_of_the_client() {
+        let p = Profile::parse("[clients.public]\nclient_id = \"p\"\nname = \"P\"\n", None).unwrap();
+        assert!(p.has_client("public") && p.has_client("public.name"));
+        assert!(!p.has_client("public.client_secret") && !p.has_client("other"));
     }
 
     #[test]

@@ -92,9 +92,10 @@ pub fn unmet(env: &Env, s: &Scenario) -> Option<String> {
             Requirement::Feature(f) if env.profile.skips(&format!("feature:{f}")) => {
                 format!("the target profile turns off feature `{f}`")
             }
-            Requirement::Client(c) if !env.profile.clients.contains_key(c) => {
-                format!("the target profile defines no `{c}` client")
-            }
+            Requirement::Client(c) if !env.profile.has_client(c) => match c.split_once('.') {
+                Some((role, field)) => format!("the target profile gives the `{role}` client no `{field}`"),
+                None => format!("the target profile defines no `{c}` client"),
+            },
             Requirement::User if env.profile.user.is_none() && env.profile.session_cookie.is_none() => {
                 "the target profile has no test user".into()
             }
@@ -160,6 +161,54 @@ fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioRes
     }
 }
 
+/// Judge the expectations on the steps that ran. A step that could not run leaves the
+/// scenario unjudged (error), unless a step before it already broke an expectation: that is
+/// evidence enough of a failure (e.g. a token request refused, so the refresh after it cannot
+/// be tried).
+pub fn verdict(
+    s: &Scenario,
+    vars: &Map<String, Value>,
+    step_error: Option<String>,
+) -> (Outcome, Option<String>, Vec<Failure>) {
+    let mut failures = Vec::new();
+    let mut judge_error = None;
+    for ex in &s.expects {
+        let Some(value) = vars.get(&ex.step) else { continue };
+        let applies = match &ex.when {
+            None => Ok(true),
+            Some(cond) => evaluate(cond, value, vars).map(|m| m.is_none()),
+        };
+        let judged = match applies {
+            Ok(true) => evaluate(&ex.check, value, vars),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match judged {
+            Ok(None) => {}
+            Ok(Some(m)) => failures.push(Failure {
+                step: ex.step.clone(),
+                check: ex.check.subject(),
+                expected: m.expected,
+                actual: m.actual,
+                message: ex.message.clone(),
+                line: ex.line,
+            }),
+            // It refers to a step that never ran: judge what can be judged.
+            Err(_) if step_error.is_some() => {}
+            Err(e) => {
+                judge_error = Some(format!("expectation at line {}: {e}", ex.line));
+                break;
+            }
+        }
+    }
+    match (step_error, judge_error) {
+        (Some(_), _) if !failures.is_empty() => (Outcome::Fail, None, failures),
+        (Some(e), _) | (None, Some(e)) => (Outcome::Error, Some(e), failures),
+        (None, None) if failures.is_empty() => (Outcome::Pass, None, failures),
+        (None, None) => (Outcome::Fail, None, failures),
+    }
+}
+
 /// Run one scenario to its verdict.
 pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     if let Some(reason) = unmet(env, s) {
@@ -196,33 +245,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         }
     }
     let mut r = result(s, Outcome::Pass, None);
-    if let Some(e) = error {
-        r.outcome = Outcome::Error;
-        r.reason = Some(e);
-    } else {
-        for ex in &s.expects {
-            let Some(value) = ctx.vars.get(&ex.step) else { continue };
-            match evaluate(&ex.check, value, &ctx.vars) {
-                Ok(None) => {}
-                Ok(Some(m)) => r.failures.push(Failure {
-                    step: ex.step.clone(),
-                    check: ex.check.subject(),
-                    expected: m.expected,
-                    actual: m.actual,
-                    message: ex.message.clone(),
-                    line: ex.line,
-                }),
-                Err(e) => {
-                    r.outcome = Outcome::Error;
-                    r.reason = Some(format!("expectation at line {}: {e}", ex.line));
-                    break;
-                }
-            }
-        }
-        if r.outcome == Outcome::Pass && !r.failures.is_empty() {
-            r.outcome = Outcome::Fail;
-        }
-    }
+    (r.outcome, r.reason, r.failures) = verdict(s, &ctx.vars, error);
     let masked = mask_exchanges(&ctx.agent.exchanges);
     let secrets = secrets_of(&ctx.agent.exchanges);
     for f in &mut r.failures {
@@ -247,4 +270,63 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     r.raw_steps = records(&ctx.agent.exchanges);
     r.duration_ms = started.elapsed().as_millis() as u64;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::parse_file;
+
+    const SCENARIO: &str = r#"
+[[scenario]]
+id = "X-01"
+title = "t"
+level = "MUST"
+spec = "s"
+[[scenario.step]]
+request = { url = "http://h/" }
+as = "a"
+[[scenario.step]]
+request = { url = "{a.next}" }
+as = "b"
+[[scenario.expect]]
+step = "a"
+status = 200
+[[scenario.expect]]
+step = "a"
+when = { header = { name = "access-control-allow-credentials", equals = "true" } }
+header = { name = "access-control-allow-origin", not_equals = "*" }
+[[scenario.expect]]
+step = "b"
+status = 200
+"#;
+
+    fn vars(a: Value) -> Map<String, Value> {
+        json!({ "a": a }).as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_step_error_after_a_broken_expectation_is_a_failure_not_an_error() {
+        let s = &parse_file("t.toml", SCENARIO).unwrap()[0];
+        let err = Some("step `b`: `{a.next}`: `a` has no `next`".to_string());
+        let (outcome, reason, failures) =
+            verdict(s, &vars(json!({"status": 401, "headers": {}})), err.clone());
+        assert_eq!((outcome, reason), (Outcome::Fail, None));
+        assert_eq!(failures.len(), 1);
+        let (outcome, reason, _) = verdict(s, &vars(json!({"status": 200, "headers": {}})), err.clone());
+        assert_eq!((outcome, reason), (Outcome::Error, err));
+    }
+
+    #[test]
+    fn an_expectation_with_an_unmet_when_is_moot() {
+        let s = &parse_file("t.toml", SCENARIO).unwrap()[0];
+        let mut v = vars(json!({"status": 200, "headers": {"access-control-allow-origin": "*"}}));
+        v.insert("b".into(), json!({"status": 200}));
+        assert_eq!(verdict(s, &v, None).0, Outcome::Pass);
+        let both = json!({"access-control-allow-origin": "*", "access-control-allow-credentials": "true"});
+        v.insert("a".into(), json!({"status": 200, "headers": both}));
+        let (outcome, _, failures) = verdict(s, &v, None);
+        assert_eq!(outcome, Outcome::Fail);
+        assert_eq!(failures[0].check, "header access-control-allow-origin");
+    }
 }

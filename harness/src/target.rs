@@ -146,6 +146,7 @@ async fn register_missing_clients(env: &mut Env) {
                 redirect_uri: Some(redirect.to_string()),
                 auth_method: Some(method.to_string()),
                 scope: None,
+                name: Some(format!("oauth-conformance {role}")),
             },
         );
     }

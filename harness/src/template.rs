@@ -3,7 +3,8 @@
 //!
 //! A string that is exactly one reference yields the referenced JSON value itself; otherwise
 //! references are interpolated as text. `{{` and `}}` are literal braces. A few functions
-//! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`.
+//! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`,
+//! and take values apart: `{host:VALUE}` (the host of a URL).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -126,7 +127,7 @@ fn split(text: &str) -> Result<Vec<Part>, TemplateError> {
 }
 
 fn is_function(r: &str) -> bool {
-    r.starts_with("repeat:") || r.starts_with("random:") || r.starts_with("s256:")
+    ["repeat:", "random:", "s256:", "host:"].iter().any(|f| r.starts_with(f))
 }
 
 fn err(reference: &str, reason: impl Into<String>) -> TemplateError {
@@ -153,6 +154,17 @@ fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateE
             _ => inner.to_string(),
         };
         return Ok(Value::String(URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))));
+    }
+    if let Some(inner) = reference.strip_prefix("host:") {
+        let value = match lookup(inner, vars) {
+            Ok(Value::String(s)) => s,
+            _ => inner.to_string(),
+        };
+        return url::Url::parse(&value)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .map(Value::String)
+            .ok_or_else(|| err(reference, format!("`{value}` is not a URL with a host")));
     }
     let mut segments = reference.split('.');
     let head = segments.next().unwrap_or("");
@@ -214,6 +226,16 @@ mod tests {
             resolve_str("{s256:dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk}", &vars()).unwrap(),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    #[test]
+    fn host_takes_the_host_of_a_referenced_or_literal_url() {
+        let mut v = vars();
+        v.insert("a".into(), json!({"redirect_uri": "http://127.0.0.1:8080/callback"}));
+        assert_eq!(resolve_str("{host:a.redirect_uri}", &v).unwrap(), "127.0.0.1");
+        assert_eq!(resolve_str("{host:https://Client.Example/cb}", &v).unwrap(), "client.example");
+        assert!(resolve("{host:issuer.x}", &v).is_err());
+        assert_eq!(references("{host:a.redirect_uri}").unwrap(), Vec::<String>::new());
     }
 
     #[test]

@@ -401,6 +401,9 @@ pub fn deny(st: &AppState, req: &AuthRequest, status: StatusCode) -> Response {
         )
         .into_response();
     }
+    if req.state.is_none() && st.fault(Fault::DenyWithoutStateFails) {
+        return crate::error::OAuthError::server_error("no state to return").into_response();
+    }
     let state = req.state.clone().filter(|_| !st.fault(Fault::DenyDropsState));
     let mut params = vec![
         ("error", "access_denied".to_string()),

@@ -29,15 +29,15 @@ pub fn authenticate(
     p: &Params,
     query: Option<&str>,
 ) -> Result<Caller, OAuthError> {
-    if !st.fault(Fault::AcceptQueryCredentials) {
-        let q = Params::parse(query.unwrap_or("").as_bytes());
-        if q.contains("client_secret") || q.contains("client_id") {
-            return Err(OAuthError::invalid_request("client credentials must not be sent in the URL query"));
-        }
+    let q = Params::parse(query.unwrap_or("").as_bytes());
+    let in_query = q.contains("client_secret") || q.contains("client_id");
+    if in_query && !st.fault(Fault::AcceptQueryCredentials) {
+        return Err(OAuthError::invalid_request("client credentials must not be sent in the URL query"));
     }
     let basic = basic_credentials(st, headers)?;
-    let body_id = p.get("client_id")?;
-    let body_secret = p.get("client_secret")?;
+    let from = if in_query && !p.contains("client_id") && !p.contains("client_secret") { &q } else { p };
+    let body_id = from.get("client_id")?;
+    let body_secret = from.get("client_secret")?;
 
     let (client_id, secret, method) = match (basic, body_secret) {
         (Some(_), Some(_)) if !st.fault(Fault::AcceptTwoAuthMethods) => {

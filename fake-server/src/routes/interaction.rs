@@ -149,6 +149,10 @@ fn owned(
 
 /// GET `/consent?request=…`
 pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    let query = Params::parse(q.as_deref().unwrap_or("").as_bytes());
+    if st.fault(Fault::ConsentApproveByGet) && query.first("decision") == Some("approve") {
+        return decide(&st, &headers, &query);
+    }
     let id = match request_param(&st, q.as_deref()) {
         Ok(id) => id,
         Err(r) => return r,
@@ -164,6 +168,8 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| req.redirect_uri.clone());
+    let hide = st.fault(Fault::ConsentPageWithoutDetails);
+    let redirect_host = if hide { String::new() } else { redirect_host };
     let loopback_only = client.redirect_uris.iter().all(|u| {
         url::Url::parse(u)
             .ok()
@@ -186,7 +192,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         action: &action,
         request: &id,
         csrf: &req.consent_csrf,
-        client_name: &client.name,
+        client_name: if hide { &client.id } else { &client.name },
         client_id: &client.id,
         logo_uri: client.logo_uri.as_deref(),
         username: &username,
@@ -202,13 +208,18 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
 
 /// POST `/consent`: approve (possibly fewer scopes) or deny.
 pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form(p): Form) -> Response {
-    let (id, req, username) = match owned(&st, p.first("request"), &headers) {
+    decide(&st, &headers, &p)
+}
+
+/// The user's decision on a pending request, checked against its session and CSRF token.
+fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
+    let (id, req, username) = match owned(st, p.first("request"), headers) {
         Ok(v) => v,
         Err(r) => return r,
     };
     if !eq(p.first("csrf").unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
         return refused(
-            &st,
+            st,
             StatusCode::FORBIDDEN,
             "the form's anti-forgery token is invalid; reload the page",
         );
@@ -217,9 +228,9 @@ pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form
         Some("approve") => {}
         Some("deny") => {
             st.store().requests.remove(&id);
-            return deny(&st, &req, StatusCode::SEE_OTHER);
+            return deny(st, &req, StatusCode::SEE_OTHER);
         }
-        _ => return refused(&st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
+        _ => return refused(st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
     }
     let approved: Vec<String> = if st.fault(Fault::IgnorePartialConsent) {
         req.scopes.clone()
@@ -229,12 +240,12 @@ pub async fn consent_submit(State(st): State<AppState>, headers: HeaderMap, Form
     };
     if approved.is_empty() && !req.scopes.is_empty() {
         st.store().requests.remove(&id);
-        return deny(&st, &req, StatusCode::SEE_OTHER);
+        return deny(st, &req, StatusCode::SEE_OTHER);
     }
     let mut store = st.store();
     let client = store.clients.get(&req.client_id).cloned();
     if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
         store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
     }
-    issue_code(&st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
+    issue_code(st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
 }

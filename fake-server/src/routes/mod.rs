@@ -40,11 +40,16 @@ pub fn router(st: AppState) -> Router {
     const POST_CORS: &str = "POST, OPTIONS";
     const GET_CORS: &str = "GET, OPTIONS";
 
+    let token_route = if st.fault(Fault::AcceptGetTokenRequest) {
+        post(token::token).get(token::token)
+    } else {
+        post(token::token)
+    };
     let endpoints = Router::new()
         .merge(route("/authorize", GET_POST, get(authorize::authorize).post(authorize::authorize)))
         .merge(route("/login", GET_POST, get(interaction::login_form).post(interaction::login_submit)))
         .merge(route("/consent", GET_POST, get(interaction::consent_form).post(interaction::consent_submit)))
-        .merge(cors_for(Kind::Token, route("/token", POST_CORS, post(token::token))))
+        .merge(cors_for(Kind::Token, route("/token", POST_CORS, token_route)))
         .merge(cors_for(Kind::Api, route("/introspect", POST_CORS, post(introspect::introspect))))
         .merge(cors_for(Kind::Api, route("/revoke", POST_CORS, post(revoke::revoke))))
         .merge(cors_for(

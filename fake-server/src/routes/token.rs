@@ -16,12 +16,16 @@ use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
 use crate::tokens::{is_pkce_value, random_token, s256};
 
-/// POST `/token`.
+/// POST `/token` (and GET, under the `accept-get-token-request` fault).
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
     let headers = req.headers().clone();
-    let result = match read_params(&st, &headers, req).await {
-        Ok(p) => handle(&st, &headers, &p, query.as_deref()),
-        Err(e) => Err(e),
+    let result = if req.method() == axum::http::Method::GET {
+        handle(&st, &headers, &Params::parse(query.unwrap_or_default().as_bytes()), None)
+    } else {
+        match read_params(&st, &headers, req).await {
+            Ok(p) => handle(&st, &headers, &p, query.as_deref()),
+            Err(e) => Err(e),
+        }
     };
     match result {
         Ok(body) => token_response(&st, body),
@@ -57,6 +61,11 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateTokenParams)) {
         return Err(OAuthError::invalid_request(format!("parameter `{dup}` was sent more than once")));
     }
+    if st.fault(Fault::StrictTokenParams)
+        && let Some(odd) = p.names().find(|n| !TOKEN_PARAMS.contains(n)).or_else(|| p.empty())
+    {
+        return Err(OAuthError::invalid_request(format!("parameter `{odd}` is not allowed here")));
+    }
     let caller = authenticate(st, headers, p, query)?;
     let grant_type =
         p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
@@ -83,14 +92,40 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     }
     match grant_type {
         "authorization_code" => code_grant(st, &caller, p),
-        "refresh_token" => refresh_grant(st, &caller, p),
+        "refresh_token" => refresh_grant(st, &caller, p).map_err(|mut e| {
+            if e.code == "invalid_grant" && st.fault(Fault::InvalidGrantAs401) {
+                e.status = StatusCode::UNAUTHORIZED;
+            }
+            e
+        }),
         "client_credentials" => client_credentials(st, &caller, p),
         _ => password_grant(st, &caller, p),
     }
 }
 
+/// Parameters the token endpoint knows (only consulted by the `strict-token-params` fault).
+const TOKEN_PARAMS: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "scope",
+    "resource",
+    "client_id",
+    "client_secret",
+    "username",
+    "password",
+];
+
 fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
-    let code = p.get("code")?.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let code = p.get("code")?.ok_or_else(|| {
+        if st.fault(Fault::MissingCodeIsInvalidGrant) {
+            OAuthError::invalid_grant("the authorization code is unknown")
+        } else {
+            OAuthError::invalid_request("code is required")
+        }
+    })?;
     let sent_uri = p.get("redirect_uri")?;
     let verifier = p.get("code_verifier")?;
     let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
@@ -120,7 +155,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         let revoke =
             (verifier_ok || st.fault(Fault::RevokeOnBadReplay)) && !st.fault(Fault::NoRevokeOnCodeReuse);
         if revoke {
-            store.revoke_grant(grant_id, st.clock.now_ms());
+            store.revoke_grant(grant_id, immediately(st));
         }
         return Err(OAuthError::invalid_grant("the authorization code was already used"));
     }
@@ -146,6 +181,9 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         };
         return Err(OAuthError::invalid_grant(desc));
     }
+    if caller.client.is_public() && st.fault(Fault::PublicClientRefused) {
+        return Err(OAuthError::invalid_client("this client must authenticate"));
+    }
     let audience = token_audience(st, caller, Some(&c.resources), &requested)?;
     let grant_id = store.new_grant(Grant {
         client_id: caller.client.id.clone(),
@@ -166,6 +204,13 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         body["id_token"] = Value::String(id_token);
     }
     Ok(body)
+}
+
+/// A revocation time that is already in effect: the `delayed-revocation` fault concerns the
+/// revocation endpoint, not the revocations the server decides itself (code replay, refresh
+/// token reuse).
+fn immediately(st: &AppState) -> i64 {
+    st.clock.now_ms() - st.revocation_delay_ms()
 }
 
 /// The audience of a new access token: the requested resources (a subset of those granted),
@@ -219,7 +264,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     }
     if rt.rotated && !st.fault(Fault::NoReuseDetection) {
         // OAuth 2.1 §4.3.1: a rotated token came back, so one of its holders is an attacker.
-        store.revoke_grant(rt.grant_id, now_ms);
+        store.revoke_grant(rt.grant_id, immediately(st));
         return Err(OAuthError::invalid_grant("the refresh token was already used; the grant is revoked"));
     }
     let Some(grant) = store.grants.get(&rt.grant_id).cloned() else {
@@ -236,7 +281,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
                     "scope `{extra}` was not part of the original grant"
                 )));
             }
-            asked
+            if st.fault(Fault::RefreshIgnoresScope) { grant.scopes.clone() } else { asked }
         }
     };
     let audience = token_audience(st, caller, Some(&grant.resources), &requested)?;
@@ -253,6 +298,12 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     let mut body = issue(st, caller, rt.grant_id, grant.username.as_deref(), &scopes, audience, rotate)?;
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
+    } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
+        && let Some(successor) = body["refresh_token"].as_str()
+        && let Some(new) = st.store().refresh_tokens.get_mut(successor)
+    {
+        // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3).
+        new.exp = new.exp.min(rt.exp);
     }
     Ok(body)
 }
@@ -355,6 +406,9 @@ fn issue(
 /// 200 with the token JSON and `no-store` (RFC 6749 §5.1).
 fn token_response(st: &AppState, body: Value) -> Response {
     let mut resp = (StatusCode::OK, axum::Json(body)).into_response();
+    if st.fault(Fault::TokenWrongContentType) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    }
     if !st.fault(Fault::NoCacheControl) {
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -365,21 +419,82 @@ fn token_response(st: &AppState, body: Value) -> Response {
 
 /// An RFC 6749 §5.2 error, bent by whichever response-shape fault is on.
 pub fn error_response(st: &AppState, mut e: OAuthError) -> Response {
-    if e.code == "invalid_grant" && st.fault(Fault::InvalidGrantAs401) {
-        e.status = StatusCode::UNAUTHORIZED;
-    }
     if e.code == "invalid_client" && st.fault(Fault::NoWwwAuthenticateOnBasic) {
         e.status = StatusCode::BAD_REQUEST;
         e.challenge = None;
     }
-    if st.fault(Fault::HtmlErrors) {
+    // The shape faults hit one error code only, so that they break the scenarios about the
+    // error shape and not every scenario that provokes some error.
+    let shaped = e.code == "unsupported_grant_type";
+    if shaped && st.fault(Fault::HtmlErrors) {
         let html = format!("<html><body><h1>Error</h1><p>{}</p></body></html>", crate::pages::escape(e.code));
         return (e.status, [(header::CONTENT_TYPE, "text/html")], html).into_response();
     }
-    let status200 = st.fault(Fault::ErrorsWithStatus200);
+    let status200 = shaped && st.fault(Fault::ErrorsWithStatus200);
     let mut resp = e.into_response();
     if status200 {
         *resp.status_mut() = StatusCode::OK;
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::{Config, DEFAULT_SIGNING_KEY_PEM};
+    use crate::state::Inner;
+    use crate::tokens::Signer256;
+
+    fn server(faults: &[Fault]) -> AppState {
+        let mut config = Config::defaults();
+        config.server.faults = faults.to_vec();
+        let signer = Signer256::from_pem(DEFAULT_SIGNING_KEY_PEM).unwrap();
+        Arc::new(Inner::new(config, "http://127.0.0.1:1".into(), signer, "key".into()))
+    }
+
+    /// A public client's grant with one refresh token `rt1`, issued at the current time.
+    fn public_grant(st: &AppState) -> (Caller, i64) {
+        let client = st.store().clients["conformance-public"].clone();
+        let now = st.clock.now();
+        let exp = now + st.settings.refresh_token_lifetime_secs as i64;
+        let mut store = st.store();
+        let grant_id = store.new_grant(Grant {
+            client_id: client.id.clone(),
+            username: Some("alice".into()),
+            scopes: vec!["openid".into()],
+            resources: Vec::new(),
+            auth_time: now,
+            revoked_at_ms: None,
+            expires: exp,
+        });
+        let rt = RefreshToken {
+            grant_id,
+            client_id: client.id.clone(),
+            iat: now,
+            exp,
+            rotated: false,
+            revoked_at_ms: None,
+        };
+        store.refresh_tokens.insert("rt1".into(), rt);
+        (Caller { client, method: "none" }, exp)
+    }
+
+    fn rotate_after(st: &AppState, secs: u64) -> (i64, i64) {
+        let (caller, first_exp) = public_grant(st);
+        st.clock.advance(Duration::from_secs(secs));
+        let body = refresh_grant(st, &caller, &Params::parse(b"refresh_token=rt1")).unwrap();
+        let successor = body["refresh_token"].as_str().unwrap().to_string();
+        (first_exp, st.store().refresh_tokens[&successor].exp)
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_never_outlives_the_one_it_replaces() {
+        let (first, successor) = rotate_after(&server(&[]), 600);
+        assert_eq!(successor, first);
+        let (first, successor) = rotate_after(&server(&[Fault::RotatedRefreshExtendsLifetime]), 600);
+        assert!(successor >= first + 600, "the fault extends the lifetime");
+    }
 }

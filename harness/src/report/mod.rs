@@ -11,11 +11,11 @@ use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 pub use terminal::{Style, progress_line};
 
-/// A report renderer.
-pub type Render = fn(&RunReport) -> String;
+/// A report format: the whole run as text.
+pub type Renderer = fn(&RunReport) -> String;
 
 /// Every format, by its file name in `--report-dir`.
-pub const FILES: &[(&str, Render)] = &[
+pub const FILES: &[(&str, Renderer)] = &[
     ("terminal.txt", |r| terminal::render(r, Style::plain())),
     ("report.json", json),
     ("junit.xml", junit::render),

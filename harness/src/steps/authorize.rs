@@ -12,14 +12,8 @@ use super::{Ctx, OneOrMany, StepError};
 use crate::agent::{Body, Request};
 use crate::template;
 
-/// A built authorization request, the journey's first result fields, and where the
-/// callback is expected.
-#[derive(Debug)]
-pub struct Built {
-    pub request: Request,
-    pub fields: Map<String, Value>,
-    pub redirect_uri: Option<String>,
-}
+/// An authorization request, the journey's initial result fields, and the expected callback.
+type Built = (Request, Map<String, Value>, Option<String>);
 
 /// Parameters of an authorization request and of the simulated user.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -71,7 +65,7 @@ pub struct Authorize {
 impl Authorize {
     pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
         let client = client::resolve(ctx, self.client.as_deref())?;
-        let Built { request, fields, redirect_uri } = self.build(ctx, &client)?;
+        let (request, fields, redirect_uri) = self.build(ctx, &client)?;
         let plan = self.plan(ctx)?;
         let mut journey = Journey::new(redirect_uri, fields);
         let outcome = journey.run(ctx, request, &plan).await;
@@ -198,6 +192,6 @@ impl Authorize {
             request = request.header("origin", o);
         }
         fields.insert("request_url".into(), json!(request.url));
-        Ok(Built { request, fields, redirect_uri })
+        Ok((request, fields, redirect_uri))
     }
 }

@@ -149,6 +149,7 @@ impl Journey {
         self.result.insert("callback".into(), json!(target));
         self.result.insert("callback_base".into(), json!(base(target)));
         self.result.insert("redirected".into(), Value::Bool(true));
+        self.result.insert("page".into(), Value::Null);
         self.page = None;
     }
 

@@ -227,6 +227,21 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         Some(_) => return Err(("`message` must be a string".into(), None)),
         None => None,
     };
+    let when = match table.remove("when") {
+        Some(Toml::Table(t)) => {
+            check_references(&Toml::Table(t.clone()), known)?;
+            let mut conditions = t.into_iter().map(|(k, v)| check(&k, v)).collect::<Result<Vec<_>, _>>()?;
+            if conditions.len() != 1 {
+                return Err((
+                    "`when` needs exactly one check".into(),
+                    Some("e.g. when = { header = { name = \"vary\", exists = true } }".into()),
+                ));
+            }
+            conditions.pop()
+        }
+        Some(_) => return Err(("`when` must be a table holding one check".into(), None)),
+        None => None,
+    };
     let mut out = Vec::new();
     let keys: BTreeSet<String> = table.keys().cloned().collect();
     if keys.is_empty() {
@@ -244,7 +259,13 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         };
         for item in items {
             let check = check(&key, item)?;
-            out.push(Expect { step: step.clone(), check, message: message.clone(), line: 0 });
+            out.push(Expect {
+                step: step.clone(),
+                check,
+                when: when.clone(),
+                message: message.clone(),
+                line: 0,
+            });
         }
     }
     Ok(out)
@@ -288,7 +309,7 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
         other => {
             return Err((
                 format!("unknown expectation `{other}`"),
-                Some(format!("use one of: {}, plus `step` and `message`", CHECK_KEYS.join(", "))),
+                Some(format!("use one of: {}, plus `step`, `when` and `message`", CHECK_KEYS.join(", "))),
             ));
         }
     })

@@ -78,7 +78,8 @@ pub enum Requirement {
     MetadataValue(String, String),
     /// A feature the target profile can turn off (`feature:refresh-tokens`).
     Feature(String),
-    /// A client role the profile must define (`client:other`).
+    /// A client role the profile must define (`client:other`), or one of its fields
+    /// (`client:public.name`).
     Client(String),
     /// A test user must be configured (`user`).
     User,
@@ -198,6 +199,8 @@ pub struct Expect {
     /// The step whose result is judged.
     pub step: String,
     pub check: Check,
+    /// Judge `check` only when this holds (`when = { header = { ... } }`); otherwise it is moot.
+    pub when: Option<Check>,
     /// A sentence shown on failure instead of the generated one.
     pub message: Option<String>,
     pub line: usize,
