@@ -18,6 +18,8 @@ use crate::tokens::random_token;
 #[derive(Debug, Deserialize)]
 pub struct RequestRef {
     request: Option<String>,
+    /// Only read under the `login-next-open-redirect` fault.
+    next: Option<String>,
 }
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
@@ -57,6 +59,9 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
 
 /// GET `/login?request=…`
 pub async fn login_form(State(st): State<AppState>, Query(q): Query<RequestRef>) -> Response {
+    if let Some(next) = q.next.as_deref().filter(|_| st.fault(Fault::LoginNextOpenRedirect)) {
+        return axum::response::Redirect::to(next).into_response();
+    }
     match pending(&st, q.request.as_deref()) {
         Ok((id, req)) => render_login(&st, &id, &req, None),
         Err(r) => r,
@@ -82,7 +87,8 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
     }
     let username = p.first("username").unwrap_or("");
     let password = p.first("password").unwrap_or("");
-    let ok = st.user(username).is_some_and(|u| eq(&u.password, password));
+    let ok =
+        st.user(username).is_some_and(|u| eq(&u.password, password) || st.fault(Fault::AcceptAnyPassword));
     if !ok {
         return render_login(&st, &id, &req, Some("Wrong username or password."));
     }

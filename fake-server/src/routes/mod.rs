@@ -40,12 +40,13 @@ pub fn router(st: AppState) -> Router {
         .merge(cors_for(Kind::Public, route("/jwks", get(metadata::jwks))));
 
     let base = st.base_path.clone();
-    let mut well_known = Router::new()
-        .merge(route(
-            &format!("/.well-known/oauth-authorization-server{base}"),
-            get(metadata::oauth_metadata),
-        ))
-        .merge(route(
+    let oauth_metadata_path = if st.fault(Fault::MetadataPathAppended) {
+        format!("{base}/.well-known/oauth-authorization-server")
+    } else {
+        format!("/.well-known/oauth-authorization-server{base}")
+    };
+    let mut well_known =
+        Router::new().merge(route(&oauth_metadata_path, get(metadata::oauth_metadata))).merge(route(
             &format!("{base}/.well-known/openid-configuration"),
             get(metadata::openid_configuration),
         ));
