@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 
 use crate::agent::Agent;
-use crate::expect::evaluate;
+use crate::expect::{Check, evaluate, guard_holds};
 use crate::mask::{mask_exchanges, replace_all, secrets_of};
 use crate::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
 use crate::steps::{Ctx, Env};
@@ -201,6 +201,17 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     } else {
         for ex in &s.expects {
             let Some(value) = ctx.vars.get(&ex.step) else { continue };
+            if let Some(Check::Value { of, ops }) = &ex.when {
+                match guard_holds(of, ops, &ctx.vars) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        r.outcome = Outcome::Error;
+                        r.reason = Some(format!("condition at line {}: {e}", ex.line));
+                        break;
+                    }
+                }
+            }
             match evaluate(&ex.check, value, &ctx.vars) {
                 Ok(None) => {}
                 Ok(Some(m)) => r.failures.push(Failure {

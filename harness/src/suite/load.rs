@@ -227,6 +227,19 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         Some(_) => return Err(("`message` must be a string".into(), None)),
         None => None,
     };
+    let when = match table.remove("when") {
+        Some(Toml::Table(mut t)) => {
+            check_references(&Toml::Table(t.clone()), known)?;
+            Some(Check::Value { of: take_string(&mut t, "of", "when")?, ops: ops(t)? })
+        }
+        Some(_) => {
+            return Err((
+                "`when` must be a table".into(),
+                Some("e.g. when = { of = \"{a.code}\", exists = true }".into()),
+            ));
+        }
+        None => None,
+    };
     let mut out = Vec::new();
     let keys: BTreeSet<String> = table.keys().cloned().collect();
     if keys.is_empty() {
@@ -244,7 +257,13 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         };
         for item in items {
             let check = check(&key, item)?;
-            out.push(Expect { step: step.clone(), check, message: message.clone(), line: 0 });
+            out.push(Expect {
+                step: step.clone(),
+                check,
+                message: message.clone(),
+                when: when.clone(),
+                line: 0,
+            });
         }
     }
     Ok(out)
@@ -254,7 +273,7 @@ fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case, each, keys".into()),
         )
     })
 }
@@ -288,8 +307,41 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
         other => {
             return Err((
                 format!("unknown expectation `{other}`"),
-                Some(format!("use one of: {}, plus `step` and `message`", CHECK_KEYS.join(", "))),
+                Some(format!("use one of: {}, plus `step`, `message` and `when`", CHECK_KEYS.join(", "))),
             ));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[[scenario]]
+id = "X-1"
+title = "t"
+level = "MUST"
+spec = "s"
+[[scenario.step]]
+discover = {}
+as = "d"
+[[scenario.expect]]
+when = { of = "{d.status}", equals = 200 }
+json = { pointer = "/issuer", exists = true }
+"#;
+
+    #[test]
+    fn an_expectation_may_carry_a_when_condition() {
+        let s = parse_file("t.toml", FILE).unwrap();
+        let e = &s[0].expects[0];
+        assert!(matches!(&e.when, Some(Check::Value { of, .. }) if of == "{d.status}"));
+    }
+
+    #[test]
+    fn a_when_condition_may_only_refer_to_known_names() {
+        let bad = FILE.replace("{d.status}", "{nope.status}");
+        let errors = parse_file("t.toml", &bad).unwrap_err();
+        assert!(errors[0].message.contains("refers to `nope`"), "{:?}", errors[0].message);
+    }
 }

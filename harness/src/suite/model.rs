@@ -200,5 +200,7 @@ pub struct Expect {
     pub check: Check,
     /// A sentence shown on failure instead of the generated one.
     pub message: Option<String>,
+    /// Judge this expectation only when this `value` check holds (`when = { of = ..., OPS }`).
+    pub when: Option<Check>,
     pub line: usize,
 }
