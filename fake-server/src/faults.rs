@@ -146,7 +146,8 @@ faults! {
     UnknownPkceMethodAsS256 => "unknown-pkce-method-as-s256",
     /// Codes carry the code challenge in clear (AUTHZ-20).
     CodeEmbedsChallenge => "code-embeds-challenge",
-    /// Error redirects (other than denial) leave out `state` (AUTHZ-22.error).
+    /// Errors about the request's parameters are redirected without `state` (denials and
+    /// `prompt=none` errors keep it) (AUTHZ-22.error).
     ErrorDropsState => "error-drops-state",
     /// When no `state` was sent, the callback carries `state=undefined` (AUTHZ-22.absent).
     UndefinedStateEcho => "undefined-state-echo",

@@ -49,7 +49,16 @@ fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Res
     let state =
         state.or_else(|| (st.fault(Fault::EmptyParamsCount) && p.contains("state")).then(String::new));
     let target = Target { redirect_uri, state };
-    let fail = |code: &str, desc: &str| Err(error_redirect(st, &target, code, desc, StatusCode::FOUND));
+    let fail = |code: &str, desc: &str| {
+        let stateless;
+        let t = if st.fault(Fault::ErrorDropsState) {
+            stateless = Target { redirect_uri: target.redirect_uri.clone(), state: None };
+            &stateless
+        } else {
+            &target
+        };
+        Err(error_redirect(st, t, code, desc, StatusCode::FOUND))
+    };
 
     // 2. The rest is reported to the client by redirect.
     if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateParams)) {
@@ -417,7 +426,7 @@ pub fn issue_code(
 fn error_redirect(st: &AppState, t: &Target, code: &str, desc: &str, status: StatusCode) -> Response {
     let desc = if st.fault(Fault::UnsafeErrorDescription) { desc.to_string() } else { error_text(desc) };
     let mut params = vec![("error", code.to_string()), ("error_description", desc)];
-    if let Some(s) = t.state.as_ref().filter(|_| !st.fault(Fault::ErrorDropsState)) {
+    if let Some(s) = &t.state {
         params.push(("state", s.clone()));
     }
     if !st.fault(Fault::NoIss) {
