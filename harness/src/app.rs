@@ -118,11 +118,11 @@ async fn run(args: RunArgs) -> Exit {
         Format::Html => report::html(&report),
     };
     print!("{text}");
-    if let Some(dir) = &args.report_dir {
-        if let Err(e) = report::write_all(dir, &report) {
-            eprintln!("oauth-conformance: {e}");
-            return Exit::Usage;
-        }
+    if let Some(dir) = &args.report_dir
+        && let Err(e) = report::write_all(dir, &report)
+    {
+        eprintln!("oauth-conformance: {e}");
+        return Exit::Usage;
     }
     match report.exit_code() {
         0 => Exit::Pass,

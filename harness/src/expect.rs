@@ -314,15 +314,15 @@ fn apply(
             return fail(format!("a JSON {t}"));
         }
     }
-    if let Some(min) = ops.min_len {
-        if !present.and_then(len_of).is_some_and(|l| l >= min) {
-            return fail(format!("length at least {min}"));
-        }
+    if let Some(min) = ops.min_len
+        && present.and_then(len_of).is_none_or(|l| l < min)
+    {
+        return fail(format!("length at least {min}"));
     }
-    if let Some(max) = ops.max_len {
-        if !present.and_then(len_of).is_some_and(|l| l <= max) {
-            return fail(format!("length at most {max}"));
-        }
+    if let Some(max) = ops.max_len
+        && present.and_then(len_of).is_none_or(|l| l > max)
+    {
+        return fail(format!("length at most {max}"));
     }
     match (&ops.each, &ops.keys) {
         (Some(inner), keys) => each(inner, keys.as_deref(), present, vars),

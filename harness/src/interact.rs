@@ -81,6 +81,11 @@ fn selector(css: &str, url: &str) -> Result<Selector, InteractError> {
     })
 }
 
+/// How an action is carried out: the form, the button to press (or a link to follow), fields
+/// to fill in, and the scopes to leave ticked.
+type FormPlan<'a> =
+    (&'a str, Option<&'a str>, Option<&'a str>, Vec<(String, String)>, Option<&'a Vec<String>>);
+
 impl InteractionProfile {
     /// Classify a page.
     pub fn classify(&self, html: &str) -> PageKind {
@@ -99,13 +104,7 @@ impl InteractionProfile {
     pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
         let doc = Html::parse_document(html);
         let fail = |reason: String| InteractError { url: page_url.to_string(), reason };
-        let (form_css, button, link, overrides, scopes): (
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Vec<(String, String)>,
-            _,
-        ) = match action {
+        let (form_css, button, link, overrides, scopes): FormPlan<'_> = match action {
             Action::Login { username, password } => (
                 &self.login.form,
                 self.login.submit.as_deref(),

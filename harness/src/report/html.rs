@@ -145,6 +145,6 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push_str("</section>");
     }
-    let _ = write!(out, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(out, "</main><script>{SCRIPT}</script></body></html>");
     out
 }

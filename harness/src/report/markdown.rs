@@ -66,16 +66,16 @@ fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     }
     let failing_step =
         r.failures.first().map(|f| f.step.as_str()).or_else(|| r.steps.last().map(|s| s.name.as_str()));
-    if let Some(step) = r.steps.iter().find(|s| Some(s.name.as_str()) == failing_step) {
-        if let Some(ex) = step.exchanges.last() {
-            let t = transcript(ex);
-            let f = fence(&t);
-            let _ = writeln!(
-                out,
-                "\n<details><summary>Exchange of step `{}`</summary>\n\n{f}http\n{t}{f}\n\n</details>",
-                step.name
-            );
-        }
+    if let Some(step) = r.steps.iter().find(|s| Some(s.name.as_str()) == failing_step)
+        && let Some(ex) = step.exchanges.last()
+    {
+        let t = transcript(ex);
+        let f = fence(&t);
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Exchange of step `{}`</summary>\n\n{f}http\n{t}{f}\n\n</details>",
+            step.name
+        );
     }
     out.push('\n');
 }

@@ -11,8 +11,11 @@ use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 pub use terminal::{Style, progress_line};
 
+/// A report format: the whole report as text.
+pub type Render = fn(&RunReport) -> String;
+
 /// Every format, by its file name in `--report-dir`.
-pub const FILES: &[(&str, fn(&RunReport) -> String)] = &[
+pub const FILES: &[(&str, Render)] = &[
     ("terminal.txt", |r| terminal::render(r, Style::plain())),
     ("report.json", json),
     ("junit.xml", junit::render),

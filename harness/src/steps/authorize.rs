@@ -12,6 +12,10 @@ use super::{Ctx, OneOrMany, StepError};
 use crate::agent::{Body, Request};
 use crate::template;
 
+/// A built authorization request, the journey's initial result fields, and where the
+/// callback is expected.
+pub type Built = (Request, Map<String, Value>, Option<String>);
+
 /// Parameters of an authorization request and of the simulated user.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -93,11 +97,7 @@ impl Authorize {
     }
 
     /// The request, the journey's initial result fields, and where the callback is expected.
-    pub fn build(
-        &self,
-        ctx: &Ctx<'_>,
-        client: &ClientInfo,
-    ) -> Result<(Request, Map<String, Value>, Option<String>), StepError> {
+    pub fn build(&self, ctx: &Ctx<'_>, client: &ClientInfo) -> Result<Built, StepError> {
         let endpoint = match &self.url {
             Some(u) => ctx.str(u)?,
             None => ctx.endpoint("authorization_endpoint")?,

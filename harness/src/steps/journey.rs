@@ -101,10 +101,10 @@ impl Journey {
 
     /// Does a redirect target leave the authorization server (or hit the expected URI)?
     fn is_callback(&self, ctx: &Ctx<'_>, target: &str) -> bool {
-        if let Some(expected) = &self.redirect_uri {
-            if base(target) == base(expected) {
-                return true;
-            }
+        if let Some(expected) = &self.redirect_uri
+            && base(target) == base(expected)
+        {
+            return true;
         }
         let mut ours: Vec<String> = vec![];
         ours.extend(origin(&ctx.env.issuer));
