@@ -59,6 +59,25 @@ faults! {
     IssNotAdvertised => "iss-not-advertised",
     /// The JWKS publishes a key without `kid`/`use` and a wrong modulus (JWT-03).
     BrokenJwks => "broken-jwks",
+    /// With an issuer path, the RFC 8414 document is served at `{issuer}/.well-known/…`
+    /// (appended, the Keycloak pattern) instead of with the well-known segment inserted before
+    /// the path (DISC-01, DISC-02). Shows only with an issuer path.
+    MetadataPathAppended => "metadata-path-appended",
+    /// Metadata advertises an `end_session_endpoint` on plain http at a non-loopback host, as
+    /// behind a TLS-terminating proxy (DISC-07).
+    HttpEndpointInMetadata => "http-endpoint-in-metadata",
+    /// `response_types_supported` is left out of the metadata (DISC-05).
+    NoResponseTypesInMetadata => "no-response-types-in-metadata",
+    /// `scopes_supported` is left out of the metadata (DISC-05.scopes).
+    NoScopesInMetadata => "no-scopes-in-metadata",
+    /// The introspection endpoint is not advertised although it works (DISC-12.introspection).
+    IntrospectionNotAdvertised => "introspection-not-advertised",
+    /// The OpenID configuration lacks `subject_types_supported` and
+    /// `id_token_signing_alg_values_supported` (DISC-17).
+    OidcMetadataIncomplete => "oidc-metadata-incomplete",
+    /// The OpenID configuration omits `code_challenge_methods_supported`, the Cognito and
+    /// Entra ID pattern (DISC-18).
+    NoPkceMethodsInOidcConfiguration => "no-pkce-methods-in-oidc-configuration",
 
     // ------------------------------------------------------- authorization endpoint
     /// A requested redirect URI matches when it merely starts with a registered one (AUTHZ-06).
@@ -101,6 +120,43 @@ faults! {
     IgnorePrompt => "ignore-prompt",
     /// An existing session is reused even with `prompt=login` (CONS-09).
     IgnorePromptLogin => "ignore-prompt-login",
+    /// A parameter sent with an empty value counts as sent: `redirect_uri=` is compared (and
+    /// refused) and `state=` is echoed (AUTHZ-03.empty-redirect-uri, AUTHZ-03.empty-state).
+    EmptyParamsCount => "empty-params-count",
+    /// A missing `response_type` is taken to mean `code` (AUTHZ-04).
+    DefaultResponseType => "default-response-type",
+    /// An unknown `response_type` gets `invalid_request` instead of `unsupported_response_type`
+    /// (AUTHZ-04.token, AUTHZ-04.unknown).
+    WrongUnsupportedResponseTypeError => "wrong-unsupported-response-type-error",
+    /// A requested redirect URI matches when its host equals a registered one's (AUTHZ-06.*,
+    /// AUTHZ-08.path, AUTHZ-10, AUTHZ-12.fragment).
+    HostOnlyRedirectMatch => "host-only-redirect-match",
+    /// Registered redirect URIs are used as unanchored patterns: a requested URI matches when
+    /// it contains a registered one without its scheme (AUTHZ-06.subdomain and others).
+    UnanchoredRedirectMatch => "unanchored-redirect-match",
+    /// `redirect_uri` is required even from a client that registered only one (AUTHZ-11.single).
+    RedirectUriAlwaysRequired => "redirect-uri-always-required",
+    /// Responses go to the registered redirect URI instead of the requested one, so a loopback
+    /// client's port is lost (AUTHZ-08, AUTHZ-09).
+    RedirectToRegisteredUri => "redirect-to-registered-uri",
+    /// The success redirect goes to the redirect URI with a `/` appended to its path, not to
+    /// the exact URI (AUTHZ-21).
+    CallbackUriNormalized => "callback-uri-normalized",
+    /// An unknown `code_challenge_method` is treated as S256 (AUTHZ-17.s512).
+    UnknownPkceMethodAsS256 => "unknown-pkce-method-as-s256",
+    /// Codes carry the code challenge in clear (AUTHZ-20).
+    CodeEmbedsChallenge => "code-embeds-challenge",
+    /// Errors about the request's parameters are redirected without `state` (denials and
+    /// `prompt=none` errors keep it) (AUTHZ-22.error).
+    ErrorDropsState => "error-drops-state",
+    /// When no `state` was sent, the callback carries `state=undefined` (AUTHZ-22.absent).
+    UndefinedStateEcho => "undefined-state-echo",
+    /// Error descriptions repeat request values unfiltered, including `"` and `\`
+    /// (AUTHZ-25).
+    UnsafeErrorDescription => "unsafe-error-description",
+    /// A request without `scope` is refused with `invalid_request` instead of getting the
+    /// default scope or `invalid_scope` (AUTHZ-27).
+    MissingScopeInvalidRequest => "missing-scope-invalid-request",
 
     // ----------------------------------------------------------- consent and pages
     /// Consent is skipped for clients configured to show it (AUTHZ-13, CONS-06).
@@ -125,6 +181,10 @@ faults! {
     ConsentApproveByGet => "consent-approve-by-get",
     /// The consent page names the client by its id and does not say where the answer goes (CONS-03, CONS-04).
     ConsentPageWithoutDetails => "consent-page-without-details",
+    /// Any password signs the user in (AUTHZ-13).
+    AcceptAnyPassword => "accept-any-password",
+    /// The login page follows a `next` parameter to any URL (AUTHZ-29).
+    LoginNextOpenRedirect => "login-next-open-redirect",
 
     // --------------------------------------------------------------- token endpoint
     /// Any `code_verifier` is accepted (CODE-05, CODE-06).
@@ -139,7 +199,7 @@ faults! {
     CodeNotClientBound => "code-not-client-bound",
     /// The token request's `redirect_uri` is not compared (CODE-08).
     CodeNotRedirectBound => "code-not-redirect-bound",
-    /// Codes live for an hour (AUTHZ-23).
+    /// Codes live for a day (AUTHZ-23).
     LongLivedCodes => "long-lived-codes",
     /// Token responses lack `Cache-Control: no-store` (TOK-16).
     NoCacheControl => "no-cache-control",
@@ -187,6 +247,15 @@ faults! {
     PublicClientRefused => "public-client-refused",
     /// A code grant without `code` gets `invalid_grant` instead of `invalid_request` (TOK-18).
     MissingCodeIsInvalidGrant => "missing-code-is-invalid-grant",
+    /// Requests without a code challenge get a code, and the token endpoint ignores a
+    /// `code_verifier` sent for such a code: the PKCE downgrade (CODE-07, AUTHZ-14, AUTHZ-15).
+    PkceDowngrade => "pkce-downgrade",
+    /// `code_verifier` values with `.` or `~` are refused, although RFC 7636 §4.1 allows them
+    /// (AUTHZ-16).
+    VerifierCharsetTooStrict => "verifier-charset-too-strict",
+    /// The token request must repeat `redirect_uri`, which OAuth 2.1 clients never send
+    /// (CODE-08.omitted).
+    TokenRequiresRedirectUri => "token-requires-redirect-uri",
 
     // ------------------------------------------------------------- refresh tokens
     /// Public clients keep the same refresh token (TOK-25).
@@ -346,6 +415,7 @@ impl<'de> Deserialize<'de> for Fault {
 }
 
 /// The set of faults a server runs with; a bit set, because it is consulted on hot paths.
+/// Four words leave room for 256 faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Faults([u64; 4]);
 
@@ -358,19 +428,32 @@ impl Faults {
         set
     }
 
-    pub fn insert(&mut self, fault: Fault) {
+    fn slot(fault: Fault) -> (usize, u64) {
         let bit = fault as usize;
-        self.0[bit / 64] |= 1u64 << (bit % 64);
+        (bit / 64, 1u64 << (bit % 64))
+    }
+
+    pub fn insert(&mut self, fault: Fault) {
+        let (word, mask) = Faults::slot(fault);
+        self.0[word] |= mask;
     }
 
     /// Is this fault switched on?
     pub fn has(&self, fault: Fault) -> bool {
-        let bit = fault as usize;
-        self.0[bit / 64] & (1u64 << (bit % 64)) != 0
+        let (word, mask) = Faults::slot(fault);
+        self.0[word] & mask != 0
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0 == [0; 4]
+        self.0.iter().all(|w| *w == 0)
+    }
+}
+
+impl Fault {
+    /// Faults that only show when the issuer has a path (`FakeServer::builder().issuer_path`):
+    /// a kill matrix must run them against such a server.
+    pub fn needs_issuer_path(self) -> bool {
+        matches!(self, Fault::MetadataPathAppended)
     }
 }
 
@@ -397,5 +480,8 @@ mod tests {
         let set = Faults::from_list(&[Fault::NoIss]);
         assert!(set.has(Fault::NoIss));
         assert!(!set.has(Fault::ReusableCodes));
+        let last = *Fault::ALL.last().unwrap();
+        let set = Faults::from_list(&[last]);
+        assert!(set.has(last) && !set.has(Fault::ALL[0]) && !set.is_empty());
     }
 }

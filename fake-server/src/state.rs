@@ -90,7 +90,7 @@ impl Inner {
     }
 
     pub fn code_lifetime(&self) -> i64 {
-        if self.fault(Fault::LongLivedCodes) { 3600 } else { self.settings.code_lifetime_secs as i64 }
+        if self.fault(Fault::LongLivedCodes) { 86_400 } else { self.settings.code_lifetime_secs as i64 }
     }
 
     /// The built-in protected resource's identifier.

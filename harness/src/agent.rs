@@ -162,7 +162,11 @@ impl Agent {
     pub fn new(limits: Limits, extra_headers: Vec<(String, String)>) -> Result<Agent, String> {
         crate::install_crypto_provider();
         let jar = Arc::new(Jar::default());
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(tls) = shared_tls() {
+            builder = builder.tls_backend_preconfigured(tls);
+        }
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
             .timeout(limits.timeout)
@@ -268,6 +272,20 @@ impl Agent {
         ex.response_body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
         Ok(Response { status, headers: resp_headers, body, url: req.url.clone() })
     }
+}
+
+/// One TLS configuration for every agent of the process: building the platform's certificate
+/// verifier costs milliseconds, and a run creates an agent per scenario.
+fn shared_tls() -> Option<rustls::ClientConfig> {
+    use rustls_platform_verifier::ConfigVerifierExt;
+    static TLS: std::sync::OnceLock<Option<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| {
+        crate::install_crypto_provider();
+        let mut config = rustls::ClientConfig::with_platform_verifier().ok()?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Some(config)
+    })
+    .clone()
 }
 
 fn set_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {

@@ -247,7 +247,11 @@ pub fn explain_text(s: &Scenario) -> String {
     out.push_str("\nExpectations:\n");
     for e in &s.expects {
         let check = serde_json::to_value(&e.check).unwrap_or_default();
-        out.push_str(&format!("  - step `{}`: {} {}\n", e.step, e.check.subject(), compact(&check)));
+        let when = match &e.when {
+            Some(w) => format!(" (when {})", compact(&serde_json::to_value(w).unwrap_or_default())),
+            None => String::new(),
+        };
+        out.push_str(&format!("  - step `{}`: {} {}{when}\n", e.step, e.check.subject(), compact(&check)));
     }
     if let Some(x) = &s.explain {
         out.push_str(&format!("\nWhat a failure usually means:\n  {x}\n"));

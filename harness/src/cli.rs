@@ -92,6 +92,10 @@ pub struct TargetArgs {
     /// Switch on a fault in the bundled fake server (repeatable); only without --issuer.
     #[arg(long = "fault", env = "OAUTH_CONFORMANCE_FAULTS", value_delimiter = ',')]
     pub faults: Vec<String>,
+    /// Serve the bundled fake server under this path, so its issuer has one (RFC 8414 §3.1),
+    /// e.g. `/tenant`; only without --issuer.
+    #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_ISSUER_PATH")]
+    pub fake_issuer_path: Option<String>,
 }
 
 /// Which scenarios.

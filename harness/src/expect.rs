@@ -48,6 +48,12 @@ pub struct Ops {
     /// An object whose every key is one of these (an allow-list, e.g. of callback parameters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys_in: Option<Vec<String>>,
+    /// Every element of an array, or every member of an object, satisfies these operators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub each: Option<Box<Ops>>,
+    /// With `each` on an object: only the members whose name matches this regular expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<String>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -174,6 +180,14 @@ pub fn evaluate(
             apply(ops, v.as_ref(), vars)
         }
     }
+}
+
+/// An expectation's precondition (`when = { of = "{a.code}", exists = true }`): does the value
+/// satisfy the operators? A reference that cannot be resolved counts as an absent value, so a
+/// guard can ask whether a step produced something at all.
+pub fn guard_holds(of: &str, ops: &Ops, vars: &Map<String, Value>) -> Result<bool, TemplateError> {
+    let v = resolve(of, vars).ok();
+    Ok(apply(ops, v.as_ref(), vars)?.is_none())
 }
 
 fn show(v: Option<&Value>) -> String {
@@ -341,6 +355,47 @@ fn apply(
             return fail(format!("no keys besides {allowed:?} (found {extra:?})"));
         }
     }
+    match (&ops.each, &ops.keys) {
+        (Some(inner), keys) => each(inner, keys.as_deref(), present, vars),
+        (None, Some(_)) => {
+            Err(TemplateError { reference: "keys".into(), reason: "`keys` needs `each`".into() })
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// `each`: the first element or member (among those `keys` selects) that fails `inner`.
+fn each(
+    inner: &Ops,
+    keys: Option<&str>,
+    actual: Option<&Value>,
+    vars: &Map<String, Value>,
+) -> Result<Option<Mismatch>, TemplateError> {
+    let keys = keys
+        .map(|k| {
+            let k = resolve_str(k, vars)?;
+            regex::Regex::new(&k).map_err(|e| TemplateError { reference: k.clone(), reason: e.to_string() })
+        })
+        .transpose()?;
+    let items: Vec<(String, &Value)> = match actual {
+        Some(Value::Array(a)) => a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter(|(k, _)| keys.as_ref().is_none_or(|re| re.is_match(k)))
+            .map(|(k, v)| (k.clone(), v))
+            .collect(),
+        other => {
+            return Ok(Some(Mismatch { expected: "an array or an object".into(), actual: show(other) }));
+        }
+    };
+    for (name, v) in items {
+        if let Some(m) = apply(inner, Some(v), vars)? {
+            return Ok(Some(Mismatch {
+                expected: format!("every item {}", m.expected),
+                actual: format!("{name}: {}", m.actual),
+            }));
+        }
+    }
     Ok(None)
 }
 
@@ -405,6 +460,33 @@ mod tests {
         assert_eq!(m.expected, "absent");
         let has = Ops { contains: Some(json!("NO-STORE")), ignore_case: true, ..Ops::default() };
         assert!(check(Check::Header { name: "Cache-Control".into(), ops: has }, r).is_none());
+    }
+
+    #[test]
+    fn each_applies_to_every_item_or_to_the_members_keys_selects() {
+        let r = json!({"json": {"a_endpoint": "https://x", "b_endpoint": "http://y", "list": [], "n": 1}});
+        let https = Ops { matches: Some("^https://".into()), ..Ops::default() };
+        let ops =
+            Ops { each: Some(Box::new(https.clone())), keys: Some("_endpoint$".into()), ..Ops::default() };
+        let m = check(Check::Json { pointer: "".into(), ops }, r.clone()).unwrap();
+        assert_eq!(m.actual, "b_endpoint: \"http://y\"");
+        let not_empty = Ops { not_equals: Some(json!([])), ..Ops::default() };
+        let ops = Ops { each: Some(Box::new(not_empty)), ..Ops::default() };
+        let m = check(Check::Json { pointer: "".into(), ops }, r.clone()).unwrap();
+        assert!(m.actual.starts_with("list:"), "{m:?}");
+        let ops = Ops { each: Some(Box::new(https)), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/list".into(), ops }, r.clone()).is_none());
+        let keys_alone = Ops { keys: Some("x".into()), ..Ops::default() };
+        assert!(evaluate(&Check::Json { pointer: "".into(), ops: keys_alone }, &r, &vars()).is_err());
+    }
+
+    #[test]
+    fn a_guard_holds_when_its_value_satisfies_it_and_unknown_references_count_as_absent() {
+        let present = Ops { exists: Some(true), ..Ops::default() };
+        let absent = Ops { exists: Some(false), ..Ops::default() };
+        assert!(guard_holds("{issuer}", &present, &vars()).unwrap());
+        assert!(!guard_holds("{nothing.here}", &present, &vars()).unwrap());
+        assert!(guard_holds("{nothing.here}", &absent, &vars()).unwrap());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 
 use crate::agent::Agent;
-use crate::expect::evaluate;
+use crate::expect::{Check, evaluate, guard_holds};
 use crate::mask::{mask_exchanges, replace_all, secrets_of};
 use crate::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
 use crate::steps::{Ctx, Env};
@@ -176,6 +176,9 @@ pub fn verdict(
         let Some(value) = vars.get(&ex.step) else { continue };
         let applies = match &ex.when {
             None => Ok(true),
+            // A condition on a reference that does not resolve (a step that produced no such
+            // field) sees the value as absent.
+            Some(Check::Value { of, ops }) => guard_holds(of, ops, vars),
             Some(cond) => evaluate(cond, value, vars).map(|m| m.is_none()),
         };
         let judged = match applies {

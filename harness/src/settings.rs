@@ -22,6 +22,8 @@ pub struct Settings {
     pub resource: Option<String>,
     pub mcp_version: Option<String>,
     pub faults: Vec<fake_server::Fault>,
+    /// A path for the bundled fake server's issuer (`/tenant`), to test path issuers.
+    pub fake_issuer_path: Option<String>,
     pub limits: Limits,
     pub jobs: usize,
     pub fail_on: Level,
@@ -74,6 +76,18 @@ impl Settings {
         if issuer.is_some() && !faults.is_empty() {
             return Err("--fault applies only to the bundled fake server (drop --issuer)".into());
         }
+        let fake_issuer_path = match t.fake_issuer_path.as_deref().map(|p| p.trim_end_matches('/')) {
+            _ if issuer.is_some() && t.fake_issuer_path.is_some() => {
+                return Err(
+                    "--fake-issuer-path applies only to the bundled fake server (drop --issuer)".into()
+                );
+            }
+            Some("") | None => None,
+            Some(p) if !p.starts_with('/') || p.contains(['?', '#', ' ']) => {
+                return Err(format!("--fake-issuer-path `{p}` must be a path like /tenant"));
+            }
+            Some(p) => Some(p.to_string()),
+        };
         if t.timeout == 0 {
             return Err("--timeout must be at least 1 second".into());
         }
@@ -84,6 +98,7 @@ impl Settings {
             resource: t.resource.clone(),
             mcp_version: t.mcp_version.clone(),
             faults,
+            fake_issuer_path,
             limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },
             jobs: 8,
             fail_on: Level::Must,
@@ -109,4 +124,27 @@ pub fn filter(all: Vec<Scenario>, only: &[String]) -> Vec<Scenario> {
             only.iter().any(|p| s.id == *p || s.id.starts_with(p.as_str()) || s.area.eq_ignore_ascii_case(p))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_path(issuer: Option<&str>, path: &str) -> Result<Settings, String> {
+        let args = TargetArgs {
+            issuer: issuer.map(str::to_string),
+            fake_issuer_path: Some(path.to_string()),
+            timeout: 15,
+            ..TargetArgs::default()
+        };
+        Settings::from_target_args(&args)
+    }
+
+    #[test]
+    fn a_fake_issuer_path_is_a_path_for_the_bundled_server_only() {
+        assert_eq!(with_path(None, "/tenant/").unwrap().fake_issuer_path.as_deref(), Some("/tenant"));
+        assert_eq!(with_path(None, "/").unwrap().fake_issuer_path, None);
+        assert!(with_path(None, "tenant").is_err());
+        assert!(with_path(Some("https://as.example"), "/tenant").is_err());
+    }
 }

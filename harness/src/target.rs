@@ -31,6 +31,9 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
             for f in &settings.faults {
                 builder = builder.fault(*f);
             }
+            if let Some(path) = &settings.fake_issuer_path {
+                builder = builder.issuer_path(path);
+            }
             let server = builder
                 .try_start()
                 .await

@@ -50,8 +50,20 @@ struct Target {
 fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Response> {
     // 1. client_id and redirect_uri first: until both are trusted nothing may redirect.
     let (client, redirect_uri, sent) = trusted_redirect(st, p)?;
-    let target = Target { redirect_uri, state: p.first("state").map(str::to_string) };
-    let fail = |code: &str, desc: &str| Err(error_redirect(st, &target, code, desc, StatusCode::FOUND));
+    let state = p.first("state").map(str::to_string);
+    let state =
+        state.or_else(|| (st.fault(Fault::EmptyParamsCount) && p.contains("state")).then(String::new));
+    let target = Target { redirect_uri, state };
+    let fail = |code: &str, desc: &str| {
+        let stateless;
+        let t = if st.fault(Fault::ErrorDropsState) {
+            stateless = Target { redirect_uri: target.redirect_uri.clone(), state: None };
+            &stateless
+        } else {
+            &target
+        };
+        Err(error_redirect(st, t, code, desc, StatusCode::FOUND))
+    };
 
     // 2. The rest is reported to the client by redirect.
     if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateParams)) {
@@ -63,14 +75,17 @@ fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Res
         return fail("invalid_request", &format!("unknown parameter `{unknown}`"));
     }
     match p.first("response_type") {
+        None if st.fault(Fault::DefaultResponseType) => {}
         None => return fail("invalid_request", "response_type is required"),
         Some("code") => {}
         Some("token") if st.fault(Fault::AcceptTokenResponseType) => {}
         Some(other) => {
-            return fail(
-                "unsupported_response_type",
-                &format!("response_type `{other}` is not supported; use `code`"),
-            );
+            let code = if st.fault(Fault::WrongUnsupportedResponseTypeError) {
+                "invalid_request"
+            } else {
+                "unsupported_response_type"
+            };
+            return fail(code, &format!("response_type `{other}` is not supported; use `code`"));
         }
     }
     if !client.allows_grant("authorization_code") {
@@ -80,6 +95,9 @@ fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Res
         Ok(v) => v,
         Err(desc) => return fail("invalid_request", &desc),
     };
+    if st.fault(Fault::MissingScopeInvalidRequest) && p.first("scope").is_none() {
+        return fail("invalid_request", "scope is required");
+    }
     let scopes = match super::requested_scopes(st, &client, p.first("scope")) {
         Ok(s) => s,
         Err(desc) => return fail("invalid_scope", &desc),
@@ -156,17 +174,20 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(Client, String, bool),
         Ok(r) => r,
         Err(e) => return Err(bad("invalid_request", &e.description, p)),
     };
+    let requested =
+        requested.or_else(|| (st.fault(Fault::EmptyParamsCount) && p.contains("redirect_uri")).then_some(""));
+    let single = client.redirect_uris.len() == 1 && !st.fault(Fault::RedirectUriAlwaysRequired);
     match requested {
         Some(uri) => match client.redirect_uris.iter().find(|reg| redirect_matches(st, reg, uri)) {
+            Some(reg) if st.fault(Fault::RedirectToRegisteredUri) => Ok((client.clone(), reg.clone(), true)),
             Some(_) => Ok((client, uri.to_string(), true)),
             None => Err(bad("invalid_request", "redirect_uri is not registered for this client", p)),
         },
-        None if client.redirect_uris.len() == 1 || st.fault(Fault::DefaultRedirectForMultiple) => {
-            match client.redirect_uris.first() {
-                Some(uri) => Ok((client.clone(), uri.clone(), false)),
-                None => Err(bad("invalid_request", "this client has no redirect URI", p)),
-            }
-        }
+        None if single || st.fault(Fault::DefaultRedirectForMultiple) => match client.redirect_uris.first() {
+            Some(uri) => Ok((client.clone(), uri.clone(), false)),
+            None => Err(bad("invalid_request", "this client has no redirect URI", p)),
+        },
+        None if client.redirect_uris.len() == 1 => Err(bad("invalid_request", "redirect_uri is required", p)),
         None => Err(bad("invalid_request", "redirect_uri is required: this client registered several", p)),
     }
 }
@@ -185,7 +206,23 @@ pub fn redirect_matches(st: &AppState, registered: &str, requested: &str) -> boo
     {
         return true;
     }
+    if st.fault(Fault::HostOnlyRedirectMatch)
+        && host_of(registered).is_some_and(|h| host_of(requested) == Some(h))
+    {
+        return true;
+    }
+    if st.fault(Fault::UnanchoredRedirectMatch) {
+        let pattern = registered.split_once("://").map_or(registered, |(_, rest)| rest);
+        if requested.contains(pattern) {
+            return true;
+        }
+    }
     !st.fault(Fault::LoopbackPortStrict) && loopback_equal(registered, requested)
+}
+
+/// The host of a URL (only for the `host-only-redirect-match` fault).
+fn host_of(uri: &str) -> Option<String> {
+    url::Url::parse(uri).ok().and_then(|u| u.host_str().map(str::to_string))
 }
 
 fn loopback_equal(registered: &str, requested: &str) -> bool {
@@ -222,7 +259,7 @@ fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<Strin
     let challenge = p.first("code_challenge");
     let method = p.first("code_challenge_method");
     let Some(challenge) = challenge else {
-        if st.fault(Fault::PkceOptional) {
+        if st.fault(Fault::PkceOptional) || st.fault(Fault::PkceDowngrade) {
             return Ok((None, None));
         }
         return Err("code_challenge is required (PKCE with S256)".into());
@@ -233,6 +270,7 @@ fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<Strin
         None | Some("plain") if st.fault(Fault::AcceptPlainPkce) => "plain",
         None => return Err("code_challenge_method is required and must be S256 (absent means plain)".into()),
         Some("plain") => return Err("code_challenge_method `plain` is not allowed; use S256".into()),
+        Some(_) if st.fault(Fault::UnknownPkceMethodAsS256) => "S256",
         Some(other) => return Err(format!("code_challenge_method `{other}` is not supported; use S256")),
     };
     if !is_pkce_value(challenge) && !st.fault(Fault::LaxPkceSyntax) {
@@ -350,7 +388,10 @@ pub fn issue_code(
     let now = st.clock.now();
     let auth_time =
         req.session_id.as_deref().and_then(|sid| store.sessions.get(sid)).map_or(now, |s| s.auth_time);
-    let code = random_token("", if st.fault(Fault::ShortCodes) { 8 } else { 32 });
+    let mut code = random_token("", if st.fault(Fault::ShortCodes) { 8 } else { 32 });
+    if let Some(challenge) = req.challenge.as_deref().filter(|_| st.fault(Fault::CodeEmbedsChallenge)) {
+        code = format!("{code}.{challenge}");
+    }
     store.codes.insert(
         code.clone(),
         Code {
@@ -369,18 +410,29 @@ pub fn issue_code(
         },
     );
     let mut params = vec![("code", code)];
-    if let Some(s) = req.state.filter(|_| !st.fault(Fault::NoStateEcho)) {
-        params.push(("state", s));
+    match req.state {
+        Some(s) if !st.fault(Fault::NoStateEcho) => params.push(("state", s)),
+        None if st.fault(Fault::UndefinedStateEcho) => params.push(("state", "undefined".into())),
+        _ => {}
     }
     if !st.fault(Fault::NoIss) {
         params.push(("iss", st.issuer.clone()));
     }
-    redirect_with(st, &req.redirect_uri, &params, status)
+    let mut target = req.redirect_uri.clone();
+    if st.fault(Fault::CallbackUriNormalized)
+        && let Ok(mut u) = url::Url::parse(&target)
+    {
+        let path = format!("{}/", u.path());
+        u.set_path(&path);
+        target = u.into();
+    }
+    redirect_with(st, &target, &params, status)
 }
 
 /// An error for the client, by redirect, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
 fn error_redirect(st: &AppState, t: &Target, code: &str, desc: &str, status: StatusCode) -> Response {
-    let mut params = vec![("error", code.to_string()), ("error_description", desc.to_string())];
+    let desc = if st.fault(Fault::UnsafeErrorDescription) { desc.to_string() } else { error_text(desc) };
+    let mut params = vec![("error", code.to_string()), ("error_description", desc)];
     if let Some(s) = &t.state {
         params.push(("state", s.clone()));
     }
@@ -388,6 +440,19 @@ fn error_redirect(st: &AppState, t: &Target, code: &str, desc: &str, status: Sta
         params.push(("iss", st.issuer.clone()));
     }
     redirect_with(st, &t.redirect_uri, &params, status)
+}
+
+/// `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §4.1.2.1), but
+/// descriptions quote request values: replace what falls outside.
+fn error_text(desc: &str) -> String {
+    desc.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 /// The user refused (login cancelled or consent denied): `access_denied` to the client.
@@ -460,7 +525,13 @@ impl WithStatus for Redirect {
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_equal;
+    use super::{error_text, loopback_equal};
+
+    #[test]
+    fn error_descriptions_keep_only_the_allowed_characters() {
+        assert_eq!(error_text("response_type `a\"b\\c\u{e9}\n` is not"), "response_type `a'b/c??` is not");
+        assert!(error_text("plain text, ok: [x] {y} ~").chars().all(|c| c != '?'));
+    }
 
     #[test]
     fn loopback_redirects_match_on_any_port_and_nothing_else() {

@@ -61,6 +61,10 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
 
 /// GET `/login?request=…`
 pub async fn login_form(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let query = Params::parse(q.as_deref().unwrap_or("").as_bytes());
+    if let Some(next) = query.first("next").filter(|_| st.fault(Fault::LoginNextOpenRedirect)) {
+        return axum::response::Redirect::to(next).into_response();
+    }
     let id = match request_param(&st, q.as_deref()) {
         Ok(id) => id,
         Err(r) => return r,
@@ -90,7 +94,8 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
     }
     let username = p.first("username").unwrap_or("");
     let password = p.first("password").unwrap_or("");
-    let ok = st.user(username).is_some_and(|u| eq(&u.password, password));
+    let ok =
+        st.user(username).is_some_and(|u| eq(&u.password, password) || st.fault(Fault::AcceptAnyPassword));
     if !ok {
         return render_login(&st, &id, &req, Some("Wrong username or password."));
     }

@@ -66,6 +66,19 @@ pub fn document(st: &AppState) -> Value {
     if st.fault(Fault::IssNotAdvertised) {
         obj.remove("authorization_response_iss_parameter_supported");
     }
+    if st.fault(Fault::IntrospectionNotAdvertised) {
+        obj.remove("introspection_endpoint");
+        obj.remove("introspection_endpoint_auth_methods_supported");
+    }
+    if st.fault(Fault::NoResponseTypesInMetadata) {
+        obj.remove("response_types_supported");
+    }
+    if st.fault(Fault::NoScopesInMetadata) {
+        obj.remove("scopes_supported");
+    }
+    if st.fault(Fault::HttpEndpointInMetadata) {
+        obj.insert("end_session_endpoint".into(), json!("http://as.example.test/logout"));
+    }
     if st.fault(Fault::EmptyArrayInMetadata) {
         obj.insert("ui_locales_supported".into(), json!([]));
     }
@@ -92,7 +105,17 @@ pub async fn openid_configuration(State(st): State<AppState>) -> Response {
     if st.fault(Fault::OidcConfigurationMissing) {
         return crate::error::OAuthError::not_found("no OpenID configuration here").into_response();
     }
-    json_response(&st, document(&st))
+    let mut doc = document(&st);
+    if let Some(obj) = doc.as_object_mut() {
+        if st.fault(Fault::OidcMetadataIncomplete) {
+            obj.remove("subject_types_supported");
+            obj.remove("id_token_signing_alg_values_supported");
+        }
+        if st.fault(Fault::NoPkceMethodsInOidcConfiguration) {
+            obj.remove("code_challenge_methods_supported");
+        }
+    }
+    json_response(&st, doc)
 }
 
 /// GET `/jwks`

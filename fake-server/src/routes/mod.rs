@@ -60,12 +60,13 @@ pub fn router(st: AppState) -> Router {
 
     let base = st.base_path.clone();
     let endpoints = endpoints.merge(extra::endpoints(&st));
+    let oauth_metadata_path = if st.fault(Fault::MetadataPathAppended) {
+        format!("{base}/.well-known/oauth-authorization-server")
+    } else {
+        format!("/.well-known/oauth-authorization-server{base}")
+    };
     let mut well_known = Router::new()
-        .merge(route(
-            &format!("/.well-known/oauth-authorization-server{base}"),
-            GET_CORS,
-            get(metadata::oauth_metadata),
-        ))
+        .merge(route(&oauth_metadata_path, GET_CORS, get(metadata::oauth_metadata)))
         .merge(route(
             &format!("{base}/.well-known/openid-configuration"),
             GET_CORS,

@@ -140,13 +140,14 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     let verifier_ok = match (&c.challenge, verifier) {
         _ if st.fault(Fault::SkipVerifierCheck) => true,
         (Some(challenge), Some(v)) => {
-            let syntax = is_pkce_value(v) || st.fault(Fault::LaxPkceSyntax);
+            let syntax = (is_pkce_value(v) || st.fault(Fault::LaxPkceSyntax))
+                && !(st.fault(Fault::VerifierCharsetTooStrict) && v.contains(['.', '~']));
             let derived = if c.method.as_deref() == Some("plain") { v.to_string() } else { s256(v) };
             syntax && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
         }
         (Some(_), None) => false,
         // RFC 9700 §2.1.1 downgrade: a verifier for a code issued without a challenge.
-        (None, Some(_)) => false,
+        (None, Some(_)) => st.fault(Fault::PkceDowngrade),
         (None, None) => true,
     };
     if let Some(grant_id) = c.grant_id.filter(|_| !st.fault(Fault::ReusableCodes)) {
@@ -163,9 +164,11 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         return Err(OAuthError::invalid_grant("the authorization code has expired"));
     }
     if !st.fault(Fault::CodeNotRedirectBound) {
+        // OAuth 2.1 §10.2: OAuth 2.1 clients leave `redirect_uri` out; one that is sent must
+        // be the one of the authorization request (RFC 6749 §4.1.3).
         let matches = match sent_uri {
             Some(u) => u == c.redirect_uri,
-            None => !c.redirect_uri_sent,
+            None => !(c.redirect_uri_sent && st.fault(Fault::TokenRequiresRedirectUri)),
         };
         if !matches {
             return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));

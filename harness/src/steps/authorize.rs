@@ -12,8 +12,9 @@ use super::{Ctx, OneOrMany, StepError};
 use crate::agent::{Body, Request};
 use crate::template;
 
-/// An authorization request, the journey's initial result fields, and the expected callback.
-type Built = (Request, Map<String, Value>, Option<String>);
+/// A built authorization request, the journey's initial result fields, and where the
+/// callback is expected.
+pub type Built = (Request, Map<String, Value>, Option<String>);
 
 /// Parameters of an authorization request and of the simulated user.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

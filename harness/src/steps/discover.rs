@@ -12,8 +12,9 @@ use crate::agent::Request;
 #[serde(deny_unknown_fields)]
 pub struct Discover {
     /// `oauth` (RFC 8414 §3.1 path insertion, default), `openid` (OIDC Discovery §4: append),
-    /// `openid-insert` (path insertion of openid-configuration), or `root` (the origin's
-    /// well-known, ignoring the issuer path).
+    /// `openid-insert` (path insertion of openid-configuration), `root` (the origin's
+    /// well-known, ignoring the issuer path), or `auto` (the first of `oauth`, `openid` and
+    /// `openid-insert` that answers 200 with a JSON object, as the harness itself discovers).
     pub form: Option<String>,
     /// Another URL altogether.
     pub url: Option<String>,
@@ -40,25 +41,47 @@ pub fn well_known(issuer: &str, form: &str) -> Result<String, String> {
     })
 }
 
+/// The forms `auto` tries, in order.
+const AUTO_FORMS: &[&str] = &["oauth", "openid", "openid-insert"];
+
 impl Discover {
     pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
-        let url = match &self.url {
-            Some(u) => ctx.str(u)?,
+        let urls = match &self.url {
+            Some(u) => vec![ctx.str(u)?],
             None => {
                 let issuer = match &self.issuer {
                     Some(i) => ctx.str(i)?,
                     None => ctx.env.issuer.clone(),
                 };
-                well_known(&issuer, self.form.as_deref().unwrap_or("oauth"))
-                    .map_err(StepError::Prerequisite)?
+                let forms = match self.form.as_deref().unwrap_or("oauth") {
+                    "auto" => AUTO_FORMS.to_vec(),
+                    one => vec![one],
+                };
+                let mut urls: Vec<String> = Vec::new();
+                for form in forms {
+                    let url = well_known(&issuer, form).map_err(StepError::Prerequisite)?;
+                    if !urls.contains(&url) {
+                        urls.push(url);
+                    }
+                }
+                urls
             }
         };
-        let mut req = Request::get(url);
-        if let Some(o) = ctx.opt(&self.origin)? {
-            req = req.header("origin", o);
+        let origin = ctx.opt(&self.origin)?;
+        let mut last = Value::Null;
+        for url in urls {
+            let mut req = Request::get(url);
+            if let Some(o) = &origin {
+                req = req.header("origin", o.clone());
+            }
+            let resp = ctx.agent.send(req).await?;
+            let found = resp.status == 200 && matches!(resp.json(), Some(Value::Object(_)));
+            last = http_result(&resp);
+            if found {
+                break;
+            }
         }
-        let resp = ctx.agent.send(req).await?;
-        Ok(http_result(&resp))
+        Ok(last)
     }
 }
 
@@ -84,5 +107,6 @@ mod tests {
             well_known("https://h/t", "openid-insert").unwrap(),
             "https://h/.well-known/openid-configuration/t"
         );
+        assert!(well_known("https://h/t", "auto").is_err(), "auto is a list of forms, not one URL");
     }
 }

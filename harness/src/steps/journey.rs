@@ -86,6 +86,11 @@ impl Journey {
         r.entry("callback").or_insert(Value::Null);
         r.entry("params").or_insert(json!({}));
         r.entry("page").or_insert(Value::Null);
+        // The callback shortcuts exist (as null) even when the journey never got back to the
+        // client, so `{a.code}` in a later step or condition means "no code", not a bad reference.
+        for key in ["code", "state", "iss", "error", "error_description"] {
+            r.entry(key).or_insert(Value::Null);
+        }
         Value::Object(r)
     }
 
@@ -276,5 +281,19 @@ impl Journey {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journey_that_never_reached_the_client_still_names_its_callback_shortcuts() {
+        let r = Journey::new(None, Map::new()).result();
+        for key in ["code", "state", "iss", "error", "error_description", "callback"] {
+            assert_eq!(r.get(key), Some(&Value::Null), "{key}");
+        }
+        assert_eq!(r["redirected"], json!(false));
     }
 }

@@ -275,7 +275,7 @@ fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case, each, keys".into()),
         )
     })
 }
@@ -313,4 +313,37 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
             ));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[[scenario]]
+id = "X-1"
+title = "t"
+level = "MUST"
+spec = "s"
+[[scenario.step]]
+discover = {}
+as = "d"
+[[scenario.expect]]
+when = { value = { of = "{d.status}", equals = 200 } }
+json = { pointer = "/issuer", exists = true }
+"#;
+
+    #[test]
+    fn an_expectation_may_carry_a_when_condition() {
+        let s = parse_file("t.toml", FILE).unwrap();
+        let e = &s[0].expects[0];
+        assert!(matches!(&e.when, Some(Check::Value { of, .. }) if of == "{d.status}"));
+    }
+
+    #[test]
+    fn a_when_condition_may_only_refer_to_known_names() {
+        let bad = FILE.replace("{d.status}", "{nope.status}");
+        let errors = parse_file("t.toml", &bad).unwrap_err();
+        assert!(errors[0].message.contains("refers to `nope`"), "{:?}", errors[0].message);
+    }
 }

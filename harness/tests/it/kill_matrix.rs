@@ -1,6 +1,10 @@
 //! The kill matrix: every built-in scenario passes against the clean fake server, and for
 //! every fault, the scenarios that name it fail while no other scenario fails or errors.
 //! A scenario no fault can kill proves nothing, so every scenario must name one.
+//!
+//! The clean run is made twice, against an issuer without a path and one with a path
+//! (RFC 8414 §3.1), so the suites hold for both; faults that only show with an issuer path
+//! (`Fault::needs_issuer_path`) run against the latter.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,16 +14,45 @@ use harness::outcome::{Outcome, RunReport};
 use harness::settings::Settings;
 use harness::suite::{self, Scenario};
 
-fn settings(faults: &[Fault]) -> Settings {
+/// The issuer path of the second target.
+const ISSUER_PATH: &str = "/tenant";
+
+fn settings(faults: &[Fault], issuer_path: Option<&str>) -> Settings {
     let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
     s.faults = faults.to_vec();
+    s.fake_issuer_path = issuer_path.map(str::to_string);
     s.jobs = 16;
     s
 }
 
-fn run(rt: &tokio::runtime::Runtime, scenarios: &[Scenario], faults: &[Fault]) -> RunReport {
-    rt.block_on(execute(&settings(faults), scenarios.to_vec(), None)).expect("the run starts")
+/// Runs (each with its own fake server) made at the same time.
+const PARALLEL_RUNS: usize = 2;
+
+/// One run per target (faults, issuer path), a few at a time; reports in the same order.
+fn run_each(
+    rt: &tokio::runtime::Runtime,
+    scenarios: &[Scenario],
+    targets: &[(Vec<Fault>, Option<&'static str>)],
+) -> Vec<RunReport> {
+    rt.block_on(async {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(PARALLEL_RUNS));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, (faults, path)) in targets.iter().enumerate() {
+            let (settings, scenarios, permits) =
+                (settings(faults, *path), scenarios.to_vec(), permits.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (i, execute(&settings, scenarios, None).await.expect("the run starts"))
+            });
+        }
+        let mut reports: Vec<(usize, RunReport)> = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            reports.push(done.expect("a run does not panic"));
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        reports.into_iter().map(|(_, r)| r).collect()
+    })
 }
 
 fn describe(report: &RunReport, id: &str) -> String {
@@ -36,14 +69,18 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
     let scenarios = suite::load(&[], true).expect("built-in suites load");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
 
-    let clean = run(&rt, &scenarios, &[]);
-    let broken: Vec<String> = clean
-        .results
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
-        .map(|r| describe(&clean, &r.id))
-        .collect();
-    assert!(broken.is_empty(), "against the clean fake server:\n{}", broken.join("\n"));
+    let paths = [None, Some(ISSUER_PATH)];
+    let targets: Vec<(Vec<Fault>, Option<&str>)> = paths.iter().map(|p| (Vec::new(), *p)).collect();
+    for (path, clean) in paths.iter().zip(run_each(&rt, &scenarios, &targets)) {
+        let broken: Vec<String> = clean
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+            .map(|r| describe(&clean, &r.id))
+            .collect();
+        let target = path.map_or("without an issuer path".to_string(), |p| format!("with issuer path {p}"));
+        assert!(broken.is_empty(), "against the clean fake server {target}:\n{}", broken.join("\n"));
+    }
 
     let unproven: Vec<&str> =
         scenarios.iter().filter(|s| s.killed_by.is_empty()).map(|s| s.id.as_str()).collect();
@@ -57,8 +94,11 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
     let mut problems = Vec::new();
     let mut killed: BTreeSet<&str> = BTreeSet::new();
     let mut rows = Vec::new();
-    for (fault, declared) in &by_fault {
-        let report = run(&rt, &scenarios, &[*fault]);
+    let targets: Vec<(Vec<Fault>, Option<&str>)> =
+        by_fault.keys().map(|f| (vec![*f], f.needs_issuer_path().then_some(ISSUER_PATH))).collect();
+    let reports = run_each(&rt, &scenarios, &targets);
+    for ((fault, declared), report) in by_fault.iter().zip(reports) {
+        let path = fault.needs_issuer_path().then_some(ISSUER_PATH);
         let mut hit = 0;
         for r in &report.results {
             let named = declared.contains(&r.id.as_str());
@@ -76,7 +116,8 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
                 (false, _) => {}
             }
         }
-        rows.push(format!("{:<42} kills {hit}/{}", fault.name(), declared.len()));
+        let on = if path.is_some() { " (issuer path)" } else { "" };
+        rows.push(format!("{:<42} kills {hit}/{}{on}", fault.name(), declared.len()));
     }
     let unused: Vec<&str> =
         Fault::ALL.iter().filter(|f| !by_fault.contains_key(f)).map(|f| f.name()).collect();
