@@ -41,7 +41,10 @@ button{padding:.6rem 1rem;font-size:1rem;border-radius:.4rem;border:1px solid #8
 button.primary{background:#2451c9;color:#fff;border-color:#2451c9}.row{display:flex;gap:.6rem}\
 .logo{width:64px;height:64px;object-fit:contain;border-radius:.5rem}.muted{color:#5b6475;font-size:.9rem}\
 .warn{background:#fff4d6;padding:.6rem;border-radius:.4rem}.error{color:#b3261e}\
-ul.scopes{list-style:none;padding:0;display:grid;gap:.4rem}code{background:#eef1f6;padding:0 .2rem}";
+ul.scopes{list-style:none;padding:0;margin:0;display:grid;gap:.4rem}\
+ul.scopes li{border:1px solid #dde2ea;border-radius:.4rem;padding:.5rem .6rem}\
+ul.scopes label{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap}ul.scopes code{margin-left:auto}\
+code{background:#eef1f6;padding:0 .2rem}";
 
 /// A complete HTML page with the security headers every page of the flow needs.
 #[derive(Debug)]
@@ -117,6 +120,17 @@ mod tests {
         assert!(safe_image_url("javascript:alert(1)").is_none());
         assert!(safe_image_url("data:image/png;base64,AAAA").is_none());
         assert!(safe_image_url("/relative.png").is_none());
+    }
+
+    #[test]
+    fn scope_rows_keep_checkbox_description_and_name_on_one_line() {
+        // `label{display:grid}` is for the stacked login fields; on the consent page it put
+        // each checkbox, description and scope name on its own full-width row.
+        assert!(STYLE.contains("ul.scopes label{display:flex"));
+        assert!(
+            STYLE.find("label{display:grid") < STYLE.find("ul.scopes label{"),
+            "the override must come later"
+        );
     }
 
     #[test]
