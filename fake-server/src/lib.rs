@@ -335,6 +335,20 @@ pub mod run {
             format!("{origin}/.well-known/oauth-authorization-server{}", self.state.base_path)
         }
 
+        /// The demo MCP resource (a protected resource).
+        pub fn mcp_url(&self) -> String {
+            self.state.mcp_resource()
+        }
+
+        /// The RFC 9728 metadata of the demo MCP resource.
+        pub fn prm_url(&self) -> String {
+            let origin = self.state.issuer.trim_end_matches(&self.state.base_path);
+            format!(
+                "{origin}/.well-known/oauth-protected-resource{}{}",
+                self.state.base_path, self.state.settings.mcp_path
+            )
+        }
+
         pub fn users(&self) -> &[UserConfig] {
             &self.state.users
         }

@@ -124,6 +124,8 @@ fn print_banner(server: &Prepared) {
     println!("  issuer     {}", server.issuer());
     println!("  discovery  {}", server.metadata_url());
     println!("  admin key  {}", server.admin_key());
+    println!("  admin UI   {}/admin", server.issuer());
+    println!("  MCP        {} (protected resource; its metadata at {})", server.mcp_url(), server.prm_url());
     println!("users (username / password):");
     for u in server.users() {
         println!("  {:<12} {}", u.username, u.password);
