@@ -34,6 +34,9 @@ pub struct Inner {
     pub fixture_clients: Vec<ClientConfig>,
     /// Metadata-document cache, operator and MCP sessions.
     pub features: crate::features::Features,
+    /// The discovery documents and JWKS, serialized once: they never change while a server
+    /// runs, and they are its most requested responses.
+    pub documents: std::sync::OnceLock<crate::routes::Documents>,
     store: Mutex<Store>,
 }
 
@@ -57,6 +60,7 @@ impl Inner {
             users: config.users,
             fixture_clients: config.clients,
             features,
+            documents: std::sync::OnceLock::new(),
             store: Mutex::new(store),
         }
     }

@@ -1,5 +1,6 @@
 //! Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -85,47 +86,68 @@ pub fn document(st: &AppState) -> Value {
     doc
 }
 
-fn json_response(st: &AppState, body: Value) -> Response {
-    let mut resp = axum::Json(body).into_response();
-    let h = resp.headers_mut();
-    if st.fault(Fault::MetadataWrongContentType) {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    resp
+/// The serialized documents a server serves unchanged all its life.
+#[derive(Debug)]
+pub struct Documents {
+    oauth: Bytes,
+    /// `None` under the `oidc-configuration-missing` fault.
+    openid: Option<Bytes>,
+    jwks: Bytes,
+}
+
+fn documents(st: &AppState) -> &Documents {
+    st.documents.get_or_init(|| {
+        let bytes = |v: &Value| Bytes::from(serde_json::to_vec(v).unwrap_or_default());
+        let oauth = document(st);
+        let mut openid = oauth.clone();
+        if let Some(obj) = openid.as_object_mut() {
+            if st.fault(Fault::OidcMetadataIncomplete) {
+                obj.remove("subject_types_supported");
+                obj.remove("id_token_signing_alg_values_supported");
+            }
+            if st.fault(Fault::NoPkceMethodsInOidcConfiguration) {
+                obj.remove("code_challenge_methods_supported");
+            }
+        }
+        let mut keys = st.signer.jwks();
+        if st.fault(Fault::BrokenJwks)
+            && let Some(k) = keys["keys"][0].as_object_mut()
+        {
+            k.remove("kid");
+            k.insert("n".into(), json!("AQAB"));
+        }
+        Documents {
+            oauth: bytes(&oauth),
+            openid: (!st.fault(Fault::OidcConfigurationMissing)).then(|| bytes(&openid)),
+            jwks: bytes(&keys),
+        }
+    })
+}
+
+fn json_response(st: &AppState, body: Bytes) -> Response {
+    let content_type =
+        if st.fault(Fault::MetadataWrongContentType) { "text/plain" } else { "application/json" };
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+    ];
+    (headers, body).into_response()
 }
 
 /// GET `/.well-known/oauth-authorization-server[/path]`
 pub async fn oauth_metadata(State(st): State<AppState>) -> Response {
-    json_response(&st, document(&st))
+    json_response(&st, documents(&st).oauth.clone())
 }
 
 /// GET `[/path]/.well-known/openid-configuration`
 pub async fn openid_configuration(State(st): State<AppState>) -> Response {
-    if st.fault(Fault::OidcConfigurationMissing) {
-        return crate::error::OAuthError::not_found("no OpenID configuration here").into_response();
+    match &documents(&st).openid {
+        Some(doc) => json_response(&st, doc.clone()),
+        None => crate::error::OAuthError::not_found("no OpenID configuration here").into_response(),
     }
-    let mut doc = document(&st);
-    if let Some(obj) = doc.as_object_mut() {
-        if st.fault(Fault::OidcMetadataIncomplete) {
-            obj.remove("subject_types_supported");
-            obj.remove("id_token_signing_alg_values_supported");
-        }
-        if st.fault(Fault::NoPkceMethodsInOidcConfiguration) {
-            obj.remove("code_challenge_methods_supported");
-        }
-    }
-    json_response(&st, doc)
 }
 
 /// GET `/jwks`
 pub async fn jwks(State(st): State<AppState>) -> Response {
-    let mut keys = st.signer.jwks();
-    if st.fault(Fault::BrokenJwks)
-        && let Some(k) = keys["keys"][0].as_object_mut()
-    {
-        k.remove("kid");
-        k.insert("n".into(), json!("AQAB"));
-    }
-    json_response(&st, keys)
+    json_response(&st, documents(&st).jwks.clone())
 }

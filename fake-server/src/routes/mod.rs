@@ -9,6 +9,7 @@ mod interaction;
 mod introspect;
 mod mcp;
 mod metadata;
+pub use metadata::Documents;
 mod registration;
 mod resource;
 mod revoke;
