@@ -2,21 +2,20 @@
 //! the JWKS that publishes the key.
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64};
 use rand::RngCore;
-use rsa::RsaPrivateKey;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::traits::PublicKeyParts;
+use ring::rand::SystemRandom;
+use ring::rsa::PublicKeyComponents;
+use ring::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// A fresh credential: `prefix` followed by `bytes` of OS randomness in base64url.
 pub fn random_token(prefix: &str, bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
+    // A CSPRNG seeded from the OS and reseeded periodically: as unguessable as OsRng, without
+    // a system call per credential.
+    rand::thread_rng().fill_bytes(&mut buf);
     let mut out = String::with_capacity(prefix.len() + bytes * 4 / 3 + 2);
     out.push_str(prefix);
     B64.encode_string(&buf, &mut out);
@@ -35,7 +34,8 @@ pub fn s256(verifier: &str) -> String {
 
 /// The server's RSA key, ready to sign.
 pub struct Signer256 {
-    key: SigningKey<Sha256>,
+    key: RsaKeyPair,
+    rng: SystemRandom,
     kid: String,
     n: String,
     e: String,
@@ -52,18 +52,26 @@ impl std::fmt::Debug for Signer256 {
 #[error("signing key is not an RSA private key in PKCS#8 or PKCS#1 PEM")]
 pub struct KeyError;
 
+/// The DER inside a PEM document.
+fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    let body: String =
+        pem.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")).collect();
+    STANDARD.decode(body).ok()
+}
+
 impl Signer256 {
     /// Load an RSA private key from PEM (PKCS#8 or PKCS#1).
     pub fn from_pem(pem: &str) -> Result<Signer256, KeyError> {
-        let private = RsaPrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-            .map_err(|_| KeyError)?;
-        let n = b64url(&private.n().to_bytes_be());
-        let e = b64url(&private.e().to_bytes_be());
+        let der = pem_der(pem).ok_or(KeyError)?;
+        let key =
+            RsaKeyPair::from_pkcs8(&der).or_else(|_| RsaKeyPair::from_der(&der)).map_err(|_| KeyError)?;
+        let public: PublicKeyComponents<Vec<u8>> = key.public_key().into();
+        let n = b64url(&public.n);
+        let e = b64url(&public.e);
         // RFC 7638 thumbprint: the required members in lexicographic order, no whitespace.
         let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
         let kid = b64url(&Sha256::digest(canonical.as_bytes()));
-        Ok(Signer256 { key: SigningKey::<Sha256>::new(private), kid, n, e })
+        Ok(Signer256 { key, rng: SystemRandom::new(), kid, n, e })
     }
 
     /// The public key as a JWK Set (RFC 7517 §5).
@@ -79,7 +87,11 @@ impl Signer256 {
         let mut input = b64url(header.to_string().as_bytes());
         input.push('.');
         input.push_str(&b64url(claims.to_string().as_bytes()));
-        let signature = self.key.sign(input.as_bytes()).to_bytes();
+        let mut signature = vec![0u8; self.key.public().modulus_len()];
+        // Signing with a valid key into a buffer of the modulus' length cannot fail.
+        if self.key.sign(&RSA_PKCS1_SHA256, &self.rng, input.as_bytes(), &mut signature).is_err() {
+            signature.clear();
+        }
         input.push('.');
         input.push_str(&b64url(&signature));
         input
