@@ -159,6 +159,9 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(Client, String, bool),
     match requested {
         Some(uri) => match client.redirect_uris.iter().find(|reg| redirect_matches(st, reg, uri)) {
             Some(_) => Ok((client, uri.to_string(), true)),
+            None if st.fault(Fault::DcrRedirectNotEnforced) && client.registration_token.is_some() => {
+                Ok((client, uri.to_string(), true))
+            }
             None => Err(bad("invalid_request", "redirect_uri is not registered for this client", p)),
         },
         None if client.redirect_uris.len() == 1 || st.fault(Fault::DefaultRedirectForMultiple) => {
