@@ -38,19 +38,26 @@ const MAX_LOGGED: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct Reply {
     /// Status code; 200, or 302 with `redirect`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// A JSON body (`application/json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub json: Option<Value>,
     /// A raw body (`text/plain` unless `content_type` says otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Answer with a redirect (`Location`) to this URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<String>,
     /// Wait this long before answering (at most 30 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
     /// Append this many spaces to the body: a huge document that is still valid JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pad: Option<usize>,
 }
 
@@ -61,7 +68,7 @@ pub struct Host {
     /// Path served (default `/client.json`); other paths answer 404 and are recorded too.
     pub path: Option<String>,
     /// Hand out a URL where nothing listens (the connection is refused).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub down: bool,
     pub status: Option<u16>,
     pub json: Option<Value>,
@@ -73,7 +80,7 @@ pub struct Host {
     pub delay_ms: Option<u64>,
     pub pad: Option<usize>,
     /// Responses to the second, third, ... request to the path; the last one repeats.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub then: Vec<Reply>,
 }
 
