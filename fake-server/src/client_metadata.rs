@@ -99,11 +99,13 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         check_sizes(k, v)?;
     }
 
-    let auth_method = match string(&m, "token_endpoint_auth_method")? {
+    let mut auth_method = match string(&m, "token_endpoint_auth_method")? {
         Some(a) => a,
         None if source == Source::Document => "none".to_string(),
         None => "client_secret_basic".to_string(),
     };
+    // What the response shows as registered; differs only under `dcr-hides-replaced-values`.
+    let mut shown_method = None;
     match (source, auth_method.as_str()) {
         (_, "none") => {}
         (Source::Document, "client_secret_basic" | "client_secret_post" | "client_secret_jwt")
@@ -114,6 +116,10 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
             )));
         }
         (Source::Registration, "client_secret_basic" | "client_secret_post") => {}
+        (Source::Registration, other) if st.fault(Fault::DcrHidesReplacedValues) => {
+            shown_method = Some(other.to_string());
+            auth_method = "client_secret_basic".to_string();
+        }
         (_, other) => {
             return Err(bad(format!(
                 "token_endpoint_auth_method `{other}` is not supported; use client_secret_basic, \
@@ -137,7 +143,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         }
     }
     // RFC 7591 §2.1: `code` goes with `authorization_code`, in both directions.
-    if code != response_types.iter().any(|r| r == "code") {
+    if code != response_types.iter().any(|r| r == "code") && !st.fault(Fault::DcrAcceptsInconsistentTypes) {
         return Err(bad(
             "grant_types and response_types disagree: authorization_code needs response type code",
         ));
@@ -164,7 +170,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     if redirect_uris.len() > MAX_REDIRECT_URIS {
         return Err(bad_uri(format!("at most {MAX_REDIRECT_URIS} redirect URIs may be registered")));
     }
-    if code && redirect_uris.is_empty() {
+    if code && redirect_uris.is_empty() && !st.fault(Fault::DcrAllowsMissingRedirectUris) {
         return Err(bad_uri("redirect_uris is required for the authorization_code grant"));
     }
 
@@ -173,15 +179,20 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     {
         return Err(bad(format!("application_type `{app}` is neither web nor native")));
     }
-    if m.contains_key("jwks") && m.contains_key("jwks_uri") {
+    let check_jwks = !st.fault(Fault::DcrSkipsJwksChecks);
+    if check_jwks && m.contains_key("jwks") && m.contains_key("jwks_uri") {
         return Err(bad("jwks and jwks_uri must not both be present (RFC 7591 §2)"));
     }
     if let Some(jwks) = m.get("jwks")
+        && check_jwks
         && !jwks.get("keys").is_some_and(Value::is_array)
     {
         return Err(bad("jwks must be a JWK Set: an object with a keys array"));
     }
     for k in ["client_uri", "logo_uri", "tos_uri", "policy_uri", "jwks_uri"] {
+        if k == "jwks_uri" && !check_jwks {
+            continue;
+        }
         if let Some(u) = string(&m, k)? {
             let ok = url::Url::parse(&u).is_ok_and(|p| {
                 p.scheme() == "https" || (p.scheme() == "http" && k != "jwks_uri" && is_loopback_host(&p))
@@ -211,7 +222,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
 
     // RFC 7591 §3.2.1: the response shows what was registered, defaults included.
     m.insert("redirect_uris".into(), json!(redirect_uris));
-    m.insert("token_endpoint_auth_method".into(), json!(auth_method));
+    m.insert("token_endpoint_auth_method".into(), json!(shown_method.unwrap_or_else(|| auth_method.clone())));
     m.insert("grant_types".into(), json!(grant_types));
     m.insert("response_types".into(), json!(response_types));
     m.entry("application_type").or_insert_with(|| json!("web"));
@@ -315,6 +326,9 @@ pub fn check_redirect_uri(st: &AppState, uri: &str) -> Result<(), String> {
     let parsed = url::Url::parse(uri).map_err(|_| format!("redirect URI `{uri}` is not an absolute URI"))?;
     let scheme = parsed.scheme();
     if DANGEROUS_SCHEMES.contains(&scheme) {
+        if st.fault(Fault::DcrAcceptsDangerousSchemes) {
+            return Ok(());
+        }
         return Err(format!("redirect URI scheme `{scheme}:` is not allowed"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {

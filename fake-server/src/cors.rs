@@ -72,7 +72,13 @@ pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next
         let h = resp.headers_mut();
         if allow_origin(&st, kind, origin.as_ref(), h) {
             let drop_auth = st.fault(Fault::PreflightWithoutAuthorizationHeader);
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(kind.methods()));
+            let methods =
+                if kind == Kind::Registration && st.fault(Fault::RegistrationPreflightOmitsPutDelete) {
+                    "GET, POST, OPTIONS"
+                } else {
+                    kind.methods()
+                };
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static(kind.allow_headers(drop_auth)),

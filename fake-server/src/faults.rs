@@ -380,6 +380,48 @@ faults! {
     McpScopeNotChecked => "mcp-scope-not-checked",
     /// CORS preflights to the MCP endpoint are refused with 401 (CORS-12).
     McpPreflightRequiresAuth => "mcp-preflight-requires-auth",
+    /// `client_id_issued_at` is sent as a string instead of a number of seconds (DCR-05).
+    DcrIssuedAtAsString => "dcr-issued-at-as-string",
+    /// An unsupported `token_endpoint_auth_method` is registered as `client_secret_basic` while the response shows the requested one (DCR-10).
+    DcrHidesReplacedValues => "dcr-hides-replaced-values",
+    /// `grant_types` and `response_types` that disagree are registered as sent (DCR-12).
+    DcrAcceptsInconsistentTypes => "dcr-accepts-inconsistent-types",
+    /// Clients that registered themselves may use any redirect URI at the authorization endpoint (DCR-13).
+    DcrRedirectNotEnforced => "dcr-redirect-not-enforced",
+    /// A client of the authorization code grant may register without `redirect_uris` (DCR-14.no-redirect-uris).
+    DcrAllowsMissingRedirectUris => "dcr-allows-missing-redirect-uris",
+    /// Redirect URIs whose scheme runs code or reads local data (`javascript:`, `data:`) are registered (DCR-15.schemes).
+    DcrAcceptsDangerousSchemes => "dcr-accepts-dangerous-schemes",
+    /// `jwks` and `jwks_uri` go unchecked: both together, a `jwks` that is no JWK Set, a non-https `jwks_uri` (DCR-17, DCR-14.jwks).
+    DcrSkipsJwksChecks => "dcr-skips-jwks-checks",
+    /// Registration and management responses carrying secrets lack `Cache-Control: no-store` (DCR-18).
+    RegistrationCacheable => "registration-cacheable",
+    /// Generated client_ids are https URLs, which metadata-document client_ids can collide with (DCR-19).
+    DcrUrlClientId => "dcr-url-client-id",
+    /// Registration and read responses leave out `registration_client_uri` but keep the registration access token (MGMT-01).
+    ManagementUriMissing => "management-uri-missing",
+    /// The configuration endpoint answers 404 for a client that does not exist, telling which ids do (MGMT-04).
+    ManagementUnknownClient404 => "management-unknown-client-404",
+    /// An RFC 7592 update is merged into the registration instead of replacing it (MGMT-05).
+    PutMergesMetadata => "put-merges-metadata",
+    /// An RFC 7592 update may name another client_id or carry members only the server sets (MGMT-05.checks).
+    PutSkipsChecks => "put-skips-checks",
+    /// Preflights to the registration endpoints allow only GET and POST, not PUT and DELETE (CORS-09.management).
+    RegistrationPreflightOmitsPutDelete => "registration-preflight-omits-put-delete",
+    /// URL client_ids are looked up like registered ids and never fetched, although metadata advertises support (CIMD-01).
+    CimdNotFetched => "cimd-not-fetched",
+    /// A metadata document served with a status other than 200 (and not a redirect) is used (CIMD-02.status).
+    CimdIgnoresStatus => "cimd-ignores-status",
+    /// A metadata document without `client_name` is accepted (CIMD-04).
+    CimdAcceptsIncompleteDocument => "cimd-accepts-incomplete-document",
+    /// client_id URLs with dot segments, user information, a fragment or no path are fetched (CIMD-07).
+    CimdLaxUrlForm => "cimd-lax-url-form",
+    /// Metadata documents of any size are read (CIMD-09).
+    CimdNoSizeLimit => "cimd-no-size-limit",
+    /// Metadata documents are fetched again on every request, whatever their `Cache-Control` says (CIMD-10.cache).
+    CimdNeverCached => "cimd-never-cached",
+    /// When a metadata document cannot be fetched, the client is admitted with the requested redirect URI (CIMD-11).
+    CimdFetchFailureIgnored => "cimd-fetch-failure-ignored",
 }
 
 impl fmt::Display for Fault {
@@ -417,7 +459,10 @@ impl<'de> Deserialize<'de> for Fault {
 /// The set of faults a server runs with; a bit set, because it is consulted on hot paths.
 /// Four words leave room for 256 faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Faults([u64; 4]);
+pub struct Faults([u64; FAULT_WORDS]);
+
+/// Words of the bit set: room for 256 faults.
+const FAULT_WORDS: usize = 4;
 
 impl Faults {
     pub fn from_list(list: &[Fault]) -> Faults {
@@ -434,13 +479,13 @@ impl Faults {
     }
 
     pub fn insert(&mut self, fault: Fault) {
-        let (word, mask) = Faults::slot(fault);
+        let (word, mask) = Self::slot(fault);
         self.0[word] |= mask;
     }
 
     /// Is this fault switched on?
     pub fn has(&self, fault: Fault) -> bool {
-        let (word, mask) = Faults::slot(fault);
+        let (word, mask) = Self::slot(fault);
         self.0[word] & mask != 0
     }
 
@@ -463,7 +508,7 @@ mod tests {
 
     #[test]
     fn every_fault_round_trips_through_its_name_and_fits_the_bit_set() {
-        assert!(Fault::ALL.len() <= 256);
+        assert!(Fault::ALL.len() <= FAULT_WORDS * 64);
         for f in Fault::ALL {
             assert_eq!(f.name().parse::<Fault>().unwrap(), *f);
             assert!(!f.description().is_empty());
@@ -483,5 +528,14 @@ mod tests {
         let last = *Fault::ALL.last().unwrap();
         let set = Faults::from_list(&[last]);
         assert!(set.has(last) && !set.has(Fault::ALL[0]) && !set.is_empty());
+    }
+
+    #[test]
+    fn faults_past_the_first_128_have_bits_of_their_own() {
+        let last = *Fault::ALL.last().unwrap();
+        assert!(last as usize >= 128, "this test wants a fault beyond bit 127");
+        let set = Faults::from_list(&[last]);
+        assert!(set.has(last));
+        assert!(Fault::ALL.iter().filter(|f| **f != last).all(|f| !set.has(*f)));
     }
 }

@@ -32,6 +32,9 @@ pub struct Ops {
     pub type_: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starts_with: Option<String>,
+    /// A string must not begin with this (honours `ignore_case`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_starts_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_len: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +104,10 @@ pub enum Check {
     Body {
         ops: Ops,
     },
+    /// Holds when every check of at least one alternative holds ("rejected, or fixed").
+    Any {
+        alternatives: Vec<Vec<Check>>,
+    },
 }
 
 impl Check {
@@ -116,6 +123,7 @@ impl Check {
             Check::Field { pointer, .. } => format!("result {pointer}"),
             Check::Value { of, .. } => format!("value {of}"),
             Check::Body { .. } => "body".into(),
+            Check::Any { alternatives } => format!("any of {} alternatives", alternatives.len()),
         }
     }
 }
@@ -178,6 +186,22 @@ pub fn evaluate(
         Check::Body { ops } => {
             let v = result.get("body").cloned().filter(|b| !b.is_null());
             apply(ops, v.as_ref(), vars)
+        }
+        Check::Any { alternatives } => {
+            let (mut expected, mut actual) = (Vec::new(), Vec::new());
+            for (i, alternative) in alternatives.iter().enumerate() {
+                let mut missed = None;
+                for c in alternative {
+                    if let Some(m) = evaluate(c, result, vars)? {
+                        missed = Some((c.subject(), m));
+                        break;
+                    }
+                }
+                let Some((subject, m)) = missed else { return Ok(None) };
+                expected.push(format!("({}) {subject}: {}", i + 1, m.expected));
+                actual.push(format!("({}) {subject}: {}", i + 1, m.actual));
+            }
+            Ok(Some(Mismatch { expected: expected.join(" or "), actual: actual.join("; ") }))
         }
     }
 }
@@ -304,6 +328,17 @@ fn apply(
         let prefix = resolve_str(prefix, vars)?;
         if !present.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix.as_str())) {
             return fail(format!("starting with {prefix:?}"));
+        }
+    }
+    if let Some(prefix) = &ops.not_starts_with {
+        let prefix = resolve_str(prefix, vars)?;
+        let begins = |s: &str| match s.get(..prefix.len()) {
+            Some(head) if ops.ignore_case => head.eq_ignore_ascii_case(&prefix),
+            Some(head) => head == prefix,
+            None => false,
+        };
+        if present.and_then(Value::as_str).is_some_and(begins) {
+            return fail(format!("not starting with {prefix:?}"));
         }
     }
     if let Some(pattern) = &ops.matches {
@@ -490,12 +525,30 @@ mod tests {
     }
 
     #[test]
+    fn any_holds_when_one_alternative_holds_entirely_and_reports_each_miss() {
+        let status = |s| Check::Status { status: StatusSpec::One(s) };
+        let json_eq =
+            |p: &str, v| Check::Json { pointer: p.into(), ops: Ops { equals: Some(v), ..Ops::default() } };
+        let any =
+            Check::Any { alternatives: vec![vec![status(400)], vec![status(201), json_eq("/x", json!(1))]] };
+        assert!(check(any.clone(), json!({"status": 400})).is_none());
+        assert!(check(any.clone(), json!({"status": 201, "json": {"x": 1}})).is_none());
+        let m = check(any, json!({"status": 201, "json": {"x": 2}})).unwrap();
+        assert_eq!(m.expected, "(1) status: status 400 or (2) json /x: 1");
+        assert_eq!(m.actual, "(1) status: status 201; (2) json /x: 2");
+    }
+
+    #[test]
     fn types_regexes_and_lengths_are_enforced() {
         let r = json!({"json": {"expires_in": "3600", "scope": "a b"}, "body": "<html>"});
         let number = Ops { type_: Some("number".into()), ..Ops::default() };
         assert!(check(Check::Json { pointer: "/expires_in".into(), ops: number }, r.clone()).is_some());
         let re = Ops { matches: Some("^[a-z ]+$".into()), max_len: Some(3), ..Ops::default() };
         assert!(check(Check::Json { pointer: "/scope".into(), ops: re }, r.clone()).is_none());
+        let https = Ops { not_starts_with: Some("https://".into()), ignore_case: true, ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/scope".into(), ops: https.clone() }, r.clone()).is_none());
+        let url = json!({"json": {"id": "HTTPS://x"}});
+        assert!(check(Check::Json { pointer: "/id".into(), ops: https }, url).is_some());
         let body = Ops { not_contains: Some(json!("<script")), ..Ops::default() };
         assert!(check(Check::Body { ops: body }, r).is_none());
     }

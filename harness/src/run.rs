@@ -121,6 +121,27 @@ pub fn unmet(env: &Env, s: &Scenario) -> Option<String> {
     None
 }
 
+/// The first `assume` expectation that does not hold, as a skip reason: the server lacks what
+/// the scenario presumes, which only a run can tell. Steps that did not run are not judged.
+fn unmet_assumption(s: &Scenario, vars: &Map<String, Value>) -> Option<String> {
+    s.expects.iter().filter(|e| e.assume).find_map(|ex| {
+        let value = vars.get(&ex.step)?;
+        let m = match evaluate(&ex.check, value, vars) {
+            Ok(m) => m?,
+            Err(e) => return Some(format!("assumption at line {} cannot be judged: {e}", ex.line)),
+        };
+        Some(ex.message.clone().unwrap_or_else(|| {
+            format!(
+                "the server does not do what this check presumes: step `{}` {}: expected {}, got {}",
+                ex.step,
+                ex.check.subject(),
+                m.expected,
+                m.actual
+            )
+        }))
+    })
+}
+
 /// The variables every scenario starts with.
 fn globals(env: &Env) -> Map<String, Value> {
     let clients: Map<String, Value> = env
@@ -172,7 +193,7 @@ pub fn verdict(
 ) -> (Outcome, Option<String>, Vec<Failure>) {
     let mut failures = Vec::new();
     let mut judge_error = None;
-    for ex in &s.expects {
+    for ex in s.expects.iter().filter(|e| !e.assume) {
         let Some(value) = vars.get(&ex.step) else { continue };
         let applies = match &ex.when {
             None => Ok(true),
@@ -227,16 +248,19 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     if let Some(cookie) = &env.profile.session_cookie {
         agent.add_cookie(cookie, &env.issuer);
     }
-    let mut ctx = Ctx { env, agent, vars: globals(env), journey: None };
+    let mut ctx =
+        Ctx { env, agent, vars: globals(env), journey: None, step: String::new(), hosts: Vec::new() };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
     let mut error: Option<String> = None;
     for step in &s.steps {
         let first = ctx.agent.exchanges.len();
+        ctx.step = step.name.clone();
         let outcome = step.kind.run(&mut ctx).await;
         let last = ctx.agent.exchanges.len();
         match outcome {
             Ok(value) => {
                 ctx.vars.insert(step.name.clone(), value);
+                ctx.refresh_hosts();
                 spans.push((step.name.clone(), step.kind.name(), first, last, None));
             }
             Err(e) => {
@@ -247,8 +271,14 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
             }
         }
     }
+    ctx.refresh_hosts();
     let mut r = result(s, Outcome::Pass, None);
-    (r.outcome, r.reason, r.failures) = verdict(s, &ctx.vars, error);
+    if let Some(reason) = unmet_assumption(s, &ctx.vars) {
+        r.outcome = Outcome::Skip;
+        r.reason = Some(reason);
+    } else {
+        (r.outcome, r.reason, r.failures) = verdict(s, &ctx.vars, error);
+    }
     let masked = mask_exchanges(&ctx.agent.exchanges);
     let secrets = secrets_of(&ctx.agent.exchanges);
     for f in &mut r.failures {
@@ -331,5 +361,20 @@ status = 200
         let (outcome, _, failures) = verdict(s, &v, None);
         assert_eq!(outcome, Outcome::Fail);
         assert_eq!(failures[0].check, "header access-control-allow-origin");
+    }
+
+    #[test]
+    fn an_unmet_assumption_is_a_skip_reason_and_steps_that_did_not_run_are_not_judged() {
+        let text = "[[scenario]]\nid = \"X-01\"\ntitle = \"t\"\nlevel = \"MUST\"\nspec = \"s\"\n\
+            [[scenario.step]]\nas = \"r\"\nregister = {}\n[[scenario.step]]\nas = \"later\"\nregister = {}\n\
+            [[scenario.expect]]\nstep = \"r\"\nassume = true\njson = { pointer = \"/client_id\", exists = true }\n\
+            [[scenario.expect]]\nstep = \"later\"\nassume = true\nstatus = 201\n";
+        let s = crate::suite::parse_file("t.toml", text).unwrap().remove(0);
+        let mut vars = Map::new();
+        vars.insert("r".into(), json!({ "status": 400, "json": { "error": "invalid_client_metadata" } }));
+        let reason = unmet_assumption(&s, &vars).unwrap();
+        assert!(reason.contains("json /client_id") && reason.contains("absent"), "{reason}");
+        vars.insert("r".into(), json!({ "status": 201, "json": { "client_id": "c" } }));
+        assert_eq!(unmet_assumption(&s, &vars), None, "`later` did not run, so it is not judged");
     }
 }

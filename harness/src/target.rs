@@ -27,7 +27,9 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
     let (issuer, server) = match &settings.issuer {
         Some(i) => (i.trim_end_matches('/').to_string(), None),
         None => {
-            let mut builder = FakeServer::builder();
+            // The harness hosts client ID metadata documents on 127.0.0.1 (the `host` step);
+            // the embedded server shares that loopback, which CIMD §6.5 allows it to fetch.
+            let mut builder = FakeServer::builder().settings(|s| s.allow_insecure_cimd = true);
             for f in &settings.faults {
                 builder = builder.fault(*f);
             }

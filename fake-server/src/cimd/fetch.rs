@@ -18,6 +18,8 @@ use crate::client_metadata::is_loopback_host;
 use crate::faults::Fault;
 use crate::state::AppState;
 
+/// How every error of the HTTP exchange itself begins (connection refused, timeout, ...).
+pub const FETCH_FAILED: &str = "fetching the document";
 /// CIMD §6.6 recommends about 5 KB.
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
 /// Cache lifetime when the response does not say (seconds).
@@ -47,6 +49,9 @@ pub fn check_url(st: &AppState, id: &str) -> Result<url::Url, String> {
         "http" if st.settings.allow_insecure_cimd && is_loopback_host(&u) => {}
         "http" => return Err("a client_id URL must use https".into()),
         _ => return Err("a client_id URL must use https".into()),
+    }
+    if st.fault(Fault::CimdLaxUrlForm) {
+        return Ok(u);
     }
     if id.contains('#') {
         return Err("a client_id URL must not have a fragment".into());
@@ -101,10 +106,11 @@ pub async fn fetch(st: &AppState, u: &url::Url) -> Result<Fetched, String> {
     if status.is_redirection() {
         return Err(format!("the document URL answered {status}; redirects are not followed"));
     }
-    if status != reqwest::StatusCode::OK {
+    if status != reqwest::StatusCode::OK && !st.fault(Fault::CimdIgnoresStatus) {
         return Err(format!("the document URL answered {status}; only 200 is accepted"));
     }
-    if resp.content_length().is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64) {
+    let limit = if st.fault(Fault::CimdNoSizeLimit) { usize::MAX } else { MAX_DOCUMENT_BYTES };
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"));
     }
     let ttl = cache_ttl(resp.headers());
@@ -112,7 +118,7 @@ pub async fn fetch(st: &AppState, u: &url::Url) -> Result<Fetched, String> {
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e, st))? {
         body.extend_from_slice(&chunk);
-        if body.len() > MAX_DOCUMENT_BYTES {
+        if body.len() > limit {
             return Err(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"));
         }
     }
@@ -125,9 +131,9 @@ pub async fn fetch(st: &AppState, u: &url::Url) -> Result<Fetched, String> {
 
 fn describe(e: &reqwest::Error, st: &AppState) -> String {
     if e.is_timeout() {
-        return format!("fetching the document took longer than {} ms", st.settings.cimd_timeout_ms);
+        return format!("{FETCH_FAILED} took longer than {} ms", st.settings.cimd_timeout_ms);
     }
-    let mut msg = format!("fetching the document failed: {e}");
+    let mut msg = format!("{FETCH_FAILED} failed: {e}");
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(&format!(": {s}"));

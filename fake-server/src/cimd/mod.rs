@@ -25,7 +25,10 @@ pub struct CachedDocument {
 
 /// Does this client_id name a metadata document (rather than a registered client)?
 pub fn is_document_id(st: &AppState, client_id: &str) -> bool {
-    if !st.settings.cimd || !(client_id.starts_with("https://") || client_id.starts_with("http://")) {
+    if !st.settings.cimd
+        || st.fault(Fault::CimdNotFetched)
+        || !(client_id.starts_with("https://") || client_id.starts_with("http://"))
+    {
         return false;
     }
     // A fixture or admin-created client that happens to have a URL as its id stays itself.
@@ -41,9 +44,17 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     }
     // Our own HTTP client failing is our fault, not the document's.
     st.features.fetcher(|| fetch::build_client(st)).map_err(OAuthError::server_error)?;
-    let v = resolve(st, client_id).await.map_err(|e| {
-        OAuthError::invalid_client(format!("the client metadata document at {client_id} cannot be used: {e}"))
-    })?;
+    let v = match resolve(st, client_id).await {
+        Ok(v) => v,
+        Err(e) if st.fault(Fault::CimdFetchFailureIgnored) && e.starts_with(fetch::FETCH_FAILED) => {
+            admit_unfetched(st, client_id, p)?
+        }
+        Err(e) => {
+            return Err(OAuthError::invalid_client(format!(
+                "the client metadata document at {client_id} cannot be used: {e}"
+            )));
+        }
+    };
     let mut client = {
         let store = st.store();
         let existing = store.clients.get(client_id).cloned();
@@ -64,6 +75,18 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     }
     st.store().clients.insert(client_id.to_string(), client);
     Ok(())
+}
+
+/// The `cimd-fetch-failure-ignored` fault: a client made up from the request itself.
+fn admit_unfetched(st: &AppState, id: &str, p: &Params) -> Result<Validated, OAuthError> {
+    let host = url::Url::parse(id).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let doc = serde_json::json!({
+        "client_name": host,
+        "redirect_uris": p.first("redirect_uri").into_iter().collect::<Vec<_>>(),
+        "token_endpoint_auth_method": "none",
+    });
+    let doc = doc.as_object().cloned().unwrap_or_default();
+    validate(st, &doc, Source::Document)
 }
 
 fn new_client(st: &AppState, id: &str) -> Client {
@@ -89,7 +112,8 @@ fn new_client(st: &AppState, id: &str) -> Client {
 /// The validated document for `id`, from the cache or freshly fetched.
 pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
     let now = st.clock.now();
-    if let Some(hit) = st.features.cimd_cache().get(id).filter(|c| c.expires > now) {
+    let cached = !st.fault(Fault::CimdNeverCached);
+    if let Some(hit) = st.features.cimd_cache().get(id).filter(|c| cached && c.expires > now) {
         return hit.result.clone();
     }
     let outcome = load(st, id).await;
@@ -100,7 +124,7 @@ pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
         Err(_) => 0,
     };
     let result = outcome.map(|(v, _)| v);
-    if ttl > 0 {
+    if ttl > 0 && cached {
         let mut cache = st.features.cimd_cache();
         cache.retain(|_, c| c.expires > now);
         if cache.len() >= MAX_CACHED
@@ -133,7 +157,9 @@ async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
     if doc.get("redirect_uris").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
         return Err("the document lists no redirect_uris".into());
     }
-    if doc.get("client_name").and_then(Value::as_str).is_none_or(|n| n.is_empty()) {
+    if doc.get("client_name").and_then(Value::as_str).is_none_or(|n| n.is_empty())
+        && !st.fault(Fault::CimdAcceptsIncompleteDocument)
+    {
         return Err("the document has no client_name".into());
     }
     let mut v = validate(st, &doc, Source::Document).map_err(|e| e.description.into_owned())?;

@@ -181,6 +181,9 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(Client, String, bool),
         Some(uri) => match client.redirect_uris.iter().find(|reg| redirect_matches(st, reg, uri)) {
             Some(reg) if st.fault(Fault::RedirectToRegisteredUri) => Ok((client.clone(), reg.clone(), true)),
             Some(_) => Ok((client, uri.to_string(), true)),
+            None if st.fault(Fault::DcrRedirectNotEnforced) && client.registration_token.is_some() => {
+                Ok((client, uri.to_string(), true))
+            }
             None => Err(bad("invalid_request", "redirect_uri is not registered for this client", p)),
         },
         None if single || st.fault(Fault::DefaultRedirectForMultiple) => match client.redirect_uris.first() {

@@ -36,7 +36,7 @@ const FORBIDDEN_IN_UPDATE: &[&str] = &[
 /// POST `/register`.
 pub async fn register(State(st): State<AppState>, req: Request) -> Response {
     match handle_register(&st, req).await {
-        Ok((status, body)) => json_no_store(status, body),
+        Ok((status, body)) => json_no_store(&st, status, body),
         Err(e) => e.into_response(),
     }
 }
@@ -46,7 +46,11 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
     let input = read_json(req).await?;
     let v = validate(st, &input, Source::Registration)?;
     let public = v.is_public() && !st.fault(Fault::DcrSecretForPublicClient);
-    let id = random_token("dyn_", 16);
+    let id = if st.fault(Fault::DcrUrlClientId) {
+        format!("https://clients.example.test/{}", random_token("dyn_", 16))
+    } else {
+        random_token("dyn_", 16)
+    };
     let client = Client {
         id: id.clone(),
         secret: (!public).then(|| random_token("dcs_", 32)),
@@ -99,7 +103,11 @@ pub fn limit_reached(max: usize) -> OAuthError {
 pub fn client_information(st: &AppState, c: &Client, input: Option<&Map<String, Value>>) -> Value {
     let mut m = Map::new();
     m.insert("client_id".into(), json!(c.id));
-    m.insert("client_id_issued_at".into(), json!(c.created_at));
+    if st.fault(Fault::DcrIssuedAtAsString) {
+        m.insert("client_id_issued_at".into(), json!(c.created_at.to_string()));
+    } else {
+        m.insert("client_id_issued_at".into(), json!(c.created_at));
+    }
     if let Some(secret) = &c.secret {
         m.insert("client_secret".into(), json!(secret));
         if !st.fault(Fault::NoClientSecretExpiresAt) {
@@ -108,7 +116,9 @@ pub fn client_information(st: &AppState, c: &Client, input: Option<&Map<String, 
     }
     if let Some(rat) = &c.registration_token {
         m.insert("registration_access_token".into(), json!(rat));
-        m.insert("registration_client_uri".into(), json!(configuration_uri(st, &c.id)));
+        if !st.fault(Fault::ManagementUriMissing) {
+            m.insert("registration_client_uri".into(), json!(configuration_uri(st, &c.id)));
+        }
     }
     if st.fault(Fault::DcrDropsMetadata) {
         for k in ["redirect_uris", "client_name"] {
@@ -124,9 +134,12 @@ pub fn client_information(st: &AppState, c: &Client, input: Option<&Map<String, 
     Value::Object(m)
 }
 
-/// The RFC 7592 client configuration endpoint of a client.
+/// The RFC 7592 client configuration endpoint of a client. The id is one path segment,
+/// percent-encoded, so ids with reserved characters (an admin-created `a/b`) still work.
 pub fn configuration_uri(st: &AppState, client_id: &str) -> String {
-    st.url(&format!("/register/{client_id}"))
+    let segment: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    let segment = segment.replace('+', "%20");
+    st.url(&format!("/register/{segment}"))
 }
 
 /// Under `registration = "token"`, the initial access token (or the admin key) as a Bearer.
@@ -170,8 +183,11 @@ pub async fn read_json(req: Request) -> Result<Map<String, Value>, OAuthError> {
     }
 }
 
-fn json_no_store(status: StatusCode, body: Value) -> Response {
+fn json_no_store(st: &AppState, status: StatusCode, body: Value) -> Response {
     let mut resp = (status, axum::Json(body)).into_response();
+    if st.fault(Fault::RegistrationCacheable) {
+        return resp;
+    }
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -183,6 +199,9 @@ fn json_no_store(status: StatusCode, body: Value) -> Response {
 fn managed(st: &AppState, headers: &HeaderMap, id: &str) -> Result<Client, OAuthError> {
     let token = bearer_token(headers);
     let client = st.store().clients.get(id).filter(|c| c.registration_token.is_some()).cloned();
+    if client.is_none() && st.fault(Fault::ManagementUnknownClient404) {
+        return Err(OAuthError::not_found("no such client"));
+    }
     if st.fault(Fault::ManagementTokenNotChecked)
         && let Some(c) = client
     {
@@ -206,7 +225,7 @@ fn managed(st: &AppState, headers: &HeaderMap, id: &str) -> Result<Client, OAuth
 /// GET `/register/{client_id}` (RFC 7592 §2.1).
 pub async fn read(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     match managed(&st, &headers, &id) {
-        Ok(c) => json_no_store(StatusCode::OK, client_information(&st, &c, None)),
+        Ok(c) => json_no_store(&st, StatusCode::OK, client_information(&st, &c, None)),
         Err(e) => e.into_response(),
     }
 }
@@ -214,7 +233,7 @@ pub async fn read(State(st): State<AppState>, Path(id): Path<String>, headers: H
 /// PUT `/register/{client_id}` (RFC 7592 §2.2): the body replaces the whole registration.
 pub async fn update(State(st): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
     match handle_update(&st, &id, req).await {
-        Ok(body) => json_no_store(StatusCode::OK, body),
+        Ok(body) => json_no_store(&st, StatusCode::OK, body),
         Err(e) => e.into_response(),
     }
 }
@@ -222,12 +241,13 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, req: Req
 async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, OAuthError> {
     let current = managed(st, req.headers(), id)?;
     let input = read_json(req).await?;
-    if let Some(k) = FORBIDDEN_IN_UPDATE.iter().find(|k| input.contains_key(**k)) {
+    let checked = !st.fault(Fault::PutSkipsChecks);
+    if let Some(k) = FORBIDDEN_IN_UPDATE.iter().find(|k| checked && input.contains_key(**k)) {
         return Err(OAuthError::invalid_client_metadata(format!(
             "`{k}` is set by the server and must not be sent in an update (RFC 7592 §2.2)"
         )));
     }
-    if input.get("client_id").and_then(Value::as_str) != Some(current.id.as_str()) {
+    if checked && input.get("client_id").and_then(Value::as_str) != Some(current.id.as_str()) {
         return Err(OAuthError::invalid_client_metadata(
             "the update must carry client_id equal to this client's (RFC 7592 §2.2)",
         ));
@@ -244,7 +264,13 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
             ));
         }
     }
-    let v = validate(st, &input, Source::Registration)?;
+    let v = if st.fault(Fault::PutMergesMetadata) {
+        let mut merged = current.metadata.clone();
+        merged.extend(input.clone());
+        validate(st, &merged, Source::Registration)?
+    } else {
+        validate(st, &input, Source::Registration)?
+    };
     let mut client = v.apply_to(st, current.clone());
     client.secret = if client.metadata["token_endpoint_auth_method"] == "none" {
         None

@@ -6,6 +6,7 @@ mod client;
 mod consent;
 mod discover;
 mod flow;
+mod host;
 mod introspect;
 mod journey;
 mod login;
@@ -63,6 +64,10 @@ pub struct Ctx<'a> {
     pub vars: Map<String, Value>,
     /// The last authorization journey, which `login` and `consent` steps continue.
     pub journey: Option<Journey>,
+    /// The name of the step being run (its `as`).
+    pub step: String,
+    /// Servers started by `host` steps; they stop when the scenario ends.
+    pub hosts: Vec<host::Hosted>,
 }
 
 /// Why a step produced no result.
@@ -90,6 +95,13 @@ impl<'a> Ctx<'a> {
 
     pub fn value(&self, text: &str) -> Result<Value, StepError> {
         Ok(template::resolve(text, &self.vars)?)
+    }
+
+    /// Bring the results of `host` steps up to date with what their servers have seen.
+    pub fn refresh_hosts(&mut self) {
+        for h in &self.hosts {
+            h.refresh(&mut self.vars);
+        }
     }
 
     /// An endpoint URL from the authorization-server metadata.
@@ -195,4 +207,11 @@ step_kinds! {
     Resource(resource::Resource) => "resource",
     Request(request::RawRequest) => "request",
     Wait(wait::Wait) => "wait",
+    Host(host::Host) => "host",
+}
+
+impl StepKind {
+    /// Step kinds whose parameters may refer to the step's own result (`{doc.url}` inside
+    /// the document that `doc` hosts).
+    pub const SELF_REFERENCING: &'static [&'static str] = &["host"];
 }

@@ -179,7 +179,13 @@ fn step(index: usize, mut table: Table, known: &HashSet<String>) -> Result<Step,
         ));
     };
     let value = table.remove(kind).unwrap_or(Toml::Table(Table::new()));
-    check_references(&value, known)?;
+    if StepKind::SELF_REFERENCING.contains(&kind.as_str()) {
+        let mut with_self = known.clone();
+        with_self.insert(name.clone());
+        check_references(&value, &with_self)?;
+    } else {
+        check_references(&value, known)?;
+    }
     let kind = StepKind::from_toml(kind, value).map_err(|e| (format!("step `{name}`: {}", e.0), e.1))?;
     Ok(Step { name, kind, line: 0 })
 }
@@ -208,7 +214,7 @@ fn check_references(v: &Toml, known: &HashSet<String>) -> Result<(), Problem> {
     }
 }
 
-const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body"];
+const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body", "any"];
 
 fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result<Vec<Expect>, Problem> {
     let step = match table.remove("step") {
@@ -242,7 +248,27 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         Some(_) => return Err(("`when` must be a table holding one check".into(), None)),
         None => None,
     };
-    let mut out = Vec::new();
+    let assume = match table.remove("assume") {
+        Some(Toml::Boolean(b)) => b,
+        Some(_) => return Err(("`assume` must be true or false".into(), None)),
+        None => false,
+    };
+    check_references(&Toml::Table(table.clone()), known)?;
+    Ok(checks(table)?
+        .into_iter()
+        .map(|check| Expect {
+            step: step.clone(),
+            check,
+            when: when.clone(),
+            message: message.clone(),
+            assume,
+            line: 0,
+        })
+        .collect())
+}
+
+/// The checks of one table (`status`, `json`, ..., `any`); a list under one key checks each item.
+fn checks(mut table: Table) -> Result<Vec<Check>, Problem> {
     let keys: BTreeSet<String> = table.keys().cloned().collect();
     if keys.is_empty() {
         return Err((
@@ -250,32 +276,48 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
             Some(format!("use one of: {}", CHECK_KEYS.join(", "))),
         ));
     }
+    let mut out = Vec::new();
     for key in keys {
         let value = table.remove(&key).unwrap_or(Toml::Boolean(false));
-        check_references(&value, known)?;
+        if key == "any" {
+            out.push(any(value)?);
+            continue;
+        }
         let items = match value {
             Toml::Array(items) if key != "status" => items,
             other => vec![other],
         };
         for item in items {
-            let check = check(&key, item)?;
-            out.push(Expect {
-                step: step.clone(),
-                check,
-                when: when.clone(),
-                message: message.clone(),
-                line: 0,
-            });
+            out.push(check(&key, item)?);
         }
     }
     Ok(out)
+}
+
+/// `any = [{ status = 400 }, { status = 201, json = {...} }]`: at least one table must hold.
+fn any(value: Toml) -> Result<Check, Problem> {
+    let help = || Some("any = [{ status = 400 }, { status = 201, json = { ... } }]".to_string());
+    let Toml::Array(items) = value else {
+        return Err(("`any` must be a list of alternatives (tables of checks)".into(), help()));
+    };
+    if items.is_empty() {
+        return Err(("`any` needs at least one alternative".into(), help()));
+    }
+    let mut alternatives = Vec::new();
+    for item in items {
+        let Toml::Table(t) = item else {
+            return Err(("each alternative of `any` is a table of checks".into(), help()));
+        };
+        alternatives.push(checks(t)?);
+    }
+    Ok(Check::Any { alternatives })
 }
 
 fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case, each, keys".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, not_starts_with, min_len, max_len, at_most, at_least, keys_in, ignore_case, each, keys".into()),
         )
     })
 }
@@ -309,7 +351,10 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
         other => {
             return Err((
                 format!("unknown expectation `{other}`"),
-                Some(format!("use one of: {}, plus `step`, `when` and `message`", CHECK_KEYS.join(", "))),
+                Some(format!(
+                    "use one of: {}, plus `step`, `when`, `message` and `assume`",
+                    CHECK_KEYS.join(", ")
+                )),
             ));
         }
     })
@@ -345,5 +390,36 @@ json = { pointer = "/issuer", exists = true }
         let bad = FILE.replace("{d.status}", "{nope.status}");
         let errors = parse_file("t.toml", &bad).unwrap_err();
         assert!(errors[0].message.contains("refers to `nope`"), "{:?}", errors[0].message);
+    }
+
+    const HEAD: &str = "[[scenario]]\nid = \"X-01\"\ntitle = \"t\"\nlevel = \"MUST\"\nspec = \"s\"\n";
+
+    fn parse(body: &str) -> Result<Vec<Scenario>, Vec<LoadError>> {
+        parse_file("t.toml", &format!("{HEAD}{body}"))
+    }
+
+    #[test]
+    fn any_takes_tables_of_checks_and_assume_marks_a_premise() {
+        let s = parse(
+            "[[scenario.step]]\nas = \"r\"\nregister = {}\n[[scenario.expect]]\nassume = true\n\
+             any = [{ status = 400 }, { status = 201, json = { pointer = \"/x\", exists = true } }]\n",
+        )
+        .unwrap();
+        let e = &s[0].expects[0];
+        assert!(e.assume);
+        let Check::Any { alternatives } = &e.check else { panic!("{:?}", e.check) };
+        assert_eq!(alternatives.iter().map(Vec::len).collect::<Vec<_>>(), [1, 2]);
+        let bad = parse("[[scenario.step]]\nregister = {}\n[[scenario.expect]]\nany = [400]\n").unwrap_err();
+        assert!(bad[0].to_string().contains("each alternative of `any` is a table"), "{}", bad[0]);
+    }
+
+    #[test]
+    fn only_a_host_step_may_refer_to_itself() {
+        assert!(
+            parse("[[scenario.step]]\nas = \"doc\"\nhost = { json = { client_id = \"{doc.url}\" } }\n")
+                .is_ok()
+        );
+        let e = parse("[[scenario.step]]\nas = \"r\"\nrequest = { url = \"{r.url}\" }\n").unwrap_err();
+        assert!(e[0].to_string().contains("not defined before this point"), "{}", e[0]);
     }
 }

@@ -203,5 +203,7 @@ pub struct Expect {
     pub when: Option<Check>,
     /// A sentence shown on failure instead of the generated one.
     pub message: Option<String>,
+    /// A premise rather than a requirement: when it does not hold, the scenario is skipped.
+    pub assume: bool,
     pub line: usize,
 }
