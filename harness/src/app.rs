@@ -103,7 +103,7 @@ async fn run(args: RunArgs) -> Exit {
         });
         p
     });
-    let report = match execute(&settings, scenarios, progress.clone()).await {
+    let mut report = match execute(&settings, scenarios, progress.clone()).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("oauth-conformance: {e}");
@@ -112,6 +112,9 @@ async fn run(args: RunArgs) -> Exit {
     };
     if progress.is_some() {
         eprint!("\r\x1b[2K");
+    }
+    if args.stable {
+        crate::stable::stabilize(&mut report);
     }
     let stdout_tty = std::io::stdout().is_terminal();
     let text = match args.format {

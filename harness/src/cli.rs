@@ -127,9 +127,14 @@ pub struct RunArgs {
     /// Format printed on standard output.
     #[arg(long, env = "OAUTH_CONFORMANCE_FORMAT", value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
-    /// Expected failures (TOML `[[expected]] id = "…" reason = "…"`): they do not fail the run.
+    /// Known outcomes (TOML `[[expected]] id = "…" reason = "…"`, optionally `outcome = "skip"`):
+    /// they do not fail the run; an entry whose scenario comes out otherwise does.
     #[arg(long, env = "OAUTH_CONFORMANCE_BASELINE")]
     pub baseline: Option<PathBuf>,
+    /// Leave out what differs between identical runs (times, exchanges, source lines, ports,
+    /// generated values in failure texts): for reports committed to version control.
+    #[arg(long, env = "OAUTH_CONFORMANCE_STABLE")]
+    pub stable: bool,
     /// Scenarios run at the same time.
     #[arg(long, env = "OAUTH_CONFORMANCE_JOBS", default_value_t = 8)]
     pub jobs: usize,

@@ -20,6 +20,7 @@ pub mod run;
 pub mod settings;
 pub mod snapshot;
 pub mod snapshots;
+pub mod stable;
 pub mod steps;
 pub mod suite;
 pub mod target;

@@ -1,7 +1,7 @@
 //! The result model every report renders: a run holds scenario results, a result holds its
 //! steps with their (masked) exchanges, its failed expectations, and its verdict.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::agent::Exchange;
 use crate::suite::Level;
@@ -10,7 +10,7 @@ use crate::suite::Level;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A scenario's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The server broke the requirement.
@@ -43,8 +43,13 @@ pub struct Failure {
     pub actual: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Line of the expectation in the scenario file.
+    /// Line of the expectation in the scenario file (0, and left out, in stable reports).
+    #[serde(skip_serializing_if = "is_zero")]
     pub line: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What one step did.
@@ -62,7 +67,10 @@ pub struct StepRecord {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BaselineMark {
     pub reason: String,
-    /// The scenario passes now: the entry should be removed.
+    /// The outcome the entry records.
+    pub outcome: Outcome,
+    /// The scenario came out otherwise (it passes now, or fails where a skip was recorded):
+    /// the entry must be updated or removed.
     pub stale: bool,
 }
 
@@ -87,7 +95,8 @@ pub struct ScenarioResult {
     pub explain: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
-    /// `file:line` of the scenario.
+    /// `file:line` of the scenario (left out of stable reports).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source: String,
     /// The steps with their exchanges unmasked, for snapshots (never serialized).
     #[serde(skip)]
@@ -122,7 +131,7 @@ pub struct Summary {
     pub skip: usize,
     /// Failures covered by the baseline (included in `fail`).
     pub baselined: usize,
-    /// Baseline entries whose scenario now passes.
+    /// Baseline entries whose scenario came out otherwise than recorded.
     pub stale: usize,
 }
 
@@ -148,6 +157,9 @@ pub struct Target {
 pub struct RunReport {
     pub schema_version: u32,
     pub tool: String,
+    /// A stable report (`--stable`): no times, no exchanges, volatile values as placeholders.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stable: bool,
     pub target: Target,
     pub fail_on: Level,
     /// Seconds since the Unix epoch when the run started.
@@ -187,6 +199,7 @@ impl RunReport {
         RunReport {
             schema_version: SCHEMA_VERSION,
             tool: concat!("oauth-conformance ", env!("CARGO_PKG_VERSION")).to_string(),
+            stable: false,
             target,
             fail_on,
             started_at,

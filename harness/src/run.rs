@@ -71,54 +71,59 @@ pub fn unmet(env: &Env, s: &Scenario) -> Option<String> {
     if env.profile.skips(&s.id) || env.profile.skips(s.spec_id()) {
         return Some(format!("the target profile skips {}", s.id));
     }
+    s.requires.iter().find_map(|r| unmet_requirement(env, r))
+}
+
+/// Why one requirement is not met, if it is not.
+fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
     let md = &env.metadata;
-    for r in &s.requires {
-        let reason = match r {
-            Requirement::Metadata(m) if !md.is_null() && md.get(m).is_none_or(Value::is_null) => {
-                format!("the server does not advertise `{m}`")
+    Some(match r {
+        Requirement::Metadata(m) if !md.is_null() && md.get(m).is_none_or(Value::is_null) => {
+            format!("the server does not advertise `{m}`")
+        }
+        Requirement::MetadataValue(m, v) if !md.is_null() => {
+            let ok = match md.get(m) {
+                Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(v)),
+                Some(Value::Bool(b)) => b.to_string() == *v,
+                Some(Value::String(s)) => s == v,
+                _ => false,
+            };
+            if ok {
+                return None;
             }
-            Requirement::MetadataValue(m, v) if !md.is_null() => {
-                let ok = match md.get(m) {
-                    Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(v)),
-                    Some(Value::Bool(b)) => b.to_string() == *v,
-                    Some(Value::String(s)) => s == v,
-                    _ => false,
-                };
-                if ok {
-                    continue;
-                }
-                format!("the server's `{m}` does not include `{v}`")
-            }
-            Requirement::Feature(f) if env.profile.skips(&format!("feature:{f}")) => {
-                format!("the target profile turns off feature `{f}`")
-            }
-            Requirement::Client(c) if !env.profile.has_client(c) => match c.split_once('.') {
-                Some((role, field)) => format!("the target profile gives the `{role}` client no `{field}`"),
-                None => format!("the target profile defines no `{c}` client"),
-            },
-            Requirement::User if env.profile.user.is_none() && env.profile.session_cookie.is_none() => {
-                "the target profile has no test user".into()
-            }
-            Requirement::Resource if env.profile.resource.is_none() => {
-                "no protected resource URL (--resource)".into()
-            }
-            Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
-                "the target's clock cannot be moved".into()
-            }
-            Requirement::McpAtLeast(v) if env.mcp_version.as_str() < v.as_str() => {
-                format!("applies from MCP {v} (running {})", env.mcp_version)
-            }
-            Requirement::McpBefore(v) if env.mcp_version.as_str() >= v.as_str() => {
-                format!("applies before MCP {v} (running {})", env.mcp_version)
-            }
-            Requirement::Option(k, v) if env.profile.options.get(k).is_some_and(|x| x != v) => {
-                format!("the profile chose {k}={}", env.profile.options.get(k).map_or("", String::as_str))
-            }
-            _ => continue,
-        };
-        return Some(reason);
-    }
-    None
+            format!("the server's `{m}` does not include `{v}`")
+        }
+        Requirement::Feature(f) if env.profile.skips(&format!("feature:{f}")) => {
+            format!("the target profile turns off feature `{f}`")
+        }
+        Requirement::Client(c) if !env.profile.has_client(c) => match c.split_once('.') {
+            Some((role, field)) => format!("the target profile gives the `{role}` client no `{field}`"),
+            None => format!("the target profile defines no `{c}` client"),
+        },
+        Requirement::User if env.profile.user.is_none() && env.profile.session_cookie.is_none() => {
+            "the target profile has no test user".into()
+        }
+        Requirement::Resource if env.profile.resource.is_none() => {
+            "no protected resource URL (--resource)".into()
+        }
+        Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
+            "the target's clock cannot be moved".into()
+        }
+        Requirement::McpAtLeast(v) if env.mcp_version.as_str() < v.as_str() => {
+            format!("applies from MCP {v} (running {})", env.mcp_version)
+        }
+        Requirement::McpBefore(v) if env.mcp_version.as_str() >= v.as_str() => {
+            format!("applies before MCP {v} (running {})", env.mcp_version)
+        }
+        Requirement::Option(k, v) if env.profile.options.get(k).is_some_and(|x| x != v) => {
+            format!("the profile chose {k}={}", env.profile.options.get(k).map_or("", String::as_str))
+        }
+        Requirement::AnyOf(all) => {
+            let reasons = all.iter().map(|r| unmet_requirement(env, r)).collect::<Option<Vec<_>>>()?;
+            reasons.join(", and ")
+        }
+        _ => return None,
+    })
 }
 
 /// The first `assume` expectation that does not hold, as a skip reason: the server lacks what
@@ -348,6 +353,35 @@ status = 200
         assert_eq!(failures.len(), 1);
         let (outcome, reason, _) = verdict(s, &vars(json!({"status": 200, "headers": {}})), err.clone());
         assert_eq!((outcome, reason), (Outcome::Error, err));
+    }
+
+    fn env(metadata: Value) -> Env {
+        Env {
+            issuer: "http://as".into(),
+            metadata,
+            profile: crate::profile::Profile::default(),
+            interaction: crate::profile::interaction_profile("fake-server").unwrap(),
+            clock: None,
+            limits: crate::agent::Limits::default(),
+            mcp_version: crate::settings::LATEST_MCP.into(),
+        }
+    }
+
+    #[test]
+    fn a_requirement_with_alternatives_is_met_by_any_one_and_unmet_names_them_all() {
+        let mut s = parse_file("t.toml", SCENARIO).unwrap().remove(0);
+        s.requires = vec![
+            Requirement::parse("metadata:prompt_values_supported=none | metadata:scopes_supported=openid")
+                .unwrap(),
+        ];
+        assert_eq!(unmet(&env(json!({"prompt_values_supported": ["none"]})), &s), None);
+        assert_eq!(unmet(&env(json!({"scopes_supported": ["openid", "profile"]})), &s), None);
+        assert_eq!(
+            unmet(&env(json!({"scopes_supported": ["profile"]})), &s).as_deref(),
+            Some(
+                "the server's `prompt_values_supported` does not include `none`, and the server's `scopes_supported` does not include `openid`"
+            )
+        );
     }
 
     #[test]

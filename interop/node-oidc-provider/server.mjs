@@ -43,12 +43,13 @@ const jwks = {
 };
 
 // ---------------------------------------------------------------------------
-// Accounts. The development login page accepts any login name and ignores the
-// password; the login name becomes the account id (the `sub`). Two names have
-// profile data; every other name is an account with only a `sub`.
+// Accounts. The login name becomes the account id (the `sub`). The development
+// login page accepts any login and ignores the password; checkPassword() below
+// puts a real check in front of it, as every deployment has its own login.
 
 const PEOPLE = new Map([
   ['alice', {
+    password: 'alice-password',
     name: 'Alice Example',
     given_name: 'Alice',
     family_name: 'Example',
@@ -57,6 +58,7 @@ const PEOPLE = new Map([
     email_verified: true,
   }],
   ['bob', {
+    password: 'bob-password',
     name: 'Bob Example',
     given_name: 'Bob',
     family_name: 'Example',
@@ -67,8 +69,8 @@ const PEOPLE = new Map([
 ]);
 
 async function findAccount(_ctx, accountId) {
-  if (typeof accountId !== 'string' || accountId.length === 0) return undefined;
-  const profile = PEOPLE.get(accountId) ?? {};
+  if (typeof accountId !== 'string' || !PEOPLE.has(accountId)) return undefined;
+  const { password: _password, ...profile } = PEOPLE.get(accountId);
   return {
     accountId,
     // The library filters what we return down to the claims the granted
@@ -150,6 +152,26 @@ async function revocationAllowed(_ctx, caller, token) {
   throw new errors.InvalidRequest('this client may not revoke a token issued to another client');
 }
 
+// Consent: the first-party client `conformance-trusted` is never asked for
+// consent (the library's skip_consent recipe): every scope it requests is added
+// to its grant. Every other client gets the consent page as usual.
+const TRUSTED_CLIENT_ID = 'conformance-trusted';
+
+async function loadExistingGrant(ctx) {
+  const { oidc } = ctx;
+  const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+  let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (oidc.client.clientId !== TRUSTED_CLIENT_ID || !oidc.session.accountId) return grant;
+  grant ??= new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers ?? {})) {
+    const wanted = [...oidc.requestParamScopes].filter((scope) => resourceServer.scopes.has(scope));
+    if (wanted.length) grant.addResourceScope(indicator, wanted.join(' '));
+  }
+  await grant.save();
+  return grant;
+}
+
 // ---------------------------------------------------------------------------
 // Static clients.
 
@@ -177,6 +199,40 @@ const clients = [
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     scope: ALL_SCOPES.join(' '),
+  },
+  {
+    client_id: 'conformance-query',
+    client_secret: 'query-s3cret-value',
+    client_name: 'Conformance client with a query in its redirect URI',
+    application_type: 'web',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example.test/cb?tenant=a'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: ALL_SCOPES.join(' '),
+  },
+  {
+    client_id: TRUSTED_CLIENT_ID,
+    client_secret: 'trusted-s3cret-value',
+    client_name: 'Conformance first-party client',
+    application_type: 'web',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example.test/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: ALL_SCOPES.join(' '),
+  },
+  {
+    // A resource server: introspects tokens, never takes part in a user's flow.
+    client_id: 'conformance-resource-server',
+    client_secret: 'rs-s3cret-value',
+    client_name: 'Conformance resource server',
+    application_type: 'web',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    response_types: [],
+    scope: RESOURCE_SCOPE,
   },
   {
     client_id: 'conformance-other',
@@ -218,6 +274,7 @@ const configuration = {
   },
   responseTypes: ['code'],
   clientBasedCORS,
+  loadExistingGrant,
   issueRefreshToken,
   rotateRefreshToken,
   ttl: {
@@ -268,6 +325,41 @@ provider.use(async (ctx, next) => {
     return undefined;
   }
   return next();
+});
+
+// The login check the development pages leave out: the POST of the login form
+// must name a known account and its password. A wrong one is answered with the
+// login page again (the request is turned into the GET that renders it), so no
+// code is issued to an unauthenticated user.
+provider.use(async (ctx, next) => {
+  if (ctx.method !== 'POST' || !/^\/interaction\/[^/]+$/.test(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) {
+    return next();
+  }
+  const chunks = [];
+  for await (const chunk of ctx.req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  // The library reads an already consumed body from req.body (it logs a one-time note).
+  ctx.req.body = raw;
+  const form = new URLSearchParams(raw);
+  if (form.get('prompt') === 'login') {
+    const person = PEOPLE.get(form.get('login') ?? '');
+    if (!person || person.password !== form.get('password')) {
+      ctx.method = 'GET';
+      delete ctx.req.body;
+    }
+  }
+  return next();
+});
+
+// Anti-framing on every HTML page (login, consent, errors, form_post): the
+// library leaves security headers to the deployment (its examples put helmet in
+// front of it), so we set them here.
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.response.is('html')) {
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
+  }
 });
 
 for (const event of ['server_error', 'grant.error', 'authorization.error', 'registration_create.error', 'introspection.error', 'revocation.error']) {

@@ -96,7 +96,7 @@ async function main() {
     const action = html.match(/<form[^>]*action="([^"]+)"[^>]*method="post"/)?.[1];
     const prompt = html.match(/name="prompt" value="([^"]+)"/)?.[1];
     if (!action || !prompt) throw new Error(`unexpected page at ${url} (status ${res.status})`);
-    const fields = prompt === 'login' ? { prompt, login: 'alice', password: 'any' } : { prompt };
+    const fields = prompt === 'login' ? { prompt, login: 'alice', password: 'alice-password' } : { prompt };
     const submitted = await http(new URL(action.replaceAll('&amp;', '&'), url), { method: 'POST', body: form(fields), jar });
     url = new URL(submitted.headers.get('location'), url).href;
   }

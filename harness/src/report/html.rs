@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::markdown::transcript;
-use super::{cause, summary_line, target_line, verdict};
+use super::{cause, stale_note, summary_line, target_line, verdict};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// Escape text for HTML content and quoted attributes.
@@ -66,7 +66,10 @@ fn scenario(out: &mut String, r: &ScenarioResult, report: &RunReport) {
         r.level,
         esc(&r.title)
     );
-    let _ = write!(out, "<p class=\"muted\">{} · <code>{}</code></p>", esc(&r.spec), esc(&r.source));
+    let _ = match r.source.as_str() {
+        "" => write!(out, "<p class=\"muted\">{}</p>", esc(&r.spec)),
+        source => write!(out, "<p class=\"muted\">{} · <code>{}</code></p>", esc(&r.spec), esc(source)),
+    };
     if r.outcome == Outcome::Fail {
         for f in &r.failures {
             let what = f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
@@ -86,7 +89,7 @@ fn scenario(out: &mut String, r: &ScenarioResult, report: &RunReport) {
             out,
             "<p class=\"muted\">Baseline: {}{}</p>",
             esc(&b.reason),
-            if b.stale { " (stale: passes now)" } else { "" }
+            stale_note(r).map(|n| format!(" (stale: {n})")).map(|n| esc(&n)).unwrap_or_default()
         );
     }
     if let Some(e) = &r.explain {

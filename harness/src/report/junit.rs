@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{cause, verdict};
+use super::{cause, stale_note, verdict};
 use crate::outcome::{Outcome, RunReport};
 
 /// Escape text for XML content and attributes.
@@ -87,10 +87,11 @@ pub fn render(report: &RunReport) -> String {
                         xml(&detail())
                     );
                 }
-                Outcome::Pass if r.fails_run(report.fail_on) => {
+                _ if r.outcome != Outcome::Fail && stale_note(r).is_some() => {
                     let _ = writeln!(
                         out,
-                        ">\n      <failure message=\"stale baseline entry: the scenario passes now\" type=\"baseline\"/>\n    </testcase>"
+                        ">\n      <failure message=\"stale baseline entry: {}\" type=\"baseline\"/>\n    </testcase>",
+                        xml(&stale_note(r).unwrap_or_default())
                     );
                 }
                 Outcome::Error => {

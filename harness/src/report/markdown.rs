@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{by_severity, cause, summary_line, target_line, verdict};
+use super::{by_severity, cause, stale_note, summary_line, target_line, verdict};
 use crate::agent::Exchange;
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -52,7 +52,10 @@ pub fn transcript(ex: &Exchange) -> String {
 
 fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     let _ = writeln!(out, "### {} `{}` — {}\n", verdict(r, report), r.id, cell(&r.title));
-    let _ = writeln!(out, "**{}** · {} · `{}`\n", r.level, r.spec, r.source);
+    let _ = match r.source.as_str() {
+        "" => writeln!(out, "**{}** · {}\n", r.level, r.spec),
+        source => writeln!(out, "**{}** · {} · `{source}`\n", r.level, r.spec),
+    };
     if r.outcome == Outcome::Fail {
         for f in &r.failures {
             let what = f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
@@ -60,6 +63,12 @@ fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
         }
     } else {
         let _ = writeln!(out, "- {}", cause(r));
+    }
+    if r.baseline.is_some() {
+        let _ = writeln!(out, "- Recorded in the baseline: see _Known outcomes_ above.");
+    }
+    if let Some(note) = stale_note(r) {
+        let _ = writeln!(out, "- **Stale baseline entry:** {note}");
     }
     if let Some(e) = &r.explain {
         let _ = writeln!(out, "\n> {}", e.replace('\n', "\n> "));
@@ -80,6 +89,35 @@ fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     out.push('\n');
 }
 
+/// The baseline's entries that applied, with their reasons: what is known about the target and
+/// why, before the details.
+fn known_outcomes(out: &mut String, report: &RunReport) {
+    let known: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.baseline.is_some()).collect();
+    if known.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Known outcomes (baseline)\n\n| | ID | Level | Recorded | Why |\n|---|---|---|---|---|\n",
+    );
+    for r in known {
+        let Some(b) = &r.baseline else { continue };
+        let mut why = cell(&b.reason);
+        if let Some(note) = stale_note(r) {
+            why.push_str(&format!(" — **stale: {}**", cell(&note)));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} |",
+            verdict(r, report),
+            r.id,
+            r.level,
+            b.outcome.as_str(),
+            why
+        );
+    }
+    out.push('\n');
+}
+
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let icon = match report.exit_code() {
@@ -93,6 +131,7 @@ pub fn render(report: &RunReport) -> String {
     if let Some(e) = &report.target.discovery_error {
         let _ = writeln!(out, "**Discovery failed:** {e}\n");
     }
+    known_outcomes(&mut out, report);
     let problems: Vec<&ScenarioResult> = by_severity(&report.results)
         .into_iter()
         .filter(|r| {

@@ -75,6 +75,19 @@ pub fn verdict(r: &ScenarioResult, report: &RunReport) -> &'static str {
     }
 }
 
+/// What to do about a stale baseline entry, if this result has one.
+pub fn stale_note(r: &ScenarioResult) -> Option<String> {
+    let b = r.baseline.as_ref().filter(|b| b.stale)?;
+    Some(match r.outcome {
+        Outcome::Pass => "passes now: remove it from the baseline".to_string(),
+        got => format!(
+            "the baseline records `{}`, the run gave `{}`: update the entry",
+            b.outcome.as_str(),
+            got.as_str()
+        ),
+    })
+}
+
 /// The one-line cause of a non-passing result.
 pub fn cause(r: &ScenarioResult) -> String {
     if let Some(reason) = &r.reason {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{cause, summary_line, target_line, verdict};
+use super::{cause, stale_note, summary_line, target_line, verdict};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// ANSI styling, or none.
@@ -53,7 +53,10 @@ pub fn render(report: &RunReport, style: Style) -> String {
             );
             match r.outcome {
                 Outcome::Fail => {
-                    let _ = writeln!(out, "        {} · {}", r.spec, r.source);
+                    let _ = match r.source.as_str() {
+                        "" => writeln!(out, "        {}", r.spec),
+                        source => writeln!(out, "        {} · {source}", r.spec),
+                    };
                     for f in &r.failures {
                         let head =
                             f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
@@ -68,10 +71,10 @@ pub fn render(report: &RunReport, style: Style) -> String {
                 Outcome::Error | Outcome::Skip => {
                     let _ = writeln!(out, "        {}", style.paint("2", &cause(r)));
                 }
-                Outcome::Pass if r.baseline.as_ref().is_some_and(|b| b.stale) => {
-                    let _ = writeln!(out, "        passes now: remove it from the baseline");
-                }
                 Outcome::Pass => {}
+            }
+            if let Some(note) = stale_note(r) {
+                let _ = writeln!(out, "        {}", style.paint("1;31", &note));
             }
         }
     }

@@ -93,7 +93,7 @@ fn scenario(
             None => errors.push(err(
                 line,
                 format!("`{}`: cannot read requirement `{r}`", raw.id),
-                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`".into()),
+                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`, or alternatives joined by `|`".into()),
             )),
         }
     }

@@ -93,6 +93,9 @@ pub enum Requirement {
     McpBefore(String),
     /// A profile option must have this value (`option:client_auth=oauth2.1`).
     Option(String, String),
+    /// Any one of these (`metadata:prompt_values_supported=none | metadata:scopes_supported=openid`),
+    /// for requirements a server meets in more than one way.
+    AnyOf(Vec<Requirement>),
 }
 
 impl fmt::Display for Requirement {
@@ -108,6 +111,10 @@ impl fmt::Display for Requirement {
             Requirement::McpAtLeast(v) => write!(f, "mcp>={v}"),
             Requirement::McpBefore(v) => write!(f, "mcp<{v}"),
             Requirement::Option(k, v) => write!(f, "option:{k}={v}"),
+            Requirement::AnyOf(all) => {
+                let parts: Vec<String> = all.iter().map(ToString::to_string).collect();
+                f.write_str(&parts.join(" | "))
+            }
         }
     }
 }
@@ -116,6 +123,10 @@ impl Requirement {
     /// Parse the `requires` syntax; `None` means the text is not a requirement.
     pub fn parse(s: &str) -> Option<Requirement> {
         let s = s.trim();
+        if s.contains('|') {
+            let all = s.split('|').map(Requirement::parse).collect::<Option<Vec<_>>>()?;
+            return (all.len() > 1).then_some(Requirement::AnyOf(all));
+        }
         if let Some(rest) = s.strip_prefix("metadata:") {
             return Some(match rest.split_once('=') {
                 Some((k, v)) => Requirement::MetadataValue(k.to_string(), v.to_string()),
@@ -206,4 +217,28 @@ pub struct Expect {
     /// A premise rather than a requirement: when it does not hold, the scenario is skipped.
     pub assume: bool,
     pub line: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alternatives_separated_by_a_bar_are_one_requirement_met_by_any_of_them() {
+        let r =
+            Requirement::parse("metadata:prompt_values_supported=none | metadata:scopes_supported=openid");
+        assert_eq!(
+            r,
+            Some(Requirement::AnyOf(vec![
+                Requirement::MetadataValue("prompt_values_supported".into(), "none".into()),
+                Requirement::MetadataValue("scopes_supported".into(), "openid".into()),
+            ]))
+        );
+        assert_eq!(
+            r.unwrap().to_string(),
+            "metadata:prompt_values_supported=none | metadata:scopes_supported=openid"
+        );
+        assert_eq!(Requirement::parse("user | client:bad role"), None);
+        assert_eq!(Requirement::parse("user |"), None);
+    }
 }

@@ -106,6 +106,54 @@ fn a_baseline_hides_known_failures_and_flags_entries_that_pass_now() {
 }
 
 #[test]
+fn a_stable_report_is_identical_on_every_run_and_holds_no_times_exchanges_or_ports() {
+    let suites = fixture("suites");
+    let args = demo_args(suites.to_str().unwrap(), &["--stable", "--format", "json"]);
+    let (code, first, _) = run(&args);
+    let (_, second, _) = run(&args);
+    assert_eq!(code, 1, "--stable changes what is written, not the verdict: {first}");
+    assert_eq!(first, second, "two runs, each against a fake server on its own port");
+    let v: serde_json::Value = serde_json::from_str(&first).expect("valid JSON");
+    assert_eq!(
+        (v["stable"].clone(), v["started_at"].clone()),
+        (serde_json::json!(true), serde_json::json!(0))
+    );
+    assert_eq!(v["target"]["issuer"], "http://127.0.0.1:[port]");
+    let results = v["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["steps"] == serde_json::json!([]) && r["duration_ms"] == 0));
+    assert!(results.iter().all(|r| r.get("source").is_none() && r.get("explain").is_none()));
+    let demo = results.iter().find(|r| r["id"] == "DEMO-02").unwrap();
+    assert_eq!(demo["failures"][0]["actual"], "\"{issuer}\"", "the issuer in a failure text");
+    assert!(demo["failures"][0].get("line").is_none());
+    let (_, md, _) = run(&demo_args(suites.to_str().unwrap(), &["--stable", "--format", "markdown"]));
+    assert!(!md.contains("<details>") && !md.contains(".toml:"), "no exchanges, no source lines: {md}");
+}
+
+#[test]
+fn a_baseline_may_record_a_skip_and_fails_the_run_when_the_scenario_comes_out_otherwise() {
+    let dir = std::env::temp_dir().join(format!("oc-baseline-skip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("baseline.toml");
+    let suites = fixture("suites");
+    let s = suites.to_str().unwrap();
+    std::fs::write(&file, "[[expected]]\nid = \"DEMO-04\"\noutcome = \"skip\"\nreason = \"nobody has it\"\n")
+        .unwrap();
+    let args = ["--only", "DEMO-04", "--baseline", file.to_str().unwrap(), "--format", "markdown"];
+    let (code, out, _) = run(&demo_args(s, &args));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("## Known outcomes (baseline)") && out.contains("| skip | nobody has it |"),
+        "{out}"
+    );
+    std::fs::write(&file, "[[expected]]\nid = \"DEMO-01\"\noutcome = \"skip\"\nreason = \"was skipped\"\n")
+        .unwrap();
+    let (code, out, _) = run(&demo_args(s, &["--only", "DEMO-01", "--baseline", file.to_str().unwrap()]));
+    assert_eq!(code, 1, "a skip recorded for a scenario that now runs: {out}");
+    assert!(out.contains("STALE") && out.contains("passes now"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn report_dir_gets_every_format() {
     let dir = std::env::temp_dir().join(format!("oc-reports-{}", std::process::id()));
     let suites = fixture("suites");
