@@ -54,6 +54,12 @@ pub fn mint_access_token(
                 m.remove("jti");
                 m.remove("client_id");
             }
+            if st.fault(Fault::JwtScpInsteadOfScope)
+                && let Value::Object(m) = &mut claims
+            {
+                m.remove("scope");
+                m.insert("scp".into(), json!(scopes));
+            }
             let typ = if st.fault(Fault::JwtWrongTyp) { "JWT" } else { "at+jwt" };
             st.signer.sign(typ, &claims)
         }

@@ -17,6 +17,7 @@ mod cors;
 mod discovery;
 mod faults;
 mod faults_extra;
+mod faults_verify;
 mod interaction;
 mod introspection;
 mod jwt;
