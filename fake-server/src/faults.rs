@@ -237,7 +237,7 @@ faults! {
     IntrospectionBadAuthInactive => "introspection-bad-auth-inactive",
     /// Any authenticated client may introspect tokens issued to other clients (INT-09).
     IntrospectionShowsOtherClients => "introspection-shows-other-clients",
-    /// Introspection sends `exp` and `iat` as strings instead of JSON numbers (INT-07).
+    /// Introspection of an access token sends `exp` and `iat` as strings instead of JSON numbers (INT-07).
     IntrospectionTimesAsStrings => "introspection-times-as-strings",
     /// Revocation works without client authentication, for anyone's token (REV-03).
     AnonymousRevocation => "anonymous-revocation",

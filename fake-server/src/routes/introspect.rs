@@ -64,11 +64,13 @@ fn handle(
     let visible = |owner: &str| {
         caller.as_ref().is_none_or(|c| any_client || c.client.introspect_any || c.client.id == owner)
     };
-    // RFC 7662 §2.2: times are integers (seconds since the epoch), unless a fault says otherwise.
+    // RFC 7662 §2.2: times are integers (seconds since the epoch); the fault bends those of
+    // access tokens, which is what resource servers read.
     let time =
         |t: i64| if st.fault(Fault::IntrospectionTimesAsStrings) { json!(t.to_string()) } else { json!(t) };
+    let unknown = found.is_none();
     let inactive = || {
-        if st.fault(Fault::IntrospectUnknownIs400) {
+        if unknown && st.fault(Fault::IntrospectUnknownIs400) {
             return Err(OAuthError::invalid_request("unknown token"));
         }
         if st.fault(Fault::VerboseInactive) {
@@ -100,7 +102,7 @@ fn handle(
             let grant = store.grants.get(&t.record.grant_id);
             let mut body = json!({
                 "active": active_flag, "client_id": t.record.client_id, "token_type": "refresh_token",
-                "exp": time(t.record.exp), "iat": time(t.record.iat), "iss": st.issuer,
+                "exp": t.record.exp, "iat": t.record.iat, "iss": st.issuer,
                 "scope": grant.map(|g| g.scopes.join(" ")).unwrap_or_default(),
             });
             if let Some(u) = grant.and_then(|g| g.username.as_deref()) {

@@ -57,11 +57,25 @@ async fn introspection_shows_other_clients_reveals_another_clients_token() {
 }
 
 #[tokio::test]
-async fn introspection_times_as_strings_sends_exp_and_iat_as_text() {
+async fn introspection_times_as_strings_sends_an_access_tokens_exp_and_iat_as_text() {
     let s = with(Fault::IntrospectionTimesAsStrings).await;
-    let at = tokens(&s, OTHER).await.str("access_token").to_string();
-    let r = post(&s, "/introspect", Auth::Basic(OTHER), &[("token", &at)]).await;
+    let t = tokens(&s, OTHER).await;
+    let r = post(&s, "/introspect", Auth::Basic(OTHER), &[("token", t.str("access_token"))]).await;
     assert!(r.json["exp"].is_string() && r.json["iat"].is_string(), "{}", r.text);
+    let r = post(&s, "/introspect", Auth::Basic(OTHER), &[("token", t.str("refresh_token"))]).await;
+    assert!(r.json["exp"].is_i64(), "refresh tokens keep numbers: {}", r.text);
+}
+
+#[tokio::test]
+async fn introspect_unknown_is_400_concerns_unknown_tokens_only() {
+    let s = with(Fault::IntrospectUnknownIs400).await;
+    post(&s, "/introspect", Auth::Basic(OTHER), &[("token", "nope")])
+        .await
+        .assert_error(400, "invalid_request");
+    let at = tokens(&s, OTHER).await.str("access_token").to_string();
+    assert_eq!(post(&s, "/revoke", Auth::Basic(OTHER), &[("token", &at)]).await.status, 200);
+    let r = post(&s, "/introspect", Auth::Basic(OTHER), &[("token", &at)]).await;
+    assert_eq!((r.status, r.json), (StatusCode::OK, json!({ "active": false })));
 }
 
 #[tokio::test]
