@@ -84,7 +84,7 @@ pub struct TargetArgs {
     #[arg(long, env = "OAUTH_CONFORMANCE_RESOURCE")]
     pub resource: Option<String>,
     /// MCP specification version whose rules apply.
-    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"])]
+    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = clap::builder::PossibleValuesParser::new(crate::settings::MCP_VERSIONS))]
     pub mcp_version: Option<String>,
     /// Seconds each HTTP request may take.
     #[arg(long, env = "OAUTH_CONFORMANCE_TIMEOUT", default_value_t = 15)]

@@ -48,6 +48,9 @@ pub struct Ops {
     /// An object whose every key is one of these (an allow-list, e.g. of callback parameters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys_in: Option<Vec<String>>,
+    /// Equal to this value, or an array holding it (a JWT `aud`, which is a string or a list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub includes: Option<Value>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -95,6 +98,10 @@ pub enum Check {
     Body {
         ops: Ops,
     },
+    /// At least one of these checks holds (e.g. "metadata at the root, or the default endpoints").
+    Any {
+        any: Vec<Check>,
+    },
 }
 
 impl Check {
@@ -110,6 +117,9 @@ impl Check {
             Check::Field { pointer, .. } => format!("result {pointer}"),
             Check::Value { of, .. } => format!("value {of}"),
             Check::Body { .. } => "body".into(),
+            Check::Any { any } => {
+                format!("any of ({})", any.iter().map(Check::subject).collect::<Vec<_>>().join("; "))
+            }
         }
     }
 }
@@ -168,6 +178,28 @@ pub fn evaluate(
                 Err(e) => return Err(e),
             };
             apply(ops, v.as_ref(), vars)
+        }
+        Check::Any { any } => {
+            let mut expected = Vec::new();
+            let mut actual = Vec::new();
+            for c in any {
+                match evaluate(c, result, vars) {
+                    Ok(None) => return Ok(None),
+                    Ok(Some(m)) => {
+                        expected.push(format!("{}: {}", c.subject(), m.expected));
+                        actual.push(format!("{}: {}", c.subject(), m.actual));
+                    }
+                    // A check that cannot be judged (it names a step that did not run) does not hold.
+                    Err(e) => {
+                        expected.push(c.subject());
+                        actual.push(format!("{}: {e}", c.subject()));
+                    }
+                }
+            }
+            Ok(Some(Mismatch {
+                expected: format!("any of: {}", expected.join("; ")),
+                actual: actual.join("; "),
+            }))
         }
         Check::Body { ops } => {
             let v = result.get("body").cloned().filter(|b| !b.is_null());
@@ -278,6 +310,16 @@ fn apply(
         let n = resolved(n)?;
         if !present.is_some_and(|a| contains(a, &n, ops.ignore_case)) {
             return fail(format!("containing {}", show(Some(&n))));
+        }
+    }
+    if let Some(n) = &ops.includes {
+        let n = resolved(n)?;
+        let ok = present.is_some_and(|a| match a {
+            Value::Array(items) => items.iter().any(|i| text_eq(i, &n, ops.ignore_case)),
+            other => text_eq(other, &n, ops.ignore_case),
+        });
+        if !ok {
+            return fail(format!("{} or an array holding it", show(Some(&n))));
         }
     }
     if let Some(n) = &ops.not_contains {
@@ -428,6 +470,35 @@ mod tests {
         let least = Ops { at_least: Some(json!(101)), ..Ops::default() };
         let m = check(Check::Json { pointer: "/exp".into(), ops: least }, r).unwrap();
         assert_eq!(m.expected, "a number at least 101");
+    }
+
+    #[test]
+    fn includes_accepts_the_value_itself_or_an_array_holding_it() {
+        let r = json!({"json": {"one": "https://r/mcp", "many": ["x", "https://r/mcp"], "longer": "https://r/mcp2"}});
+        let inc = || Ops { includes: Some(json!("https://r/mcp")), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/one".into(), ops: inc() }, r.clone()).is_none());
+        assert!(check(Check::Json { pointer: "/many".into(), ops: inc() }, r.clone()).is_none());
+        let m = check(Check::Json { pointer: "/longer".into(), ops: inc() }, r).unwrap();
+        assert_eq!(m.expected, "\"https://r/mcp\" or an array holding it");
+    }
+
+    #[test]
+    fn any_holds_when_one_of_its_checks_holds_and_reports_them_all_otherwise() {
+        let r = json!({"status": 404, "json": {"issuer": "https://as"}});
+        let any = |checks: Vec<Check>| Check::Any { any: checks };
+        let ok = Check::Json {
+            pointer: "/issuer".into(),
+            ops: Ops { equals: Some(json!("{issuer}")), ..Ops::default() },
+        };
+        let not_found = Check::Status { status: StatusSpec::One(200) };
+        assert!(check(any(vec![not_found.clone(), ok]), r.clone()).is_none());
+        let missing = Check::Value {
+            of: "{nope.status}".into(),
+            ops: Ops { equals: Some(json!(200)), ..Ops::default() },
+        };
+        let m = check(any(vec![not_found, missing]), r).unwrap();
+        assert!(m.expected.starts_with("any of: status: status 200; value {nope.status}"), "{m:?}");
+        assert!(m.actual.contains("status 404") && m.actual.contains("nothing is named `nope`"), "{m:?}");
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
     });
-    let (metadata, discovery_error) = discover(&issuer, settings).await;
+    let (mut metadata, discovery_error) = discover(&issuer, settings).await;
+    profile.fill_metadata(&mut metadata);
     let mut env = Env {
         issuer: issuer.clone(),
         metadata,

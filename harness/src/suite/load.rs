@@ -13,8 +13,18 @@ use crate::steps::StepKind;
 use crate::template;
 
 /// Names every scenario can refer to besides its own steps.
-pub const GLOBALS: &[&str] =
-    &["issuer", "metadata", "clients", "user", "resource", "mcp_version", "origin", "target"];
+pub const GLOBALS: &[&str] = &[
+    "issuer",
+    "metadata",
+    "clients",
+    "user",
+    "resource",
+    "resource_scope",
+    "other_resource",
+    "mcp_version",
+    "origin",
+    "target",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +103,7 @@ fn scenario(
             None => errors.push(err(
                 line,
                 format!("`{}`: cannot read requirement `{r}`", raw.id),
-                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`".into()),
+                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `other_resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`".into()),
             )),
         }
     }
@@ -208,7 +218,7 @@ fn check_references(v: &Toml, known: &HashSet<String>) -> Result<(), Problem> {
     }
 }
 
-const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body"];
+const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body", "any"];
 
 fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result<Vec<Expect>, Problem> {
     let step = match table.remove("step") {
@@ -254,7 +264,7 @@ fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result
         let value = table.remove(&key).unwrap_or(Toml::Boolean(false));
         check_references(&value, known)?;
         let items = match value {
-            Toml::Array(items) if key != "status" => items,
+            Toml::Array(items) if key != "status" && key != "any" => items,
             other => vec![other],
         };
         for item in items {
@@ -275,7 +285,7 @@ fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, ignore_case".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, min_len, max_len, at_most, at_least, keys_in, includes, ignore_case".into()),
         )
     })
 }
@@ -293,6 +303,28 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
             ("`status` must be a number, a list of numbers or a class like \"4xx\"".to_string(), None)
         })?;
         return Ok(Check::Status { status });
+    }
+    if key == "any" {
+        let hint = || {
+            Some("e.g. any = [{ status = 200 }, { value = { of = \"{b.status}\", equals = 200 } }]".into())
+        };
+        let Toml::Array(items) = value else {
+            return Err(("`any` must be a list of checks".into(), hint()));
+        };
+        let mut any = Vec::new();
+        for item in items {
+            let Toml::Table(t) = item else { return Err(("each item of `any` is one check".into(), hint())) };
+            let [(k, v)]: [(String, Toml); 1] = t
+                .into_iter()
+                .collect::<Vec<_>>()
+                .try_into()
+                .map_err(|_| ("each item of `any` holds exactly one check".to_string(), hint()))?;
+            any.push(check(&k, v)?);
+        }
+        if any.is_empty() {
+            return Err(("`any` needs at least one check".into(), hint()));
+        }
+        return Ok(Check::Any { any });
     }
     let Toml::Table(mut t) = value else {
         return Err((format!("`{key}` must be a table, e.g. {key} = {{ ..., equals = ... }}"), None));
@@ -313,4 +345,28 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
             ));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(expect: &str) -> Result<Vec<Scenario>, Vec<LoadError>> {
+        let text = format!(
+            "[[scenario]]\nid = \"X-01\"\ntitle = \"t\"\nlevel = \"MUST\"\nspec = \"s\"\n\
+             [[scenario.step]]\nrequest = {{ url = \"http://h/\" }}\nas = \"a\"\n[[scenario.expect]]\n{expect}\n"
+        );
+        parse_file("t.toml", &text)
+    }
+
+    #[test]
+    fn any_is_one_expectation_holding_a_list_of_checks() {
+        let s = parse("any = [{ status = 200 }, { value = { of = \"{a.status}\", equals = 204 } }]").unwrap();
+        assert_eq!(s[0].expects.len(), 1);
+        let Check::Any { any } = &s[0].expects[0].check else { panic!("{:?}", s[0].expects) };
+        assert_eq!(any.len(), 2);
+        assert!(parse("any = [{ status = 200, body = { exists = true } }]").is_err());
+        assert!(parse("any = []").is_err());
+        assert!(parse("any = [{ value = { of = \"{b.status}\", equals = 1 } }]").is_err(), "unknown step b");
+    }
 }

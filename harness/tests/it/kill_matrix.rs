@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use fake_server::Fault;
 use harness::app::execute;
 use harness::outcome::{Outcome, RunReport};
-use harness::settings::Settings;
+use harness::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
 use harness::suite::{self, Scenario};
 
 fn settings(faults: &[Fault]) -> Settings {
@@ -18,8 +18,33 @@ fn settings(faults: &[Fault]) -> Settings {
     s
 }
 
+/// The newest MCP version a scenario's `mcp>=` / `mcp<` gates allow.
+fn mcp_version(s: &Scenario) -> &'static str {
+    MCP_VERSIONS.iter().rev().copied().find(|v| s.applies_to_mcp(v)).unwrap_or(LATEST_MCP)
+}
+
+/// Run every scenario under the newest MCP version it applies to (one fake server per version
+/// in use), so the scenarios of older MCP versions are proven too; results in input order.
 fn run(rt: &tokio::runtime::Runtime, scenarios: &[Scenario], faults: &[Fault]) -> RunReport {
-    rt.block_on(execute(&settings(faults), scenarios.to_vec(), None)).expect("the run starts")
+    let mut groups: BTreeMap<&str, Vec<Scenario>> = BTreeMap::new();
+    for s in scenarios {
+        groups.entry(mcp_version(s)).or_default().push(s.clone());
+    }
+    let mut merged: Option<RunReport> = None;
+    for (version, group) in groups {
+        let mut settings = settings(faults);
+        settings.mcp_version = Some(version.to_string());
+        let report = rt.block_on(execute(&settings, group, None)).expect("the run starts");
+        match &mut merged {
+            Some(m) => m.results.extend(report.results),
+            None => merged = Some(report),
+        }
+    }
+    let mut merged = merged.expect("at least one scenario");
+    let order: BTreeMap<&str, usize> =
+        scenarios.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    merged.results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    merged
 }
 
 fn describe(report: &RunReport, id: &str) -> String {
@@ -81,6 +106,10 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
     let unused: Vec<&str> =
         Fault::ALL.iter().filter(|f| !by_fault.contains_key(f)).map(|f| f.name()).collect();
     println!("kill matrix: {} of {} scenarios killed by a fault", killed.len(), scenarios.len());
+    for v in MCP_VERSIONS {
+        let n = scenarios.iter().filter(|s| mcp_version(s) == *v).count();
+        println!("  run under MCP {v}: {n} scenarios");
+    }
     for row in &rows {
         println!("  {row}");
     }
