@@ -77,7 +77,7 @@ pub struct TargetArgs {
     /// Issuer URL of the server to test; without it the bundled fake server is started.
     #[arg(long, env = "OAUTH_CONFORMANCE_ISSUER")]
     pub issuer: Option<String>,
-    /// Target profile: a TOML file, or a built-in name (`fake-server`, `node-oidc-provider`).
+    /// Target profile: a TOML file, or a built-in name (`fake-server`, `node-oidc-provider`, `clerk`).
     #[arg(long, env = "OAUTH_CONFORMANCE_PROFILE")]
     pub profile: Option<String>,
     /// Protected resource (MCP server) URL; overrides the profile's.

@@ -81,6 +81,7 @@ pub struct UserProfile {
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../fixtures/profiles/fake-server.toml")),
     ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider.toml")),
+    ("clerk", include_str!("../../fixtures/profiles/clerk.toml")),
 ];
 
 /// Built-in interaction profiles, by name.
