@@ -74,6 +74,9 @@ pub struct Settings {
     /// Failed client authentications per client per minute before the token endpoint
     /// answers 429 (RFC 6749 §2.3.1 brute-force protection). 0 disables the limit.
     pub max_failed_client_auth_per_minute: u32,
+    /// With an issuer path, also answer every endpoint at the origin root, where MCP
+    /// 2025-03-26 clients look (they drop the path; SPEC MCP-AS-01).
+    pub legacy_root_endpoints: bool,
     /// Scopes a token needs at the built-in MCP resource; also its metadata's `scopes_supported`
     /// and the default scopes of clients that register without naming any.
     pub mcp_scopes: Vec<String>,
@@ -104,6 +107,7 @@ impl Default for Settings {
             faults: Vec::new(),
             signing_key_pem: None,
             max_failed_client_auth_per_minute: 100,
+            legacy_root_endpoints: false,
             mcp_scopes: vec!["projects:read".to_string()],
             cimd_timeout_ms: 5000,
         }

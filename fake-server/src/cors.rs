@@ -27,6 +27,9 @@ pub enum Kind {
 const API_ALLOW_HEADERS: &str = "authorization, content-type, dpop, mcp-protocol-version";
 const MCP_ALLOW_HEADERS: &str =
     "authorization, content-type, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+/// What an MCP server written before 2026-07-28 (which added `mcp-method` and `mcp-name`) allows.
+const MCP_OLD_ALLOW_HEADERS: &str =
+    "authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id";
 
 impl Kind {
     fn methods(self) -> &'static str {
@@ -39,8 +42,9 @@ impl Kind {
         }
     }
 
-    fn allow_headers(self, faults_drop_authorization: bool) -> &'static str {
+    fn allow_headers(self, faults_drop_authorization: bool, old_mcp: bool) -> &'static str {
         match self {
+            Kind::Mcp if old_mcp => MCP_OLD_ALLOW_HEADERS,
             Kind::Mcp => MCP_ALLOW_HEADERS,
             _ if faults_drop_authorization => "content-type",
             _ => API_ALLOW_HEADERS,
@@ -81,7 +85,7 @@ pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(kind.allow_headers(drop_auth)),
+                HeaderValue::from_static(kind.allow_headers(drop_auth, st.fault(Fault::McpCorsOldHeaders))),
             );
             h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
         }

@@ -298,10 +298,38 @@ faults! {
     AudienceIgnoresResource => "audience-ignores-resource",
     /// JWT access tokens carry `typ: JWT` instead of `at+jwt` (JWT-01).
     JwtWrongTyp => "jwt-wrong-typ",
-    /// JWT access tokens lack `jti` and `client_id` (JWT-02).
+    /// JWT access tokens lack `client_id` (JWT-02).
     JwtMissingClaims => "jwt-missing-claims",
     /// Userinfo accepts revoked tokens.
     UserinfoIgnoresRevocation => "userinfo-ignores-revocation",
+    /// Introspection with wrong client credentials answers 200 `{"active": false}` instead of 401 (INT-03).
+    IntrospectionBadAuthInactive => "introspection-bad-auth-inactive",
+    /// Any authenticated client may introspect tokens issued to other clients (INT-09).
+    IntrospectionShowsOtherClients => "introspection-shows-other-clients",
+    /// Introspection of an access token sends `exp` and `iat` as strings instead of JSON numbers (INT-07).
+    IntrospectionTimesAsStrings => "introspection-times-as-strings",
+    /// Revocation works without client authentication, for anyone's token (REV-03).
+    AnonymousRevocation => "anonymous-revocation",
+    /// The MCP resource checks JWT access tokens by signature and expiry alone, so a revoked JWT keeps working there (REV-09.jwt-resource).
+    ResourceIgnoresJwtRevocation => "resource-ignores-jwt-revocation",
+    /// JWT access tokens carry their scopes as an `scp` array instead of the `scope` string (JWT-04).
+    JwtScpInsteadOfScope => "jwt-scp-instead-of-scope",
+    /// The refresh grant refuses any `resource` parameter with `invalid_target` (RI-01).
+    RefreshRejectsResource => "refresh-rejects-resource",
+
+    // ------------------------------------------------ protected-resource metadata, MCP CORS
+    /// Protected-resource metadata sits at `<resource>/.well-known/oauth-protected-resource` (appended, not inserted), and the 401 names that URL (PRM-01, PRM-04).
+    PrmPathAppended => "prm-path-appended",
+    /// Protected-resource metadata leaves out `authorization_servers` (PRM-06).
+    PrmNoAuthorizationServers => "prm-no-authorization-servers",
+    /// Protected-resource metadata leaves out `scopes_supported` (PRM-08).
+    PrmNoScopesSupported => "prm-no-scopes-supported",
+    /// Protected-resource metadata lists `offline_access` among `scopes_supported` (PRM-08.offline-access).
+    PrmOfflineAccessScope => "prm-offline-access-scope",
+    /// The MCP resource's 401 challenge names no `scope` (MCP-RS-02).
+    McpNoScopeInChallenge => "mcp-no-scope-in-challenge",
+    /// MCP preflights allow only the headers of MCP versions before 2026-07-28, not `mcp-method` and `mcp-name` (CORS-12.v2026).
+    McpCorsOldHeaders => "mcp-cors-old-headers",
 
     // ---------------------------------------------------------------------- CORS
     /// The token endpoint sends no CORS headers on actual responses (CORS-02, CORS-03).

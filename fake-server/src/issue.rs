@@ -51,8 +51,15 @@ pub fn mint_access_token(
             if st.fault(Fault::JwtMissingClaims)
                 && let Value::Object(m) = &mut claims
             {
-                m.remove("jti");
+                // `jti` stays: without it two tokens minted in the same second for the same
+                // grant would be the same string, which breaks more than JWT-02.
                 m.remove("client_id");
+            }
+            if st.fault(Fault::JwtScpInsteadOfScope)
+                && let Value::Object(m) = &mut claims
+            {
+                m.remove("scope");
+                m.insert("scp".into(), json!(scopes));
             }
             let typ = if st.fault(Fault::JwtWrongTyp) { "JWT" } else { "at+jwt" };
             st.signer.sign(typ, &claims)

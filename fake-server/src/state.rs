@@ -323,13 +323,16 @@ impl Store {
 
     /// Drop what has expired. Revoked grants stay until their tokens would have expired, so a
     /// revoked token keeps answering "inactive" rather than "unknown" (both are inactive).
+    /// Tokens and grants are kept for an hour past their expiry, so what a token looks like
+    /// just after it expired does not depend on when the sweep last ran.
     pub fn sweep(&mut self, now: i64) {
+        let kept = now - EXPIRED_KEPT_SECS;
         self.codes.retain(|_, c| c.expires + 600 > now);
         self.requests.retain(|_, r| r.expires > now);
         self.sessions.retain(|_, s| s.expires > now);
-        self.access_tokens.retain(|_, t| t.exp > now);
-        self.refresh_tokens.retain(|_, t| t.exp > now);
-        self.grants.retain(|_, g| g.expires > now);
+        self.access_tokens.retain(|_, t| t.exp > kept);
+        self.refresh_tokens.retain(|_, t| t.exp > kept);
+        self.grants.retain(|_, g| g.expires > kept);
         self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
         self.access_tokens.shrink_to_fit();
         self.refresh_tokens.shrink_to_fit();
@@ -339,10 +342,42 @@ impl Store {
     }
 }
 
+/// How long expired tokens and grants stay in the store (still inactive) before the sweep.
+const EXPIRED_KEPT_SECS: i64 = 3600;
+
 /// Not revoked, or revoked so recently that a delay still hides it.
 pub fn alive(revoked_at_ms: Option<i64>, now_ms: i64, delay_ms: i64) -> bool {
     match revoked_at_ms {
         None => true,
         Some(at) => now_ms < at + delay_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(exp: i64) -> AccessToken {
+        AccessToken {
+            grant_id: 1,
+            client_id: "c".into(),
+            username: None,
+            scopes: Vec::new(),
+            audience: Vec::new(),
+            jti: "j".into(),
+            iat: exp - 60,
+            exp,
+            revoked_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn the_sweep_keeps_just_expired_tokens_and_drops_old_ones() {
+        let mut store = Store::default();
+        store.access_tokens.insert("recent".into(), token(1_000));
+        store.access_tokens.insert("old".into(), token(1_000 - 2 * EXPIRED_KEPT_SECS));
+        store.sweep(1_060);
+        assert!(store.access_tokens.contains_key("recent"), "expired a minute ago: still known, inactive");
+        assert!(!store.access_tokens.contains_key("old"));
     }
 }

@@ -77,14 +77,14 @@ pub struct TargetArgs {
     /// Issuer URL of the server to test; without it the bundled fake server is started.
     #[arg(long, env = "OAUTH_CONFORMANCE_ISSUER")]
     pub issuer: Option<String>,
-    /// Target profile: a TOML file, or a built-in name (`fake-server`, `node-oidc-provider`).
+    /// Target profile: a TOML file, or a built-in name (`fake-server`, `node-oidc-provider`, `clerk`).
     #[arg(long, env = "OAUTH_CONFORMANCE_PROFILE")]
     pub profile: Option<String>,
     /// Protected resource (MCP server) URL; overrides the profile's.
     #[arg(long, env = "OAUTH_CONFORMANCE_RESOURCE")]
     pub resource: Option<String>,
     /// MCP specification version whose rules apply.
-    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"])]
+    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = clap::builder::PossibleValuesParser::new(crate::settings::MCP_VERSIONS))]
     pub mcp_version: Option<String>,
     /// Seconds each HTTP request may take.
     #[arg(long, env = "OAUTH_CONFORMANCE_TIMEOUT", default_value_t = 15)]

@@ -57,6 +57,9 @@ pub struct Ops {
     /// With `each` on an object: only the members whose name matches this regular expression.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<String>,
+    /// Equal to this value, or an array holding it (a JWT `aud`, which is a string or a list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub includes: Option<Value>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -192,9 +195,21 @@ pub fn evaluate(
             for (i, alternative) in alternatives.iter().enumerate() {
                 let mut missed = None;
                 for c in alternative {
-                    if let Some(m) = evaluate(c, result, vars)? {
-                        missed = Some((c.subject(), m));
-                        break;
+                    match evaluate(c, result, vars) {
+                        Ok(None) => {}
+                        Ok(Some(m)) => {
+                            missed = Some((c.subject(), m));
+                            break;
+                        }
+                        // A check that cannot be judged (it names a step that did not run)
+                        // does not hold.
+                        Err(e) => {
+                            missed = Some((
+                                c.subject(),
+                                Mismatch { expected: "judged".into(), actual: e.to_string() },
+                            ));
+                            break;
+                        }
                     }
                 }
                 let Some((subject, m)) = missed else { return Ok(None) };
@@ -316,6 +331,16 @@ fn apply(
         let n = resolved(n)?;
         if !present.is_some_and(|a| contains(a, &n, ops.ignore_case)) {
             return fail(format!("containing {}", show(Some(&n))));
+        }
+    }
+    if let Some(n) = &ops.includes {
+        let n = resolved(n)?;
+        let ok = present.is_some_and(|a| match a {
+            Value::Array(items) => items.iter().any(|i| text_eq(i, &n, ops.ignore_case)),
+            other => text_eq(other, &n, ops.ignore_case),
+        });
+        if !ok {
+            return fail(format!("{} or an array holding it", show(Some(&n))));
         }
     }
     if let Some(n) = &ops.not_contains {
@@ -563,6 +588,36 @@ mod tests {
         let least = Ops { at_least: Some(json!(101)), ..Ops::default() };
         let m = check(Check::Json { pointer: "/exp".into(), ops: least }, r).unwrap();
         assert_eq!(m.expected, "a number at least 101");
+    }
+
+    #[test]
+    fn includes_accepts_the_value_itself_or_an_array_holding_it() {
+        let r = json!({"json": {"one": "https://r/mcp", "many": ["x", "https://r/mcp"], "longer": "https://r/mcp2"}});
+        let inc = || Ops { includes: Some(json!("https://r/mcp")), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/one".into(), ops: inc() }, r.clone()).is_none());
+        assert!(check(Check::Json { pointer: "/many".into(), ops: inc() }, r.clone()).is_none());
+        let m = check(Check::Json { pointer: "/longer".into(), ops: inc() }, r).unwrap();
+        assert_eq!(m.expected, "\"https://r/mcp\" or an array holding it");
+    }
+
+    #[test]
+    fn any_holds_when_one_of_its_checks_holds_and_reports_them_all_otherwise() {
+        let r = json!({"status": 404, "json": {"issuer": "https://as"}});
+        let any =
+            |checks: Vec<Check>| Check::Any { alternatives: checks.into_iter().map(|c| vec![c]).collect() };
+        let ok = Check::Json {
+            pointer: "/issuer".into(),
+            ops: Ops { equals: Some(json!("{issuer}")), ..Ops::default() },
+        };
+        let not_found = Check::Status { status: StatusSpec::One(200) };
+        assert!(check(any(vec![not_found.clone(), ok]), r.clone()).is_none());
+        let missing = Check::Value {
+            of: "{nope.status}".into(),
+            ops: Ops { equals: Some(json!(200)), ..Ops::default() },
+        };
+        let m = check(any(vec![not_found, missing]), r).unwrap();
+        assert!(m.expected.starts_with("(1) status: status 200 or (2) value {nope.status}"), "{m:?}");
+        assert!(m.actual.contains("status 404") && m.actual.contains("nothing is named `nope`"), "{m:?}");
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub struct Profile {
     pub session_cookie: Option<String>,
     /// The protected resource (an MCP server URL).
     pub resource: Option<String>,
+    /// The scopes a token needs at `resource` (space-separated), requested by the scenarios
+    /// that must be let in.
+    pub resource_scope: Option<String>,
+    /// A second resource indicator the authorization server issues tokens for, to prove that
+    /// `resource` refuses tokens meant for someone else (RFC 8707, MCP audience binding).
+    pub other_resource: Option<String>,
     pub mcp_version: Option<String>,
     /// Features (`feature:NAME`) or scenario ids to skip, with the reason shown.
     #[serde(default)]
@@ -40,6 +46,11 @@ pub struct Profile {
     pub interaction_origins: Vec<String>,
     /// The browser origin used for CORS checks.
     pub origin: Option<String>,
+    /// Metadata members to assume when the server's own document lacks them, e.g. an
+    /// introspection endpoint a vendor documents but does not advertise. The server's own
+    /// values always win, and discovery checks still read the real document.
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A pre-registered client.
@@ -70,6 +81,7 @@ pub struct UserProfile {
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../fixtures/profiles/fake-server.toml")),
     ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider.toml")),
+    ("clerk", include_str!("../../fixtures/profiles/clerk.toml")),
 ];
 
 /// Built-in interaction profiles, by name.
@@ -106,6 +118,16 @@ impl Profile {
                 .ok()
                 .and_then(|v| v.get(f).cloned())
                 .is_some_and(|v| !v.is_null()),
+        }
+    }
+
+    /// Add the profile's `metadata` members the discovered document lacks.
+    pub fn fill_metadata(&self, metadata: &mut serde_json::Value) {
+        let serde_json::Value::Object(doc) = metadata else { return };
+        for (k, v) in &self.metadata {
+            if doc.get(k).is_none_or(serde_json::Value::is_null) {
+                doc.insert(k.clone(), v.clone());
+            }
         }
     }
 
@@ -150,6 +172,22 @@ mod tests {
         let p = Profile::parse("[clients.public]\nclient_id = \"p\"\nname = \"P\"\n", None).unwrap();
         assert!(p.has_client("public") && p.has_client("public.name"));
         assert!(!p.has_client("public.client_secret") && !p.has_client("other"));
+    }
+
+    #[test]
+    fn profile_metadata_fills_only_what_the_server_leaves_out() {
+        let p = Profile::parse(
+            "[metadata]\nintrospection_endpoint = \"{issuer}/oauth/token_info\"\ntoken_endpoint = \"x\"\n",
+            Some("https://h"),
+        )
+        .unwrap();
+        let mut doc = serde_json::json!({"token_endpoint": "https://h/token"});
+        p.fill_metadata(&mut doc);
+        assert_eq!(doc["introspection_endpoint"], "https://h/oauth/token_info");
+        assert_eq!(doc["token_endpoint"], "https://h/token");
+        let mut missing = serde_json::Value::Null;
+        p.fill_metadata(&mut missing);
+        assert!(missing.is_null(), "no document, nothing to fill");
     }
 
     #[test]

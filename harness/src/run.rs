@@ -106,6 +106,9 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
         Requirement::Resource if env.profile.resource.is_none() => {
             "no protected resource URL (--resource)".into()
         }
+        Requirement::OtherResource if env.profile.other_resource.is_none() => {
+            "the target profile names no `other_resource`".into()
+        }
         Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
             "the target's clock cannot be moved".into()
         }
@@ -161,6 +164,8 @@ fn globals(env: &Env) -> Map<String, Value> {
     vars.insert("clients".into(), Value::Object(clients));
     vars.insert("user".into(), serde_json::to_value(&env.profile.user).unwrap_or(Value::Null));
     vars.insert("resource".into(), json!(env.profile.resource));
+    vars.insert("resource_scope".into(), json!(env.profile.resource_scope));
+    vars.insert("other_resource".into(), json!(env.profile.other_resource));
     vars.insert("mcp_version".into(), json!(env.mcp_version));
     vars.insert("origin".into(), json!(env.profile.origin.as_deref().unwrap_or("https://app.example.test")));
     vars.insert("target".into(), json!({ "clock": env.clock.is_some() }));

@@ -11,6 +11,9 @@ use crate::suite::{Level, LoadError, Scenario};
 /// The MCP specification version used when none is chosen.
 pub const LATEST_MCP: &str = "2026-07-28";
 
+/// Every MCP specification version `--mcp-version` accepts, oldest first.
+pub const MCP_VERSIONS: &[&str] = &["2025-03-26", "2025-06-18", "2025-11-25", LATEST_MCP];
+
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {

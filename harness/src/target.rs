@@ -34,7 +34,8 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
                 builder = builder.fault(*f);
             }
             if let Some(path) = &settings.fake_issuer_path {
-                builder = builder.issuer_path(path);
+                // Under a path, also serve the origin-root endpoints MCP 2025-03-26 clients use.
+                builder = builder.issuer_path(path).settings(|s| s.legacy_root_endpoints = true);
             }
             let server = builder
                 .try_start()
@@ -54,7 +55,8 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
     });
-    let (metadata, discovery_error) = discover(&issuer, settings).await;
+    let (mut metadata, discovery_error) = discover(&issuer, settings).await;
+    profile.fill_metadata(&mut metadata);
     let mut env = Env {
         issuer: issuer.clone(),
         metadata,

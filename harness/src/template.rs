@@ -4,7 +4,8 @@
 //! A string that is exactly one reference yields the referenced JSON value itself; otherwise
 //! references are interpolated as text. `{{` and `}}` are literal braces. A few functions
 //! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`,
-//! and take values apart: `{host:VALUE}` (the host of a URL).
+//! and take values apart: `{host:VALUE}` (the host of a URL), `{origin:VALUE}` (its
+//! scheme, host and port, as the MCP 2025-03-26 authorization base URL).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -127,7 +128,7 @@ fn split(text: &str) -> Result<Vec<Part>, TemplateError> {
 }
 
 fn is_function(r: &str) -> bool {
-    ["repeat:", "random:", "s256:", "host:"].iter().any(|f| r.starts_with(f))
+    ["repeat:", "random:", "s256:", "host:", "origin:"].iter().any(|f| r.starts_with(f))
 }
 
 fn err(reference: &str, reason: impl Into<String>) -> TemplateError {
@@ -154,6 +155,17 @@ fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateE
             _ => inner.to_string(),
         };
         return Ok(Value::String(URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))));
+    }
+    if let Some(inner) = reference.strip_prefix("origin:") {
+        let value = match lookup(inner, vars) {
+            Ok(Value::String(s)) => s,
+            _ => inner.to_string(),
+        };
+        return url::Url::parse(&value)
+            .ok()
+            .filter(|u| u.has_host())
+            .map(|u| Value::String(u.origin().ascii_serialization()))
+            .ok_or_else(|| err(reference, format!("`{value}` is not a URL with a host")));
     }
     if let Some(inner) = reference.strip_prefix("host:") {
         let value = match lookup(inner, vars) {
@@ -236,6 +248,16 @@ mod tests {
         assert_eq!(resolve_str("{host:https://Client.Example/cb}", &v).unwrap(), "client.example");
         assert!(resolve("{host:issuer.x}", &v).is_err());
         assert_eq!(references("{host:a.redirect_uri}").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn origin_keeps_scheme_host_and_port_of_a_url() {
+        let mut v = vars();
+        v.insert("resource".into(), json!("http://127.0.0.1:8080/tenant/mcp?x=1"));
+        assert_eq!(resolve_str("{origin:resource}/token", &v).unwrap(), "http://127.0.0.1:8080/token");
+        assert_eq!(resolve_str("{origin:HTTPS://H.example:443/a}", &v).unwrap(), "https://h.example");
+        assert!(resolve("{origin:issuer.x}", &v).is_err());
+        assert_eq!(references("{origin:resource}").unwrap(), Vec::<String>::new());
     }
 
     #[test]

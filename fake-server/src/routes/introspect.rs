@@ -39,7 +39,18 @@ fn handle(
     let anonymous = st.fault(Fault::AnonymousIntrospection)
         && !headers.contains_key(header::AUTHORIZATION)
         && p.first("client_secret").is_none();
-    let caller = if anonymous { None } else { Some(authenticate(st, headers, p, q)?) };
+    let presented = headers.contains_key(header::AUTHORIZATION) || p.first("client_secret").is_some();
+    let caller = match authenticate(st, headers, p, q) {
+        _ if anonymous => None,
+        Ok(c) => Some(c),
+        // Some servers treat a caller they cannot authenticate like an unknown token.
+        Err(e)
+            if e.code == "invalid_client" && presented && st.fault(Fault::IntrospectionBadAuthInactive) =>
+        {
+            return Ok(json!({ "active": false }));
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(c) = &caller
         && c.client.is_public()
     {
@@ -49,10 +60,17 @@ fn handle(
     let hint = p.get("token_type_hint")?;
     let store = st.store();
     let found = find_token(st, &store, token, hint);
-    let visible =
-        |owner: &str| caller.as_ref().is_none_or(|c| c.client.introspect_any || c.client.id == owner);
+    let any_client = st.fault(Fault::IntrospectionShowsOtherClients);
+    let visible = |owner: &str| {
+        caller.as_ref().is_none_or(|c| any_client || c.client.introspect_any || c.client.id == owner)
+    };
+    // RFC 7662 §2.2: times are integers (seconds since the epoch); the fault bends those of
+    // access tokens, which is what resource servers read.
+    let time =
+        |t: i64| if st.fault(Fault::IntrospectionTimesAsStrings) { json!(t.to_string()) } else { json!(t) };
+    let unknown = found.is_none();
     let inactive = || {
-        if st.fault(Fault::IntrospectUnknownIs400) {
+        if unknown && st.fault(Fault::IntrospectUnknownIs400) {
             return Err(OAuthError::invalid_request("unknown token"));
         }
         if st.fault(Fault::VerboseInactive) {
@@ -69,7 +87,7 @@ fn handle(
             let aud = if r.audience.len() == 1 { json!(r.audience[0]) } else { json!(r.audience) };
             let mut body = json!({
                 "active": active_flag, "scope": r.scopes.join(" "), "client_id": r.client_id,
-                "token_type": "Bearer", "exp": r.exp, "iat": r.iat, "aud": aud, "iss": st.issuer, "jti": r.jti,
+                "token_type": "Bearer", "exp": time(r.exp), "iat": time(r.iat), "aud": aud, "iss": st.issuer, "jti": r.jti,
             });
             match &r.username {
                 Some(u) => {

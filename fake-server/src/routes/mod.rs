@@ -83,7 +83,11 @@ pub fn router(st: AppState) -> Router {
     }
     let well_known = cors_for(Kind::Public, well_known).merge(extra::root(&st));
 
-    let app = if base.is_empty() { endpoints } else { Router::new().nest(&base, endpoints) };
+    let app = match (base.is_empty(), st.settings.legacy_root_endpoints) {
+        (true, _) => endpoints,
+        (false, false) => Router::new().nest(&base, endpoints),
+        (false, true) => Router::new().nest(&base, endpoints.clone()).merge(endpoints),
+    };
     app.merge(well_known).fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(st)
 }
 

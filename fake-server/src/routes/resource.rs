@@ -28,6 +28,9 @@ pub struct Caller {
 /// Path of the resource's metadata: the well-known segment goes before the resource's path
 /// (RFC 9728 §3.1), e.g. `/.well-known/oauth-protected-resource/mcp`.
 pub fn prm_path(st: &AppState) -> String {
+    if st.fault(Fault::PrmPathAppended) {
+        return format!("{}{}/.well-known/oauth-protected-resource", st.base_path, st.settings.mcp_path);
+    }
     format!("/.well-known/oauth-protected-resource{}{}", st.base_path, st.settings.mcp_path)
 }
 
@@ -50,8 +53,18 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
         "resource_name": "oauth-fake-server demo MCP server",
     });
     // RFC 9728 §3.2 (like RFC 8414): omit members that would be empty arrays.
-    if !st.settings.mcp_scopes.is_empty() {
+    if !st.settings.mcp_scopes.is_empty() && !st.fault(Fault::PrmNoScopesSupported) {
         doc["scopes_supported"] = json!(st.settings.mcp_scopes);
+    }
+    if st.fault(Fault::PrmOfflineAccessScope) {
+        let mut scopes = st.settings.mcp_scopes.clone();
+        scopes.push("offline_access".into());
+        doc["scopes_supported"] = json!(scopes);
+    }
+    if st.fault(Fault::PrmNoAuthorizationServers)
+        && let Some(m) = doc.as_object_mut()
+    {
+        m.remove("authorization_servers");
     }
     let mut resp = axum::Json(doc).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
@@ -69,7 +82,7 @@ fn challenge_attributes(st: &AppState, with_scope: bool) -> String {
 
 /// Check the request's bearer token; the error is the complete 401 or 403 response.
 pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Caller, Response> {
-    let extra = challenge_attributes(st, true);
+    let extra = challenge_attributes(st, !st.fault(Fault::McpNoScopeInChallenge));
     let fail = |e: OAuthError| -> Response {
         let mut e = e;
         if st.fault(Fault::McpNoWwwAuthenticate) {
@@ -89,8 +102,15 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
         return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
     };
     let store = st.store();
+    // Under the fault, a JWT is judged like a resource that only checks its signature and
+    // expiry would (a stored JWT always carries our valid signature).
+    let jwt_unexpired = |t: &crate::state::AccessToken| {
+        st.fault(Fault::ResourceIgnoresJwtRevocation)
+            && token.split('.').count() == 3
+            && t.exp > st.clock.now()
+    };
     let record = match find_token(st, &store, &token, Some("access_token")) {
-        Some(Found::Access(t)) if t.active => t.record.clone(),
+        Some(Found::Access(t)) if t.active || jwt_unexpired(t.record) => t.record.clone(),
         _ => {
             drop(store);
             return Err(fail(OAuthError::invalid_token(

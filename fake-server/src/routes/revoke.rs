@@ -30,7 +30,11 @@ pub async fn revoke(
 }
 
 fn handle(st: &AppState, headers: &HeaderMap, p: &Params, q: Option<&str>) -> Result<(), OAuthError> {
-    let caller = authenticate(st, headers, p, q)?;
+    let anonymous = st.fault(Fault::AnonymousRevocation)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && p.first("client_secret").is_none()
+        && p.first("client_id").is_none();
+    let caller = if anonymous { None } else { Some(authenticate(st, headers, p, q)?) };
     let token = p.get("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     let hint = p.get("token_type_hint")?;
     let now_ms = st.clock.now_ms();
@@ -43,7 +47,7 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, q: Option<&str>) -> Re
         }
         None => return Ok(()),
     };
-    if owner != caller.client.id && !st.fault(Fault::CrossClientRevocation) {
+    if caller.as_ref().is_some_and(|c| c.client.id != owner) && !st.fault(Fault::CrossClientRevocation) {
         // RFC 7009 §2.1: the request is refused when the token belongs to another client.
         return Err(OAuthError::unauthorized_client("the token was issued to another client"));
     }

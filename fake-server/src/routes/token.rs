@@ -248,6 +248,9 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
         p.get("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let scope = p.get("scope")?;
     let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    if !requested.is_empty() && st.fault(Fault::RefreshRejectsResource) {
+        return Err(OAuthError::invalid_target("resource is not supported when refreshing"));
+    }
     let now = st.clock.now();
     let now_ms = st.clock.now_ms();
     let delay = st.revocation_delay_ms();

@@ -18,6 +18,7 @@ mod discovery;
 mod faults;
 mod faults_extra;
 mod faults_registration;
+mod faults_verify;
 mod interaction;
 mod introspection;
 mod jwt;

@@ -204,7 +204,7 @@ async fn speaks_enough_streamable_http_json_rpc_for_a_client_to_initialize() {
 
     let future = rpc(8, "initialize", json!({ "protocolVersion": "2099-01-01", "capabilities": {} }));
     let init: Value = post(&server, Some(&at), &future).await.json().await.unwrap();
-    assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "an unknown version gets our newest");
+    assert_eq!(init["result"]["protocolVersion"], "2026-07-28", "an unknown version gets our newest");
 }
 
 #[tokio::test]

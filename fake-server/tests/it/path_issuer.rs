@@ -65,3 +65,28 @@ async fn the_whole_flow_works_under_the_path() {
     assert_eq!(info["iss"], server.issuer());
     assert_eq!(get(&server.url("/jwks")).await.status, 200);
 }
+
+#[tokio::test]
+async fn the_legacy_switch_also_answers_the_endpoints_at_the_origin_root() {
+    let plain = FakeServer::builder().issuer_path("/tenant").start().await;
+    let legacy = FakeServer::builder()
+        .issuer_path("/tenant")
+        .settings(|s| s.legacy_root_endpoints = true)
+        .start()
+        .await;
+    let post = |server: &FakeServer| {
+        let url = format!("http://{}/token", server.addr());
+        async move {
+            Reply::read(
+                http().post(url).form(&[("grant_type", "authorization_code")]).send().await.expect("POST"),
+            )
+            .await
+        }
+    };
+    assert_eq!(post(&plain).await.status, 404, "without the switch nothing lives at the root");
+    let reply = post(&legacy).await;
+    assert_eq!(reply.status, 401, "the root /token is the token endpoint: {}", reply.json);
+    assert_eq!(reply.json["error"], "invalid_client");
+    let root_metadata = format!("http://{}/.well-known/oauth-authorization-server", legacy.addr());
+    assert_eq!(get(&root_metadata).await.status, 404, "the switch adds endpoints, not a second issuer");
+}

@@ -82,8 +82,18 @@ pub fn initialize(version: &str) -> Value {
     })
 }
 
-/// The parameters of a `Bearer` challenge (RFC 6750 §3) as an object, plus `scheme`.
+/// The parameters of a `Bearer` challenge (RFC 6750 §3) as an object, plus `scheme`. The
+/// attributes MCP clients read are always there, `null` when absent, so a scenario can pass
+/// `{r.challenge.resource_metadata}` on (as empty text) whether or not the server sent it.
 pub fn parse_challenge(header: &str) -> Value {
+    let mut out = parse_attributes(header);
+    for key in ["scheme", "realm", "error", "error_description", "scope", "resource_metadata"] {
+        out.entry(key).or_insert(Value::Null);
+    }
+    Value::Object(out)
+}
+
+fn parse_attributes(header: &str) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
@@ -119,7 +129,7 @@ pub fn parse_challenge(header: &str) -> Value {
         out.insert(key, Value::String(value));
         rest = tail.trim_start().trim_start_matches(',').trim_start();
     }
-    Value::Object(out)
+    out
 }
 
 #[cfg(test)]
@@ -137,5 +147,14 @@ mod tests {
         assert_eq!(v["scope"], json!("a b"));
         assert_eq!(v["resource_metadata"], json!("https://h/.well-known/oauth-protected-resource/mcp"));
         assert_eq!(parse_challenge("Bearer realm=x")["realm"], json!("x"));
+    }
+
+    #[test]
+    fn the_attributes_clients_read_are_null_when_absent() {
+        let v = parse_challenge("");
+        for key in ["scheme", "error", "scope", "resource_metadata"] {
+            assert_eq!(v[key], serde_json::Value::Null, "{key}");
+        }
+        assert_eq!(parse_challenge("Bearer")["scheme"], json!("Bearer"));
     }
 }

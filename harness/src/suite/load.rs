@@ -13,8 +13,18 @@ use crate::steps::StepKind;
 use crate::template;
 
 /// Names every scenario can refer to besides its own steps.
-pub const GLOBALS: &[&str] =
-    &["issuer", "metadata", "clients", "user", "resource", "mcp_version", "origin", "target"];
+pub const GLOBALS: &[&str] = &[
+    "issuer",
+    "metadata",
+    "clients",
+    "user",
+    "resource",
+    "resource_scope",
+    "other_resource",
+    "mcp_version",
+    "origin",
+    "target",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +103,7 @@ fn scenario(
             None => errors.push(err(
                 line,
                 format!("`{}`: cannot read requirement `{r}`", raw.id),
-                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`, or alternatives joined by `|`".into()),
+                Some("use a metadata member name, `feature:NAME`, `client:ROLE`, `user`, `resource`, `other_resource`, `clock`, `mcp>=VERSION` or `option:KEY=VALUE`, or alternatives joined by `|`".into()),
             )),
         }
     }
@@ -284,7 +294,7 @@ fn checks(mut table: Table) -> Result<Vec<Check>, Problem> {
             continue;
         }
         let items = match value {
-            Toml::Array(items) if key != "status" => items,
+            Toml::Array(items) if key != "status" && key != "any" => items,
             other => vec![other],
         };
         for item in items {
@@ -317,7 +327,7 @@ fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, not_starts_with, min_len, max_len, at_most, at_least, keys_in, ignore_case, each, keys".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, not_starts_with, min_len, max_len, at_most, at_least, keys_in, includes, ignore_case, each, keys".into()),
         )
     })
 }

@@ -85,6 +85,8 @@ pub enum Requirement {
     User,
     /// A protected resource URL must be configured (`resource`).
     Resource,
+    /// A second resource indicator must be configured (`other_resource`).
+    OtherResource,
     /// The server's clock must be controllable (the embedded fake server).
     Clock,
     /// The MCP profile at or after a version (`mcp>=2025-11-25`).
@@ -107,6 +109,7 @@ impl fmt::Display for Requirement {
             Requirement::Client(c) => write!(f, "client:{c}"),
             Requirement::User => f.write_str("user"),
             Requirement::Resource => f.write_str("resource"),
+            Requirement::OtherResource => f.write_str("other_resource"),
             Requirement::Clock => f.write_str("clock"),
             Requirement::McpAtLeast(v) => write!(f, "mcp>={v}"),
             Requirement::McpBefore(v) => write!(f, "mcp<{v}"),
@@ -152,6 +155,7 @@ impl Requirement {
         match s {
             "user" => Some(Requirement::User),
             "resource" => Some(Requirement::Resource),
+            "other_resource" => Some(Requirement::OtherResource),
             "clock" => Some(Requirement::Clock),
             _ if valid_word(s) => Some(Requirement::Metadata(s.to_string())),
             _ => None,
@@ -192,6 +196,15 @@ impl Scenario {
     /// The SPEC.md ID this scenario checks (the id without its variant suffix).
     pub fn spec_id(&self) -> &str {
         self.id.split('.').next().unwrap_or(&self.id)
+    }
+
+    /// Does the scenario apply under this MCP version (its `mcp>=` and `mcp<` gates)?
+    pub fn applies_to_mcp(&self, version: &str) -> bool {
+        self.requires.iter().all(|r| match r {
+            Requirement::McpAtLeast(v) => version >= v.as_str(),
+            Requirement::McpBefore(v) => version < v.as_str(),
+            _ => true,
+        })
     }
 }
 
@@ -240,5 +253,24 @@ mod tests {
         );
         assert_eq!(Requirement::parse("user | client:bad role"), None);
         assert_eq!(Requirement::parse("user |"), None);
+    }
+
+    #[test]
+    fn requirements_read_mcp_gates_and_the_second_resource() {
+        assert_eq!(Requirement::parse("mcp>=2025-11-25"), Some(Requirement::McpAtLeast("2025-11-25".into())));
+        assert_eq!(Requirement::parse("mcp<2025-06-18"), Some(Requirement::McpBefore("2025-06-18".into())));
+        assert_eq!(Requirement::parse("other_resource"), Some(Requirement::OtherResource));
+        assert_eq!(Requirement::parse("other_resource").unwrap().to_string(), "other_resource");
+    }
+
+    #[test]
+    fn a_scenario_applies_to_the_mcp_versions_inside_its_gates() {
+        let text = "[[scenario]]\nid = \"X-01\"\ntitle = \"t\"\nlevel = \"SHOULD\"\nspec = \"s\"\n\
+                    requires = [\"mcp>=2025-06-18\", \"mcp<2025-11-25\"]\n\
+                    [[scenario.step]]\nrequest = { url = \"http://h/\" }\n";
+        let s = &crate::suite::parse_file("t.toml", text).unwrap()[0];
+        let applies: Vec<&str> =
+            crate::settings::MCP_VERSIONS.iter().copied().filter(|v| s.applies_to_mcp(v)).collect();
+        assert_eq!(applies, ["2025-06-18"]);
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use fake_server::Fault;
 use harness::app::execute;
 use harness::outcome::{Outcome, RunReport};
-use harness::settings::Settings;
+use harness::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
 use harness::suite::{self, Scenario};
 
 /// The issuer path of the second target.
@@ -24,6 +24,35 @@ fn settings(faults: &[Fault], issuer_path: Option<&str>) -> Settings {
     s.fake_issuer_path = issuer_path.map(str::to_string);
     s.jobs = 16;
     s
+}
+
+/// The newest MCP version a scenario's `mcp>=` / `mcp<` gates allow.
+fn mcp_version(s: &Scenario) -> &'static str {
+    MCP_VERSIONS.iter().rev().copied().find(|v| s.applies_to_mcp(v)).unwrap_or(LATEST_MCP)
+}
+
+/// Run every scenario under the newest MCP version it applies to (one fake server per version
+/// in use), so the scenarios of older MCP versions are proven too; results in input order.
+async fn run_versions(base: Settings, scenarios: Vec<Scenario>) -> RunReport {
+    let mut groups: BTreeMap<&str, Vec<Scenario>> = BTreeMap::new();
+    for s in &scenarios {
+        groups.entry(mcp_version(s)).or_default().push(s.clone());
+    }
+    let mut merged: Option<RunReport> = None;
+    for (version, group) in groups {
+        let mut settings = base.clone();
+        settings.mcp_version = Some(version.to_string());
+        let report = execute(&settings, group, None).await.expect("the run starts");
+        match &mut merged {
+            Some(m) => m.results.extend(report.results),
+            None => merged = Some(report),
+        }
+    }
+    let mut merged = merged.expect("at least one scenario");
+    let order: BTreeMap<&str, usize> =
+        scenarios.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    merged.results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    merged
 }
 
 /// Runs (each with its own fake server) made at the same time.
@@ -43,7 +72,7 @@ fn run_each(
                 (settings(faults, *path), scenarios.to_vec(), permits.clone());
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                (i, execute(&settings, scenarios, None).await.expect("the run starts"))
+                (i, run_versions(settings, scenarios).await)
             });
         }
         let mut reports: Vec<(usize, RunReport)> = Vec::new();
