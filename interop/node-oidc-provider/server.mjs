@@ -84,9 +84,6 @@ async function findAccount(_ctx, accountId) {
 // ---------------------------------------------------------------------------
 // Resource indicators (RFC 8707).
 
-function isLoopbackHost(hostname) {
-  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
-}
 
 async function getResourceServerInfo(_ctx, resource) {
   const url = URL.parse(resource);
@@ -101,14 +98,11 @@ async function getResourceServerInfo(_ctx, resource) {
   if (resource === OPAQUE_API_RESOURCE) {
     return { ...base, accessTokenFormat: 'opaque' };
   }
-  if (
-    resource === API_RESOURCE
-    || url.protocol === 'https:'
-    || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-  ) {
+  if (resource === API_RESOURCE) {
     return { ...base, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
   }
-  throw new errors.InvalidTarget('resource must be an https URI or an http URI on a loopback host');
+  // Only the resources this server protects (RFC 8707 §2: an unknown one is invalid_target).
+  throw new errors.InvalidTarget('this authorization server issues tokens only for its /api and /opaque-api resources');
 }
 
 // ---------------------------------------------------------------------------
