@@ -27,6 +27,20 @@ pub async fn run_all(
     let total = scenarios.len();
     let (exclusive, parallel): (Vec<_>, Vec<_>) =
         scenarios.into_iter().enumerate().partition(|(_, s)| s.exclusive);
+    if jobs <= 1 {
+        // One at a time, in file order: the same sequence of requests on every run (snapshots
+        // depend on it, since server state such as remembered consent carries over).
+        let mut results = Vec::with_capacity(total);
+        for (n, (index, scenario)) in parallel.into_iter().chain(exclusive).enumerate() {
+            let result = run_one(&env, &scenario).await;
+            if let Some(p) = &progress {
+                p(n + 1, total, &result);
+            }
+            results.push((index, result));
+        }
+        results.sort_by_key(|(i, _)| *i);
+        return results.into_iter().map(|(_, r)| r).collect();
+    }
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
     let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();

@@ -15,6 +15,8 @@ use crate::outcome::{RunReport, ScenarioResult};
 
 /// The snapshot text of one scenario.
 pub fn scenario_text(norm: &Normalizer, r: &ScenarioResult) -> String {
+    let exchanges: Vec<_> = r.raw_steps.iter().flat_map(|s| s.exchanges.iter().cloned()).collect();
+    let norm = &norm.learning(&exchanges);
     let mut out = format!("# {} — {}\n# outcome: {}\n", r.id, r.title, r.outcome.as_str());
     if let Some(reason) = &r.reason {
         let _ = writeln!(out, "# reason: {}", norm.text(reason));

@@ -65,6 +65,9 @@ const KEPT_HEADERS: &[&str] = &[
 pub struct Normalizer {
     issuer: String,
     port: regex::Regex,
+    /// Values the server generated during this scenario (registered client ids), with the
+    /// placeholder that replaces them wherever they appear.
+    learned: Vec<(String, String)>,
 }
 
 fn length_class(n: usize) -> &'static str {
@@ -123,13 +126,46 @@ impl Normalizer {
     pub fn new(issuer: &str) -> Normalizer {
         Normalizer {
             issuer: issuer.trim_end_matches('/').to_string(),
-            port: regex::Regex::new(r"(127\.0\.0\.1|localhost|\[::1\]):\d+").expect("static regex"),
+            port: regex::Regex::new(r"(127\.0\.0\.1|0\.0\.0\.0|localhost|\[::1\]):\d+")
+                .expect("static regex"),
+            learned: Vec::new(),
         }
+    }
+
+    /// This normalizer, also replacing the client ids the server issued in `exchanges`: a
+    /// `client_id` in a JSON response that the request did not carry (RFC 7591 registration).
+    pub fn learning(&self, exchanges: &[Exchange]) -> Normalizer {
+        let mut learned = Vec::new();
+        for ex in exchanges {
+            let Some(Value::Object(body)) =
+                ex.response_body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+            else {
+                continue;
+            };
+            let Some(id) = body.get("client_id").and_then(Value::as_str) else { continue };
+            let sent = ex.url.contains(id)
+                || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
+                || ex.request_headers.iter().any(|(_, v)| v.contains(id));
+            if !sent && id.len() >= 8 && !learned.iter().any(|(v, _): &(String, String)| v == id) {
+                learned.push((id.to_string(), placeholder("client_id", id)));
+            }
+        }
+        learned.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        Normalizer { learned, ..self.clone() }
     }
 
     /// Replace the issuer with `{issuer}` and other loopback ports with `[port]`.
     pub fn text(&self, s: &str) -> String {
-        let s = if self.issuer.is_empty() { s.to_string() } else { s.replace(&self.issuer, "{issuer}") };
+        let mut s = if self.issuer.is_empty() { s.to_string() } else { s.replace(&self.issuer, "{issuer}") };
+        for (value, placeholder) in &self.learned {
+            if s.contains(value.as_str()) {
+                s = s.replace(value.as_str(), placeholder);
+            }
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            if encoded != *value && s.contains(encoded.as_str()) {
+                s = s.replace(encoded.as_str(), placeholder);
+            }
+        }
         self.port.replace_all(&s, "$1:[port]").into_owned()
     }
 
@@ -201,6 +237,7 @@ impl Normalizer {
                 None => value.to_string(),
             },
             "www-authenticate" => self.text(value),
+            "mcp-session-id" => placeholder("mcp-session-id", value),
             _ => self.text(value),
         }
     }

@@ -2,6 +2,7 @@
 //! hostile or unreachable servers.
 
 mod cli;
+mod fake_surface;
 mod hostile;
 mod kill_matrix;
 mod snapshots_cmd;
