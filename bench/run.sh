@@ -109,7 +109,7 @@ echo "Complete authorization-code flows (authorize → login → consent → tok
   --prompt-consent --concurrency "$CONN" --seconds "$DURATION" | sed 's/^/  fake server: /'
 if [[ $NODE_OIDC == yes ]]; then
   "$BIN/flows" --issuer http://127.0.0.1:$NODE_PORT --client-id conformance-confidential --secret 's3cr:t+/%val' \
-    --redirect-uri https://client.example.test/callback --username alice --password x \
+    --redirect-uri https://client.example.test/callback --username alice --password alice-password \
     --interaction node-oidc-provider --concurrency "$CONN" --seconds "$DURATION" | sed 's/^/  node-oidc-provider: /'
 fi
 

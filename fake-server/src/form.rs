@@ -98,8 +98,13 @@ impl<S: Send + Sync> FromRequest<S> for Form {
 }
 
 /// Read a body of at most `MAX_BODY` bytes.
-pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, OAuthError> {
-    Bytes::from_request(req, state).await.map_err(|_| {
+pub async fn read_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, OAuthError> {
+    body_bytes(req.into_body()).await
+}
+
+/// A body of at most `MAX_BODY` bytes, from a request already split into its parts.
+pub async fn body_bytes(body: axum::body::Body) -> Result<Bytes, OAuthError> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
         OAuthError::invalid_request(format!("request body is unreadable or larger than {MAX_BODY} bytes"))
             .with_status(axum::http::StatusCode::PAYLOAD_TOO_LARGE)
     })

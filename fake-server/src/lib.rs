@@ -291,7 +291,8 @@ async fn serve(
         loop {
             tick.tick().await;
             let now = sweeper.clock.now();
-            sweeper.store().sweep(now);
+            let keep = sweeper.fault(Fault::ExpiredTokensActive);
+            sweeper.store().sweep(now, keep);
         }
     });
     let app = routes::router(state);

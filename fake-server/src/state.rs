@@ -267,20 +267,24 @@ pub struct RefreshToken {
     pub revoked_at_ms: Option<i64>,
 }
 
+/// The store's maps: foldhash instead of SipHash. Keys are server-generated random tokens or
+/// small integers, and foldhash still seeds per map, so hash flooding stays out of reach.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
+
 /// All mutable state.
 #[derive(Debug, Default)]
 pub struct Store {
-    pub clients: HashMap<String, Client>,
-    pub sessions: HashMap<String, Session>,
-    pub requests: HashMap<String, AuthRequest>,
+    pub clients: FastMap<String, Arc<Client>>,
+    pub sessions: FastMap<String, Session>,
+    pub requests: FastMap<String, AuthRequest>,
     /// (username, client_id) → scopes the user approved.
-    pub consents: HashMap<(String, String), BTreeSet<String>>,
-    pub codes: HashMap<String, Code>,
-    pub grants: HashMap<u64, Grant>,
-    pub access_tokens: HashMap<String, AccessToken>,
-    pub refresh_tokens: HashMap<String, RefreshToken>,
+    pub consents: FastMap<(String, String), BTreeSet<String>>,
+    pub codes: FastMap<String, Code>,
+    pub grants: FastMap<u64, Grant>,
+    pub access_tokens: FastMap<String, AccessToken>,
+    pub refresh_tokens: FastMap<String, RefreshToken>,
     /// client_id → (minute, failed authentications in it).
-    pub auth_failures: HashMap<String, (i64, u32)>,
+    pub auth_failures: FastMap<String, (i64, u32)>,
     next_grant: u64,
 }
 
@@ -288,7 +292,7 @@ impl Store {
     fn with_clients(clients: &[ClientConfig]) -> Store {
         let mut store = Store::default();
         for c in clients {
-            store.clients.insert(c.client_id.clone(), Client::from_config(c));
+            store.clients.insert(c.client_id.clone(), Arc::new(Client::from_config(c)));
         }
         store
     }
@@ -325,25 +329,38 @@ impl Store {
     /// revoked token keeps answering "inactive" rather than "unknown" (both are inactive).
     /// Tokens and grants are kept for an hour past their expiry, so what a token looks like
     /// just after it expired does not depend on when the sweep last ran.
-    pub fn sweep(&mut self, now: i64) {
+    /// `keep_expired_access_tokens` is for the `expired-tokens-active` fault, under which an
+    /// expired token must stay findable to be (wrongly) reported active.
+    pub fn sweep(&mut self, now: i64, keep_expired_access_tokens: bool) {
         let kept = now - EXPIRED_KEPT_SECS;
         self.codes.retain(|_, c| c.expires + 600 > now);
         self.requests.retain(|_, r| r.expires > now);
         self.sessions.retain(|_, s| s.expires > now);
-        self.access_tokens.retain(|_, t| t.exp > kept);
+        if !keep_expired_access_tokens {
+            self.access_tokens.retain(|_, t| t.exp > kept);
+            self.grants.retain(|_, g| g.expires > kept);
+        }
         self.refresh_tokens.retain(|_, t| t.exp > kept);
-        self.grants.retain(|_, g| g.expires > kept);
         self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
-        self.access_tokens.shrink_to_fit();
-        self.refresh_tokens.shrink_to_fit();
-        self.codes.shrink_to_fit();
-        self.grants.shrink_to_fit();
-        self.requests.shrink_to_fit();
+        shrink(&mut self.access_tokens);
+        shrink(&mut self.refresh_tokens);
+        shrink(&mut self.codes);
+        shrink(&mut self.grants);
+        shrink(&mut self.requests);
     }
 }
 
-/// How long expired tokens and grants stay in the store (still inactive) before the sweep.
-const EXPIRED_KEPT_SECS: i64 = 3600;
+/// How long expired tokens and grants stay in the store (still inactive) before the sweep: a
+/// token checked right after a scenario moved the clock past its expiry is still there.
+const EXPIRED_KEPT_SECS: i64 = 120;
+
+/// Give memory back once a map holds far less than it has room for. Shrinking rehashes the
+/// whole map under the store lock, so it is not done on every sweep of a full map.
+fn shrink<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
+    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
+        map.shrink_to_fit();
+    }
+}
 
 /// Not revoked, or revoked so recently that a delay still hides it.
 pub fn alive(revoked_at_ms: Option<i64>, now_ms: i64, delay_ms: i64) -> bool {
@@ -376,7 +393,7 @@ mod tests {
         let mut store = Store::default();
         store.access_tokens.insert("recent".into(), token(1_000));
         store.access_tokens.insert("old".into(), token(1_000 - 2 * EXPIRED_KEPT_SECS));
-        store.sweep(1_060);
+        store.sweep(1_060, false);
         assert!(store.access_tokens.contains_key("recent"), "expired a minute ago: still known, inactive");
         assert!(!store.access_tokens.contains_key("old"));
     }

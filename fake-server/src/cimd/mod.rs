@@ -57,7 +57,7 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     };
     let mut client = {
         let store = st.store();
-        let existing = store.clients.get(client_id).cloned();
+        let existing = store.clients.get(client_id).map(|c| Client::clone(c));
         let max = st.settings.max_registered_clients;
         if existing.is_none() && store.clients.values().filter(|c| c.dynamic).count() >= max {
             return Err(OAuthError::invalid_client(format!(
@@ -73,7 +73,7 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     {
         client.redirect_uris.push(uri.to_string());
     }
-    st.store().clients.insert(client_id.to_string(), client);
+    st.store().clients.insert(client_id.to_string(), std::sync::Arc::new(client));
     Ok(())
 }
 

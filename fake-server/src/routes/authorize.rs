@@ -152,7 +152,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Validate `client_id` and `redirect_uri`; an error here is a page, never a redirect.
-fn trusted_redirect(st: &AppState, p: &Params) -> Result<(Client, String, bool), Response> {
+fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>, String, bool), Response> {
     let bad = |code: &str, desc: &str, p: &Params| -> Response {
         if st.fault(Fault::RedirectOnInvalidClient)
             && let Some(uri) = p.first("redirect_uri")
@@ -336,7 +336,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
     if let Some(r) = store.requests.get_mut(id) {
         r.session_id = Some(sid.to_string());
     }
-    let Some(client) = store.clients.get(&req.client_id).cloned() else {
+    let Some(client) = store.clients.get(&req.client_id).map(|c| Client::clone(c)) else {
         store.requests.remove(id);
         drop(store);
         return page_error(st, "invalid_client", "this application no longer exists");

@@ -14,7 +14,7 @@ use crate::state::{AppState, Client};
 /// The client a request authenticated (or, for public clients, identified) as.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub client: Client,
+    pub client: std::sync::Arc<Client>,
     /// `client_secret_basic`, `client_secret_post` or `none`.
     // No endpoint branches on it yet; it stays so callers can tell how a client proved itself.
     #[allow(dead_code)]

@@ -11,7 +11,7 @@ use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
 use crate::form::{Form, Params};
 use crate::pages::{ConsentView, consent_page, error_page, login_page};
-use crate::state::{AppState, AuthRequest, Session};
+use crate::state::{AppState, AuthRequest, Client, Session};
 use crate::tokens::random_token;
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
@@ -166,7 +166,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(client) = st.store().clients.get(&req.client_id).cloned() else {
+    let Some(client) = st.store().clients.get(&req.client_id).map(|c| Client::clone(c)) else {
         return refused(&st, StatusCode::BAD_REQUEST, "this application no longer exists");
     };
     let redirect_host = url::Url::parse(&req.redirect_uri)
@@ -248,7 +248,7 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
         return deny(st, &req, StatusCode::SEE_OTHER);
     }
     let mut store = st.store();
-    let client = store.clients.get(&req.client_id).cloned();
+    let client = store.clients.get(&req.client_id).map(|c| Client::clone(c));
     if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
         store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
     }

@@ -104,7 +104,7 @@ fn method_not_allowed(allow: &'static str) -> Response {
 }
 
 /// A registered client by id.
-pub fn find_client(st: &AppState, client_id: &str) -> Option<Client> {
+pub fn find_client(st: &AppState, client_id: &str) -> Option<std::sync::Arc<Client>> {
     st.store().clients.get(client_id).cloned()
 }
 

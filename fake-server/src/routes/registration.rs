@@ -80,7 +80,7 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
         if store.clients.values().filter(|c| c.dynamic).count() >= max {
             return Err(limit_reached(max));
         }
-        store.clients.insert(id, client.clone());
+        store.clients.insert(id, std::sync::Arc::new(client.clone()));
     }
     let status = if st.fault(Fault::RegistrationReturns200) { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, client_information(st, &client, Some(&input))))
@@ -198,7 +198,8 @@ fn json_no_store(st: &AppState, status: StatusCode, body: Value) -> Response {
 /// Every failure looks the same, so a caller learns nothing about which clients exist.
 fn managed(st: &AppState, headers: &HeaderMap, id: &str) -> Result<Client, OAuthError> {
     let token = bearer_token(headers);
-    let client = st.store().clients.get(id).filter(|c| c.registration_token.is_some()).cloned();
+    let client =
+        st.store().clients.get(id).filter(|c| c.registration_token.is_some()).map(|c| Client::clone(c));
     if client.is_none() && st.fault(Fault::ManagementUnknownClient404) {
         return Err(OAuthError::not_found("no such client"));
     }
@@ -284,7 +285,7 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
         if !store.clients.contains_key(id) {
             return Err(OAuthError::invalid_token("the registration access token is not valid", true, ""));
         }
-        store.clients.insert(id.to_string(), client.clone());
+        store.clients.insert(id.to_string(), std::sync::Arc::new(client.clone()));
     }
     st.features.touch(id, st.clock.now_ms());
     Ok(client_information(st, &client, Some(&input)))
@@ -298,7 +299,7 @@ pub async fn delete(State(st): State<AppState>, Path(id): Path<String>, headers:
     }
     if st.fault(Fault::ManagementDeleteKeepsClient) {
         // Only the registration access token changes, so the client looks deleted to RFC 7592.
-        if let Some(c) = st.store().clients.get_mut(&id) {
+        if let Some(c) = st.store().clients.get_mut(&id).map(std::sync::Arc::make_mut) {
             c.registration_token = Some(random_token("rat_", 32));
         }
     } else {

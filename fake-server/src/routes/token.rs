@@ -11,18 +11,19 @@ use super::clientauth::{Caller, authenticate};
 use super::{check_resources, requested_scopes};
 use crate::error::OAuthError;
 use crate::faults::Fault;
-use crate::form::{Params, read_body};
+use crate::form::{Params, body_bytes};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
 use crate::tokens::{is_pkce_value, random_token, s256};
 
 /// POST `/token` (and GET, under the `accept-get-token-request` fault).
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
-    let headers = req.headers().clone();
-    let result = if req.method() == axum::http::Method::GET {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    let result = if parts.method == axum::http::Method::GET {
         handle(&st, &headers, &Params::parse(query.unwrap_or_default().as_bytes()), None)
     } else {
-        match read_params(&st, &headers, req).await {
+        match read_params(&st, &headers, body).await {
             Ok(p) => handle(&st, &headers, &p, query.as_deref()),
             Err(e) => Err(e),
         }
@@ -33,13 +34,17 @@ pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: R
     }
 }
 
-async fn read_params(st: &AppState, headers: &HeaderMap, req: Request) -> Result<Params, OAuthError> {
+async fn read_params(
+    st: &AppState,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<Params, OAuthError> {
     let mime = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let body = read_body(req, &()).await?;
+    let body = body_bytes(body).await?;
     match mime.as_str() {
         "application/x-www-form-urlencoded" => Ok(Params::parse(&body)),
         "application/json" if st.fault(Fault::AcceptJsonTokenRequest) => {

@@ -77,7 +77,7 @@ pub fn sorted(st: &AppState, order_by: Option<&str>) -> Result<Vec<Client>, OAut
         Some(f) => (true, f),
         None => (false, order.strip_prefix('+').unwrap_or(order)),
     };
-    let mut clients: Vec<Client> = st.store().clients.values().cloned().collect();
+    let mut clients: Vec<Client> = st.store().clients.values().map(|c| Client::clone(c)).collect();
     // The id breaks ties so that pages never overlap or skip.
     match field {
         "created_at" => clients.sort_by(|a, b| (created_at(st, a), &a.id).cmp(&(created_at(st, b), &b.id))),
@@ -115,7 +115,11 @@ fn reply(status: StatusCode, r: Result<Value, OAuthError>) -> Response {
 }
 
 fn find(st: &AppState, id: &str) -> Result<Client, OAuthError> {
-    st.store().clients.get(id).cloned().ok_or_else(|| OAuthError::not_found("no such application"))
+    st.store()
+        .clients
+        .get(id)
+        .map(|c| Client::clone(c))
+        .ok_or_else(|| OAuthError::not_found("no such application"))
 }
 
 /// GET `/admin/api/applications/{id}`.
@@ -214,7 +218,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Response {
             registration_token: None,
             created_at: st.clock.now(),
         };
-        st.store().clients.insert(client.id.clone(), client.clone());
+        st.store().clients.insert(client.id.clone(), std::sync::Arc::new(client.clone()));
         Ok(with_secret(&st, &client))
     };
     reply(StatusCode::CREATED, run.await)
@@ -289,7 +293,7 @@ fn apply(st: &AppState, id: &str, ch: Changes) -> Result<Value, OAuthError> {
         if revoke {
             store.revoke_client_grants(id, now_ms);
         }
-        store.clients.insert(id.to_string(), c.clone());
+        store.clients.insert(id.to_string(), std::sync::Arc::new(c.clone()));
     }
     st.features.touch(id, now_ms);
     Ok(if revoke { with_secret(st, &c) } else { app_json(st, &c) })
@@ -325,7 +329,7 @@ pub async fn rotate_secret(
         {
             let mut store = st.store();
             store.revoke_client_grants(&id, now_ms);
-            store.clients.insert(id.clone(), c.clone());
+            store.clients.insert(id.clone(), std::sync::Arc::new(c.clone()));
         }
         st.features.touch(&id, now_ms);
         Ok(with_secret(&st, &c))
