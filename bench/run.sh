@@ -127,7 +127,7 @@ rss() { awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$mem_pid/status"; }
 echo "  idle: $(rss)"
 "$BIN/mint" --token-url http://127.0.0.1:9420/token --client-id bench --secret bench-secret --count 100000 --concurrency "$CONN" | sed 's/^/  /'
 echo "  with 100k live tokens: $(rss)"
-sleep 40   # the tokens expire after 20 s; the sweep runs every 15 s
+sleep 40   # the tokens expire after 20 s (retention 0, bench/fixtures-bench.toml); the sweep runs every 15 s
 echo "  after they expired and were swept: $(rss)"
 
 echo

@@ -77,6 +77,9 @@ pub struct Settings {
     /// With an issuer path, also answer every endpoint at the origin root, where MCP
     /// 2025-03-26 clients look (they drop the path; SPEC MCP-AS-01).
     pub legacy_root_endpoints: bool,
+    /// How long expired tokens stay known (and inactive) before the expiry sweep drops them:
+    /// a token checked right after a test moved the clock past its expiry is still there.
+    pub expired_token_retention_secs: u64,
     /// Scopes a token needs at the built-in MCP resource; also its metadata's `scopes_supported`
     /// and the default scopes of clients that register without naming any.
     pub mcp_scopes: Vec<String>,
@@ -108,6 +111,7 @@ impl Default for Settings {
             signing_key_pem: None,
             max_failed_client_auth_per_minute: 100,
             legacy_root_endpoints: false,
+            expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
             cimd_timeout_ms: 5000,
         }

@@ -34,6 +34,7 @@ mod issue;
 mod lookup;
 mod pages;
 mod routes;
+mod shard;
 mod state;
 mod tokens;
 
@@ -292,7 +293,8 @@ async fn serve(
             tick.tick().await;
             let now = sweeper.clock.now();
             let keep = sweeper.fault(Fault::ExpiredTokensActive);
-            sweeper.store().sweep(now, keep);
+            let retention = sweeper.settings.expired_token_retention_secs as i64;
+            sweeper.store().sweep(now, retention, keep);
         }
     });
     let app = routes::router(state);

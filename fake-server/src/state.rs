@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::clock::Clock;
 use crate::config::{ClientConfig, Config, ScopeConfig, Settings, TokenFormat, UserConfig};
 use crate::faults::{Fault, Faults};
+use crate::shard::Sharded;
 use crate::tokens::Signer256;
 
 /// Shared, cheaply clonable application state.
@@ -280,9 +281,9 @@ pub struct Store {
     /// (username, client_id) → scopes the user approved.
     pub consents: FastMap<(String, String), BTreeSet<String>>,
     pub codes: FastMap<String, Code>,
-    pub grants: FastMap<u64, Grant>,
-    pub access_tokens: FastMap<String, AccessToken>,
-    pub refresh_tokens: FastMap<String, RefreshToken>,
+    pub grants: Sharded<u64, Grant>,
+    pub access_tokens: Sharded<String, AccessToken>,
+    pub refresh_tokens: Sharded<String, RefreshToken>,
     /// client_id → (minute, failed authentications in it).
     pub auth_failures: FastMap<String, (i64, u32)>,
     next_grant: u64,
@@ -331,8 +332,8 @@ impl Store {
     /// just after it expired does not depend on when the sweep last ran.
     /// `keep_expired_access_tokens` is for the `expired-tokens-active` fault, under which an
     /// expired token must stay findable to be (wrongly) reported active.
-    pub fn sweep(&mut self, now: i64, keep_expired_access_tokens: bool) {
-        let kept = now - EXPIRED_KEPT_SECS;
+    pub fn sweep(&mut self, now: i64, retention_secs: i64, keep_expired_access_tokens: bool) {
+        let kept = now - retention_secs;
         self.codes.retain(|_, c| c.expires + 600 > now);
         self.requests.retain(|_, r| r.expires > now);
         self.sessions.retain(|_, s| s.expires > now);
@@ -342,21 +343,20 @@ impl Store {
         }
         self.refresh_tokens.retain(|_, t| t.exp > kept);
         self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
-        shrink(&mut self.access_tokens);
-        shrink(&mut self.refresh_tokens);
+        self.access_tokens.shrink();
+        self.refresh_tokens.shrink();
         shrink(&mut self.codes);
-        shrink(&mut self.grants);
+        self.grants.shrink();
         shrink(&mut self.requests);
     }
 }
 
-/// How long expired tokens and grants stay in the store (still inactive) before the sweep: a
-/// token checked right after a scenario moved the clock past its expiry is still there.
+#[cfg(test)]
 const EXPIRED_KEPT_SECS: i64 = 120;
 
 /// Give memory back once a map holds far less than it has room for. Shrinking rehashes the
 /// whole map under the store lock, so it is not done on every sweep of a full map.
-fn shrink<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
+pub fn shrink<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
     if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
         map.shrink_to_fit();
     }
@@ -393,7 +393,7 @@ mod tests {
         let mut store = Store::default();
         store.access_tokens.insert("recent".into(), token(1_000));
         store.access_tokens.insert("old".into(), token(1_000 - 2 * EXPIRED_KEPT_SECS));
-        store.sweep(1_060, false);
+        store.sweep(1_060, EXPIRED_KEPT_SECS, false);
         assert!(store.access_tokens.contains_key("recent"), "expired a minute ago: still known, inactive");
         assert!(!store.access_tokens.contains_key("old"));
     }

@@ -498,7 +498,7 @@ mod tests {
         st.clock.advance(Duration::from_secs(secs));
         let body = refresh_grant(st, &caller, &Params::parse(b"refresh_token=rt1")).unwrap();
         let successor = body["refresh_token"].as_str().unwrap().to_string();
-        (first_exp, st.store().refresh_tokens[&successor].exp)
+        (first_exp, st.store().refresh_tokens.get(&successor).map_or(0, |t| t.exp))
     }
 
     #[test]
