@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc: faster small allocations on the request path, and it returns freed memory to the
-/// system after the expiry sweep (glibc's allocator keeps most of it).
+/// jemalloc with its background purging threads: fast small allocations on the request path,
+/// and memory the expiry sweep frees goes back to the system within seconds (glibc's and
+/// mimalloc's allocators keep most of it while the server's threads are idle).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use fake_server::run::Prepared;
 use fake_server::{Config, Fault};
 
