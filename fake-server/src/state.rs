@@ -157,6 +157,28 @@ impl Client {
         }
     }
 
+    /// A client that introduced itself (RFC 7591 registration or a metadata document): no
+    /// values yet, consent always shown.
+    pub fn dynamic(id: String, created_at: i64) -> Client {
+        Client {
+            id,
+            secret: None,
+            name: String::new(),
+            logo_uri: None,
+            redirect_uris: Vec::new(),
+            scopes: Vec::new(),
+            default_scopes: Vec::new(),
+            grant_types: Vec::new(),
+            consent: true,
+            token_format: None,
+            introspect_any: false,
+            dynamic: true,
+            metadata: serde_json::Map::new(),
+            registration_token: None,
+            created_at,
+        }
+    }
+
     pub fn is_public(&self) -> bool {
         self.secret.is_none()
     }

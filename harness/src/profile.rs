@@ -67,6 +67,11 @@ pub struct ClientProfile {
     pub scope: Option<String>,
     /// The client's display name, as the consent page should show it.
     pub name: Option<String>,
+    /// The resource indicator (RFC 8707) this client's authorization and token requests send
+    /// when a scenario names none (`resource = []` in a step sends none). For servers that
+    /// choose the access token format per resource, such as a `jwt` client that gets JWTs
+    /// only for one API.
+    pub resource: Option<String>,
 }
 
 /// The test user who logs in.

@@ -154,6 +154,7 @@ async fn register_missing_clients(env: &mut Env) {
                 auth_method: Some(method.to_string()),
                 scope: None,
                 name: Some(format!("oauth-conformance {role}")),
+                resource: None,
             },
         );
     }

@@ -5,7 +5,8 @@
 //! references are interpolated as text. `{{` and `}}` are literal braces. A few functions
 //! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`,
 //! and take values apart: `{host:VALUE}` (the host of a URL), `{origin:VALUE}` (its
-//! scheme, host and port, as the MCP 2025-03-26 authorization base URL).
+//! scheme, host and port, as the MCP 2025-03-26 authorization base URL). `{a.b|c}` is the
+//! first alternative that is defined and not null.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -178,6 +179,18 @@ fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateE
             .map(Value::String)
             .ok_or_else(|| err(reference, format!("`{value}` is not a URL with a host")));
     }
+    if reference.contains('|') {
+        // `{a.b|c}`: the first alternative that is defined and not null.
+        let mut last = None;
+        for alternative in reference.split('|').map(str::trim) {
+            match lookup(alternative, vars) {
+                Ok(Value::Null) => last = Some(Ok(Value::Null)),
+                Ok(v) => return Ok(v),
+                Err(e) => last = Some(Err(e)),
+            }
+        }
+        return last.unwrap_or_else(|| Err(err(reference, "empty reference")));
+    }
     let mut segments = reference.split('.');
     let head = segments.next().unwrap_or("");
     let mut current =
@@ -206,6 +219,16 @@ mod tests {
             .as_object()
             .unwrap()
             .clone()
+    }
+
+    #[test]
+    fn an_alternative_is_taken_when_the_first_reference_is_null_or_undefined() {
+        let mut v = vars();
+        v.insert("none".into(), Value::Null);
+        assert_eq!(resolve("{none|issuer}", &v).unwrap(), json!("https://as"));
+        assert_eq!(resolve("{t.missing | t.access_token}", &v).unwrap(), json!("abc"));
+        assert_eq!(resolve("{t.access_token|issuer}", &v).unwrap(), json!("abc"));
+        assert!(resolve("{t.missing|nothing}", &v).is_err());
     }
 
     #[test]

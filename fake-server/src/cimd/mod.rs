@@ -64,7 +64,7 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
                 "this server already knows its maximum of {max} dynamic clients (max_registered_clients)"
             )));
         }
-        existing.unwrap_or_else(|| new_client(st, client_id))
+        existing.unwrap_or_else(|| Client::dynamic(client_id.to_string(), st.clock.now()))
     };
     client = v.apply_to(st, client);
     if st.fault(Fault::CimdRedirectNotChecked)
@@ -87,26 +87,6 @@ fn admit_unfetched(st: &AppState, id: &str, p: &Params) -> Result<Validated, OAu
     });
     let doc = doc.as_object().cloned().unwrap_or_default();
     validate(st, &doc, Source::Document)
-}
-
-fn new_client(st: &AppState, id: &str) -> Client {
-    Client {
-        id: id.to_string(),
-        secret: None,
-        name: String::new(),
-        logo_uri: None,
-        redirect_uris: Vec::new(),
-        scopes: Vec::new(),
-        default_scopes: Vec::new(),
-        grant_types: Vec::new(),
-        consent: true,
-        token_format: None,
-        introspect_any: false,
-        dynamic: true,
-        metadata: serde_json::Map::new(),
-        registration_token: None,
-        created_at: st.clock.now(),
-    }
 }
 
 /// The validated document for `id`, from the cache or freshly fetched.

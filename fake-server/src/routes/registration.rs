@@ -52,21 +52,9 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
         random_token("dyn_", 16)
     };
     let client = Client {
-        id: id.clone(),
         secret: (!public).then(|| random_token("dcs_", 32)),
-        name: String::new(),
-        logo_uri: None,
-        redirect_uris: Vec::new(),
-        scopes: Vec::new(),
-        default_scopes: Vec::new(),
-        grant_types: Vec::new(),
-        consent: true,
-        token_format: None,
-        introspect_any: false,
-        dynamic: true,
-        metadata: Map::new(),
         registration_token: Some(random_token("rat_", 32)),
-        created_at: st.clock.now(),
+        ..Client::dynamic(id.clone(), st.clock.now())
     };
     let mut client = v.apply_to(st, client);
     if st.fault(Fault::DcrSkipsConsent) {

@@ -144,13 +144,15 @@ impl Authorize {
             params.push(("code_challenge_method".into(), method));
         }
         let mut resources = Vec::new();
-        if let Some(r) = &self.resource {
-            for item in r.items() {
-                let v = ctx.str(item)?;
-                params.push(("resource".into(), v.clone()));
-                resources.push(v);
+        match &self.resource {
+            Some(r) => {
+                for item in r.items() {
+                    resources.push(ctx.str(item)?);
+                }
             }
+            None => resources.extend(client.resource.clone()),
         }
+        params.extend(resources.iter().map(|v| ("resource".to_string(), v.clone())));
         for (k, v) in [("prompt", &self.prompt), ("nonce", &self.nonce)] {
             if let Some(v) = ctx.opt(v)? {
                 params.push((k.into(), v));

@@ -15,6 +15,8 @@ pub struct ClientInfo {
     /// `client_secret_basic`, `client_secret_post` or `none`.
     pub auth_method: String,
     pub scope: Option<String>,
+    /// The resource indicator (RFC 8707) requests name when a scenario names none.
+    pub resource: Option<String>,
 }
 
 impl ClientInfo {
@@ -22,6 +24,7 @@ impl ClientInfo {
         serde_json::json!({
             "client_id": self.client_id, "client_secret": self.client_secret,
             "redirect_uri": self.redirect_uri, "auth_method": self.auth_method, "scope": self.scope,
+            "resource": self.resource,
         })
     }
 }
@@ -47,6 +50,7 @@ pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepEr
         redirect_uri: c.redirect_uri.clone(),
         auth_method,
         scope: c.scope.clone(),
+        resource: c.resource.clone(),
     })
 }
 
@@ -68,7 +72,8 @@ pub fn from_json(v: &Value) -> Option<ClientInfo> {
             || if client_secret.is_some() { "client_secret_basic".into() } else { "none".into() },
         );
     let scope = v.get("scope").and_then(Value::as_str).map(str::to_string);
-    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope })
+    let resource = v.get("resource").and_then(Value::as_str).map(str::to_string);
+    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope, resource })
 }
 
 /// Credentials placed on a request.

@@ -95,10 +95,13 @@ impl Token {
         }
         form.extend(refresh.map(|r| ("refresh_token".to_string(), r)));
         form.extend(ctx.opt(&self.scope)?.map(|s| ("scope".to_string(), s)));
-        if let Some(r) = &self.resource {
-            for item in r.items() {
-                form.push(("resource".into(), ctx.str(item)?));
+        match &self.resource {
+            Some(r) => {
+                for item in r.items() {
+                    form.push(("resource".into(), ctx.str(item)?));
+                }
             }
+            None => form.extend(client.resource.clone().map(|r| ("resource".to_string(), r))),
         }
         let creds = credentials(&client, self.auth.as_deref(), ctx.opt(&self.secret)?.as_deref())?;
         form.extend(creds.form);
