@@ -44,8 +44,10 @@ pub struct Validated {
     pub logo_uri: Option<String>,
     pub redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
-    /// `client_secret_basic`, `client_secret_post` or `none`.
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
     pub auth_method: String,
+    /// The public keys of a `private_key_jwt` client.
+    pub jwks: Option<Value>,
     /// Scopes the client registered (it may ask for no others); empty when it named none.
     pub scopes: Vec<String>,
 }
@@ -53,6 +55,11 @@ pub struct Validated {
 impl Validated {
     pub fn is_public(&self) -> bool {
         self.auth_method == "none"
+    }
+
+    /// Authenticates with a shared secret the server issues.
+    pub fn uses_secret(&self) -> bool {
+        self.auth_method.starts_with("client_secret_")
     }
 
     /// Copy the registered values onto a client record (its id and credentials stay).
@@ -70,6 +77,7 @@ impl Validated {
         };
         client.scopes = self.scopes;
         client.metadata = self.metadata;
+        client.jwks = self.jwks;
         client
     }
 }
@@ -115,7 +123,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
                 "a metadata-document client cannot use `{other}`: documents are public, so no shared secret"
             )));
         }
-        (Source::Registration, "client_secret_basic" | "client_secret_post") => {}
+        (Source::Registration, "client_secret_basic" | "client_secret_post" | "private_key_jwt") => {}
         (Source::Registration, other) if st.fault(Fault::DcrHidesReplacedValues) => {
             shown_method = Some(other.to_string());
             auth_method = "client_secret_basic".to_string();
@@ -123,7 +131,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         (_, other) => {
             return Err(bad(format!(
                 "token_endpoint_auth_method `{other}` is not supported; use client_secret_basic, \
-                 client_secret_post or none"
+                 client_secret_post, private_key_jwt or none"
             )));
         }
     }
@@ -189,6 +197,26 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     {
         return Err(bad("jwks must be a JWK Set: an object with a keys array"));
     }
+    // private_key_jwt (RFC 7523 §2.2): the keys are registered inline; this server fetches no
+    // jwks_uri, so it stays offline.
+    let jwks = if auth_method == "private_key_jwt" {
+        if m.contains_key("jwks_uri") && !m.contains_key("jwks") {
+            return Err(bad(
+                "this server does not fetch jwks_uri; register the public keys inline with jwks",
+            ));
+        }
+        let jwks =
+            m.get("jwks").ok_or_else(|| bad("private_key_jwt needs the client's public keys in jwks"))?;
+        crate::assertion::check_jwks(jwks).map_err(bad)?;
+        if let Some(alg) = string(&m, "token_endpoint_auth_signing_alg")?
+            && !crate::assertion::ALGORITHMS.contains(&alg.as_str())
+        {
+            return Err(bad(format!("token_endpoint_auth_signing_alg `{alg}` is not supported")));
+        }
+        Some(jwks.clone())
+    } else {
+        None
+    };
     for k in ["client_uri", "logo_uri", "tos_uri", "policy_uri", "jwks_uri"] {
         if k == "jwks_uri" && !check_jwks {
             continue;
@@ -236,6 +264,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         redirect_uris,
         grant_types,
         auth_method,
+        jwks,
         scopes,
     })
 }
@@ -255,6 +284,7 @@ const KNOWN: &[&str] = &[
     "policy_uri",
     "jwks_uri",
     "jwks",
+    "token_endpoint_auth_signing_alg",
     "software_id",
     "software_version",
     "application_type",

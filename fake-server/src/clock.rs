@@ -4,6 +4,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, shifted by whatever `advance` added.
+/// Wall time in seconds, without any offset: for timestamps a client made with its own clock
+/// (a client assertion's `exp`), which `advance` must not expire.
+pub fn wall_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicI64,

@@ -450,6 +450,14 @@ faults! {
     CimdNeverCached => "cimd-never-cached",
     /// When a metadata document cannot be fetched, the client is admitted with the requested redirect URI (CIMD-11).
     CimdFetchFailureIgnored => "cimd-fetch-failure-ignored",
+    /// A client assertion whose `aud` is the token endpoint URL (RFC 7523's old rule) is accepted (TOK-30).
+    AssertionAudienceEndpoint => "assertion-audience-endpoint",
+    /// A client assertion whose `aud` is an array holding the issuer is accepted (TOK-30.array).
+    AssertionAudienceArray => "assertion-audience-array",
+    /// Client assertions are not checked against the client's registered keys (TOK-30.signature).
+    AssertionSignatureUnchecked => "assertion-signature-unchecked",
+    /// Expired client assertions are accepted (TOK-30.expired).
+    AssertionExpiryUnchecked => "assertion-expiry-unchecked",
 }
 
 impl fmt::Display for Fault {

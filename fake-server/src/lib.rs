@@ -23,6 +23,7 @@
 pub mod config;
 pub mod faults;
 
+mod assertion;
 mod cimd;
 mod client_metadata;
 mod clock;

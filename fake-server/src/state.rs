@@ -134,6 +134,9 @@ pub struct Client {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub registration_token: Option<String>,
     pub created_at: i64,
+    /// Public keys registered for `private_key_jwt` (RFC 7591 `jwks`); such a client is
+    /// confidential without a secret.
+    pub jwks: Option<serde_json::Value>,
 }
 
 impl Client {
@@ -154,6 +157,7 @@ impl Client {
             metadata: serde_json::Map::new(),
             registration_token: None,
             created_at: 0,
+            jwks: None,
         }
     }
 
@@ -176,11 +180,12 @@ impl Client {
             metadata: serde_json::Map::new(),
             registration_token: None,
             created_at,
+            jwks: None,
         }
     }
 
     pub fn is_public(&self) -> bool {
-        self.secret.is_none()
+        self.secret.is_none() && self.jwks.is_none()
     }
 
     pub fn allows_grant(&self, grant: &str) -> bool {
@@ -308,6 +313,8 @@ pub struct Store {
     pub refresh_tokens: Sharded<String, RefreshToken>,
     /// client_id → (minute, failed authentications in it).
     pub auth_failures: FastMap<String, (i64, u32)>,
+    /// (client_id, jti) of client assertions already used → their `exp` (wall time).
+    pub assertion_ids: FastMap<(String, String), i64>,
     next_grant: u64,
 }
 
@@ -365,6 +372,8 @@ impl Store {
         }
         self.refresh_tokens.retain(|_, t| t.exp > kept);
         self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
+        let wall = crate::clock::wall_now();
+        self.assertion_ids.retain(|_, exp| *exp + 60 > wall);
         self.access_tokens.shrink();
         self.refresh_tokens.shrink();
         shrink(&mut self.codes);

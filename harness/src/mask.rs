@@ -8,6 +8,7 @@ use crate::agent::Exchange;
 /// Parameter and JSON member names whose values are secret.
 pub const SECRET_NAMES: &[&str] = &[
     "client_secret",
+    "client_assertion",
     "code",
     "code_verifier",
     "access_token",

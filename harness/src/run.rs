@@ -183,6 +183,7 @@ fn globals(env: &Env) -> Map<String, Value> {
     vars.insert("mcp_version".into(), json!(env.mcp_version));
     vars.insert("origin".into(), json!(env.profile.origin.as_deref().unwrap_or("https://app.example.test")));
     vars.insert("target".into(), json!({ "clock": env.clock.is_some() }));
+    vars.insert("assertion_jwks".into(), crate::steps::assertion::public_jwks());
     vars
 }
 

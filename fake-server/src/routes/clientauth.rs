@@ -1,5 +1,6 @@
 //! Client authentication at the token, introspection and revocation endpoints
-//! (RFC 6749 §2.3, OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`, `none`.
+//! (RFC 6749 §2.3, OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`,
+//! `private_key_jwt` (see `assertion`) and `none`.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
@@ -15,7 +16,7 @@ use crate::state::{AppState, Client};
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub client: std::sync::Arc<Client>,
-    /// `client_secret_basic`, `client_secret_post` or `none`.
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
     // No endpoint branches on it yet; it stays so callers can tell how a client proved itself.
     #[allow(dead_code)]
     pub method: &'static str,
@@ -38,6 +39,14 @@ pub fn authenticate(
     let from = if in_query && !p.contains("client_id") && !p.contains("client_secret") { &q } else { p };
     let body_id = from.get("client_id")?;
     let body_secret = from.get("client_secret")?;
+    let assertion_type = p.get("client_assertion_type")?;
+    let assertion = p.get("client_assertion")?;
+    if assertion_type.is_some() || assertion.is_some() {
+        if basic.is_some() || body_secret.is_some() {
+            return Err(OAuthError::invalid_request("use exactly one client authentication method"));
+        }
+        return authenticate_assertion(st, assertion_type, assertion, body_id);
+    }
 
     let (client_id, secret, method) = match (basic, body_secret) {
         (Some(_), Some(_)) if !st.fault(Fault::AcceptTwoAuthMethods) => {
@@ -74,7 +83,7 @@ pub fn authenticate(
         (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
         (Some(_), None) => st.fault(Fault::ConfidentialWithoutSecret),
         (None, Some(_)) => false,
-        (None, None) => true,
+        (None, None) => client.is_public(),
     };
     if !ok {
         record_failure(st, &client_id);
@@ -83,6 +92,41 @@ pub fn authenticate(
         return Err(OAuthError::invalid_client(desc));
     }
     Ok(Caller { client, method })
+}
+
+/// `private_key_jwt` (RFC 7523 §2.2): the client is the assertion's `iss`, and the assertion
+/// must verify with the keys it registered.
+fn authenticate_assertion(
+    st: &AppState,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
+    body_id: Option<&str>,
+) -> Result<Caller, OAuthError> {
+    let (Some(kind), Some(jwt)) = (assertion_type, assertion) else {
+        return Err(OAuthError::invalid_request("client_assertion and client_assertion_type go together"));
+    };
+    if kind != crate::assertion::JWT_BEARER {
+        return Err(OAuthError::invalid_client(format!(
+            "client_assertion_type must be {}",
+            crate::assertion::JWT_BEARER
+        )));
+    }
+    let parsed = crate::assertion::parse(jwt).map_err(OAuthError::invalid_client)?;
+    let Some(client_id) = parsed.issuer().map(str::to_string) else {
+        return Err(OAuthError::invalid_client("the assertion has no iss naming the client"));
+    };
+    if body_id.is_some_and(|b| b != client_id) {
+        return Err(OAuthError::invalid_client("client_id differs from the assertion's iss"));
+    }
+    throttle(st, &client_id)?;
+    let Some(client) = super::find_client(st, &client_id) else {
+        return Err(OAuthError::invalid_client("unknown client"));
+    };
+    if let Err(reason) = crate::assertion::verify(st, &client, &parsed) {
+        record_failure(st, &client_id);
+        return Err(OAuthError::invalid_client(reason));
+    }
+    Ok(Caller { client, method: "private_key_jwt" })
 }
 
 /// `Authorization: Basic` credentials, each part form-urldecoded (RFC 6749 §2.3.1).

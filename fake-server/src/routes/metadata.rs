@@ -15,10 +15,12 @@ pub fn document(st: &AppState) -> Value {
     let issuer =
         if st.fault(Fault::WrongIssuerInMetadata) { format!("{}/", st.issuer) } else { st.issuer.clone() };
     let scopes: Vec<&str> = st.scopes.iter().map(|s| s.name.as_str()).collect();
-    let mut auth_methods = vec!["client_secret_basic", "client_secret_post"];
+    let mut auth_methods = vec!["client_secret_basic", "client_secret_post", "private_key_jwt"];
     if !st.fault(Fault::NoNoneAuthMethod) {
         auth_methods.push("none");
     }
+    let confidential_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+    let assertion_algs = crate::assertion::ALGORITHMS;
     let mut pkce = vec!["S256"];
     if st.fault(Fault::AdvertisePlainPkce) {
         pkce.push("plain");
@@ -38,8 +40,11 @@ pub fn document(st: &AppState) -> Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "introspection_endpoint_auth_methods_supported": confidential_methods,
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "code_challenge_methods_supported": pkce,
         "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public"],

@@ -45,14 +45,14 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
     check_initial_token(st, req.headers())?;
     let input = read_json(req).await?;
     let v = validate(st, &input, Source::Registration)?;
-    let public = v.is_public() && !st.fault(Fault::DcrSecretForPublicClient);
+    let issue_secret = v.uses_secret() || (v.is_public() && st.fault(Fault::DcrSecretForPublicClient));
     let id = if st.fault(Fault::DcrUrlClientId) {
         format!("https://clients.example.test/{}", random_token("dyn_", 16))
     } else {
         random_token("dyn_", 16)
     };
     let client = Client {
-        secret: (!public).then(|| random_token("dcs_", 32)),
+        secret: issue_secret.then(|| random_token("dcs_", 32)),
         registration_token: Some(random_token("rat_", 32)),
         ..Client::dynamic(id.clone(), st.clock.now())
     };
@@ -261,7 +261,10 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
         validate(st, &input, Source::Registration)?
     };
     let mut client = v.apply_to(st, current.clone());
-    client.secret = if client.metadata["token_endpoint_auth_method"] == "none" {
+    let uses_secret = client.metadata["token_endpoint_auth_method"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("client_secret_"));
+    client.secret = if !uses_secret {
         None
     } else if st.fault(Fault::PutAcceptsClientSecret) && chosen.is_some() {
         chosen

@@ -119,6 +119,8 @@ const TOKEN_PARAMS: &[&str] = &[
     "resource",
     "client_id",
     "client_secret",
+    "client_assertion",
+    "client_assertion_type",
     "username",
     "password",
 ];

@@ -98,16 +98,21 @@ async fn advertises_the_client_authentication_methods_of_each_endpoint() {
     };
     assert_eq!(
         methods("token_endpoint_auth_methods_supported"),
-        ["client_secret_basic", "client_secret_post", "none"]
+        ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
     );
     assert_eq!(
         methods("revocation_endpoint_auth_methods_supported"),
-        ["client_secret_basic", "client_secret_post", "none"]
+        ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
     );
     assert_eq!(
         methods("introspection_endpoint_auth_methods_supported"),
-        ["client_secret_basic", "client_secret_post"]
+        ["client_secret_basic", "client_secret_post", "private_key_jwt"]
     );
+    // RFC 8414 §2: a server offering private_key_jwt lists the algorithms it verifies.
+    for endpoint in ["token", "revocation", "introspection"] {
+        let algs = methods(&format!("{endpoint}_endpoint_auth_signing_alg_values_supported"));
+        assert!(algs.contains(&"ES256".to_string()) && !algs.contains(&"none".to_string()), "{algs:?}");
+    }
 }
 
 #[tokio::test]

@@ -47,9 +47,9 @@ async fn dcr_issued_at_as_string() {
 async fn dcr_hides_replaced_values() {
     let s = with(Fault::DcrHidesReplacedValues).await;
     let mut meta = web_client();
-    meta["token_endpoint_auth_method"] = json!("private_key_jwt");
+    meta["token_endpoint_auth_method"] = json!("tls_client_auth");
     let info = register_ok(&s, &meta).await;
-    assert_eq!(info["token_endpoint_auth_method"], "private_key_jwt");
+    assert_eq!(info["token_endpoint_auth_method"], "tls_client_auth");
     assert!(info["client_secret"].is_string(), "registered as client_secret_basic");
 }
 

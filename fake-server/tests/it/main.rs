@@ -27,6 +27,7 @@ mod mcp;
 mod oauth2_client;
 mod path_issuer;
 mod pkce;
+mod private_key_jwt;
 mod prompt;
 mod refresh;
 mod registration;

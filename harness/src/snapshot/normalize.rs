@@ -18,6 +18,7 @@ const VOLATILE: &[&str] = &[
     "code_verifier",
     "code_challenge",
     "client_secret",
+    "client_assertion",
     "registration_access_token",
     "token",
     "state",
@@ -28,6 +29,9 @@ const VOLATILE: &[&str] = &[
     "session_state",
     "sid",
     "password",
+    // The coordinates of an EC key a run generates (a client's registered jwks).
+    "x",
+    "y",
 ];
 
 /// Members holding a time.

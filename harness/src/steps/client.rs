@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
+use super::assertion::{AssertionSpec, JWT_BEARER};
 use super::{Ctx, StepError};
 
 /// A client as steps need it.
@@ -84,19 +85,28 @@ pub struct Credentials {
     pub query: Vec<(String, String)>,
 }
 
+/// The authentication mode a step uses: the one it names, else the client's own method.
+pub fn mode_of<'a>(client: &ClientInfo, mode: Option<&'a str>) -> &'a str {
+    mode.unwrap_or(match client.auth_method.as_str() {
+        "client_secret_post" => "post",
+        "private_key_jwt" => "private_key_jwt",
+        "none" => "none",
+        _ => "basic",
+    })
+}
+
 /// How a step authenticates: `basic`, `post`, `none` (client_id only), `both` (Basic and a
-/// body secret), `query` (credentials in the URL), `omit` (nothing), or the client's own
+/// body secret), `query` (credentials in the URL), `private_key_jwt` (a client assertion,
+/// RFC 7523 §2.2, with the `assertion` step option), `omit` (nothing), or the client's own
 /// method when unset. `secret` replaces the real secret (to send a wrong one).
 pub fn credentials(
+    ctx: &Ctx<'_>,
     client: &ClientInfo,
     mode: Option<&str>,
     secret: Option<&str>,
+    assertion: Option<&AssertionSpec>,
 ) -> Result<Credentials, StepError> {
-    let mode = mode.unwrap_or(match client.auth_method.as_str() {
-        "client_secret_post" => "post",
-        "none" => "none",
-        _ => "basic",
-    });
+    let mode = mode_of(client, mode);
     let secret = secret.map(str::to_string).or_else(|| client.client_secret.clone());
     let need_secret = || {
         secret.clone().ok_or_else(|| {
@@ -125,10 +135,14 @@ pub fn credentials(
             c.query.push(("client_id".into(), id));
             c.query.push(("client_secret".into(), need_secret()?));
         }
+        "private_key_jwt" => {
+            c.form.push(("client_assertion_type".into(), JWT_BEARER.into()));
+            c.form.push(("client_assertion".into(), super::assertion::make(ctx, &id, assertion)?));
+        }
         "omit" => {}
         other => {
             return Err(StepError::Prerequisite(format!(
-                "unknown auth mode `{other}` (use basic, post, none, both, query or omit)"
+                "unknown auth mode `{other}` (use basic, post, none, both, query, private_key_jwt or omit)"
             )));
         }
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::assertion::AssertionSpec;
 use super::client::{self, credentials};
 use super::token::build_request;
 use super::{Ctx, StepError, http_result};
@@ -19,6 +20,8 @@ pub struct TokenCall {
     pub client: Option<String>,
     pub auth: Option<String>,
     pub secret: Option<String>,
+    /// Claims of the client assertion (`private_key_jwt`), to break on purpose.
+    pub assertion: Option<AssertionSpec>,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
     #[serde(default)]
@@ -32,7 +35,9 @@ pub struct TokenCall {
 impl TokenCall {
     pub async fn send(&self, ctx: &mut Ctx<'_>, endpoint: &str) -> Result<Value, StepError> {
         let client = client::resolve(ctx, self.client.as_deref())?;
-        let creds = credentials(&client, self.auth.as_deref(), ctx.opt(&self.secret)?.as_deref())?;
+        let secret = ctx.opt(&self.secret)?;
+        let creds =
+            credentials(ctx, &client, self.auth.as_deref(), secret.as_deref(), self.assertion.as_ref())?;
         let mut form = Vec::new();
         form.extend(ctx.opt(&self.token)?.map(|t| ("token".to_string(), t)));
         form.extend(ctx.opt(&self.hint)?.map(|h| ("token_type_hint".to_string(), h)));

@@ -1,6 +1,7 @@
 //! Built-in step kinds, one file each. A step performs OAuth-aware HTTP through the scenario's
 //! user agent and returns its result as JSON, which later steps and matchers reference.
 
+pub mod assertion;
 mod authorize;
 mod client;
 mod consent;

@@ -32,6 +32,8 @@ pub struct Token {
     pub auth: Option<String>,
     /// A different secret than the client's (to prove wrong ones are refused).
     pub secret: Option<String>,
+    /// Claims of the client assertion (`private_key_jwt`), to break on purpose.
+    pub assertion: Option<super::assertion::AssertionSpec>,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
     #[serde(default)]
@@ -103,7 +105,9 @@ impl Token {
             }
             None => form.extend(client.resource.clone().map(|r| ("resource".to_string(), r))),
         }
-        let creds = credentials(&client, self.auth.as_deref(), ctx.opt(&self.secret)?.as_deref())?;
+        let secret = ctx.opt(&self.secret)?;
+        let creds =
+            credentials(ctx, &client, self.auth.as_deref(), secret.as_deref(), self.assertion.as_ref())?;
         form.extend(creds.form);
         for (k, v) in &self.params {
             let v = ctx.str(v)?;

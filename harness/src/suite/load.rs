@@ -24,6 +24,7 @@ pub const GLOBALS: &[&str] = &[
     "mcp_version",
     "origin",
     "target",
+    "assertion_jwks",
 ];
 
 #[derive(Debug, Deserialize)]

@@ -217,6 +217,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Response {
             metadata: Map::new(),
             registration_token: None,
             created_at: st.clock.now(),
+            jwks: None,
         };
         st.store().clients.insert(client.id.clone(), std::sync::Arc::new(client.clone()));
         Ok(with_secret(&st, &client))
