@@ -1,6 +1,7 @@
 // oauth4webapi v3 (panva) against the fake server: RFC 8414 discovery, dynamic registration of
 // a client_secret_post client, authorization code + PKCE for a resource (RFC 8707) without
-// OpenID, refresh-token rotation, introspection, and revocation of the refresh token.
+// OpenID, refresh-token rotation, introspection, and revocation of the refresh token; and a
+// private_key_jwt client (RFC 7523) with a WebCrypto key.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -148,4 +149,64 @@ test('a wrong Basic secret gets 401 invalid_client with a Basic challenge', asyn
     return true;
   });
   assert.equal((await response.json()).error, 'invalid_client');
+});
+
+test('a private_key_jwt client registers its public key and authenticates with assertions', async () => {
+  const issuer = new URL(server.issuer);
+  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  assert.ok(as.token_endpoint_auth_methods_supported.includes('private_key_jwt'));
+  assert.ok(as.token_endpoint_auth_signing_alg_values_supported.includes('ES256'));
+
+  const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'interop-1', alg: 'ES256', use: 'sig' };
+  delete jwk.key_ops;
+  delete jwk.ext;
+  const registered = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(
+      as,
+      {
+        client_name: 'oauth4webapi private_key_jwt interop',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [jwk] },
+        scope: 'projects:read',
+      },
+      insecure,
+    ),
+  );
+  assert.equal(registered.token_endpoint_auth_method, 'private_key_jwt');
+  assert.equal(registered.client_secret, undefined, 'a key client gets no secret');
+  const client = { client_id: registered.client_id };
+  // oauth4webapi addresses its assertions to the issuer identifier (RFC 10070).
+  const auth = oauth.PrivateKeyJwt({ key: privateKey, kid: 'interop-1' });
+
+  const tokens = await oauth.processClientCredentialsResponse(
+    as,
+    client,
+    await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams({ scope: 'projects:read' }), insecure),
+  );
+  assert.equal(tokens.scope, 'projects:read');
+  const info = await oauth.processIntrospectionResponse(
+    as,
+    client,
+    await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure),
+  );
+  assert.equal(info.active, true);
+  assert.equal(info.client_id, client.client_id);
+  await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, tokens.access_token, insecure));
+  assert.deepEqual(
+    await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure)),
+    { active: false },
+  );
+
+  // The same client addressing the token endpoint, as RFC 7523 used to allow, is refused.
+  const oldAudience = oauth.PrivateKeyJwt(
+    { key: privateKey, kid: 'interop-1' },
+    { [oauth.modifyAssertion]: (_header, payload) => { payload.aud = as.token_endpoint; } },
+  );
+  const refused = await oauth.clientCredentialsGrantRequest(as, client, oldAudience, new URLSearchParams(), insecure);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error, 'invalid_client');
 });
