@@ -458,6 +458,8 @@ faults! {
     AssertionSignatureUnchecked => "assertion-signature-unchecked",
     /// Expired client assertions are accepted (TOK-30.expired).
     AssertionExpiryUnchecked => "assertion-expiry-unchecked",
+    /// Under `registration = "token"`, any initial access token, or none, is accepted (DCR-03).
+    RegistrationTokenNotChecked => "registration-token-not-checked",
 }
 
 impl fmt::Display for Fault {
@@ -535,6 +537,11 @@ impl Fault {
     /// a kill matrix must run them against such a server.
     pub fn needs_issuer_path(self) -> bool {
         matches!(self, Fault::MetadataPathAppended)
+    }
+
+    /// Shows only on a server that requires an initial access token to register.
+    pub fn needs_registration_token(self) -> bool {
+        matches!(self, Fault::RegistrationTokenNotChecked)
     }
 }
 

@@ -96,6 +96,10 @@ pub struct TargetArgs {
     /// e.g. `/tenant`; only without --issuer.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_ISSUER_PATH")]
     pub fake_issuer_path: Option<String>,
+    /// Make the bundled fake server require this initial access token at its registration
+    /// endpoint (RFC 7591 §3) and send it on every registration; only without --issuer.
+    #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_REGISTRATION_TOKEN")]
+    pub fake_registration_token: Option<String>,
 }
 
 /// Which scenarios.

@@ -28,6 +28,9 @@ pub struct Profile {
     /// `resource` refuses tokens meant for someone else (RFC 8707, MCP audience binding).
     pub other_resource: Option<String>,
     pub mcp_version: Option<String>,
+    /// The initial access token (RFC 7591 §3) the server requires at its registration
+    /// endpoint; every registration sends it unless a step names its own `token`.
+    pub registration_token: Option<String>,
     /// Features (`feature:NAME`) or scenario ids to skip, with the reason shown.
     #[serde(default)]
     pub skip: Vec<String>,

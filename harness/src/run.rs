@@ -123,6 +123,9 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
         Requirement::OtherResource if env.profile.other_resource.is_none() => {
             "the target profile names no `other_resource`".into()
         }
+        Requirement::RegistrationToken if env.profile.registration_token.is_none() => {
+            "the target profile names no `registration_token`: registration is open, or its initial access token is unknown".into()
+        }
         Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
             "the target's clock cannot be moved".into()
         }

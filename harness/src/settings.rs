@@ -27,6 +27,8 @@ pub struct Settings {
     pub faults: Vec<fake_server::Fault>,
     /// A path for the bundled fake server's issuer (`/tenant`), to test path issuers.
     pub fake_issuer_path: Option<String>,
+    /// An initial access token the bundled fake server requires to register.
+    pub fake_registration_token: Option<String>,
     pub limits: Limits,
     pub jobs: usize,
     pub fail_on: Level,
@@ -91,6 +93,18 @@ impl Settings {
             }
             Some(p) => Some(p.to_string()),
         };
+        let fake_registration_token = match &t.fake_registration_token {
+            Some(_) if issuer.is_some() => {
+                return Err(
+                    "--fake-registration-token applies only to the bundled fake server (drop --issuer)"
+                        .into(),
+                );
+            }
+            Some(tok) if tok.is_empty() || tok.contains(|c: char| c.is_whitespace() || c.is_control()) => {
+                return Err("--fake-registration-token must be a non-empty token without spaces".into());
+            }
+            other => other.clone(),
+        };
         if t.timeout == 0 {
             return Err("--timeout must be at least 1 second".into());
         }
@@ -102,6 +116,7 @@ impl Settings {
             mcp_version: t.mcp_version.clone(),
             faults,
             fake_issuer_path,
+            fake_registration_token,
             limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },
             jobs: 8,
             fail_on: Level::Must,
@@ -149,5 +164,22 @@ mod tests {
         assert_eq!(with_path(None, "/").unwrap().fake_issuer_path, None);
         assert!(with_path(None, "tenant").is_err());
         assert!(with_path(Some("https://as.example"), "/tenant").is_err());
+    }
+
+    #[test]
+    fn a_fake_registration_token_is_a_plain_token_for_the_bundled_server_only() {
+        let with = |issuer: Option<&str>, token: &str| {
+            let args = TargetArgs {
+                issuer: issuer.map(str::to_string),
+                fake_registration_token: Some(token.to_string()),
+                timeout: 15,
+                ..TargetArgs::default()
+            };
+            Settings::from_target_args(&args)
+        };
+        assert_eq!(with(None, "t0k").unwrap().fake_registration_token.as_deref(), Some("t0k"));
+        assert!(with(None, "").is_err());
+        assert!(with(None, "two words").is_err());
+        assert!(with(Some("https://as.example"), "t0k").unwrap_err().contains("drop --issuer"));
     }
 }

@@ -33,6 +33,12 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
             for f in &settings.faults {
                 builder = builder.fault(*f);
             }
+            if let Some(token) = settings.fake_registration_token.clone() {
+                builder = builder.settings(|s| {
+                    s.registration = fake_server::RegistrationPolicy::Token;
+                    s.registration_token = Some(token);
+                });
+            }
             if let Some(path) = &settings.fake_issuer_path {
                 // Under a path, also serve the origin-root endpoints MCP 2025-03-26 clients use.
                 builder = builder.issuer_path(path).settings(|s| s.legacy_root_endpoints = true);
@@ -47,6 +53,9 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
     let mut profile = Profile::parse(&settings.profile_text, Some(&issuer))?;
     if settings.resource.is_some() {
         profile.resource = settings.resource.clone();
+    }
+    if settings.fake_registration_token.is_some() {
+        profile.registration_token = settings.fake_registration_token.clone();
     }
     let mcp_version =
         settings.mcp_version.clone().or(profile.mcp_version.clone()).unwrap_or_else(|| LATEST_MCP.into());
@@ -136,12 +145,12 @@ async fn register_missing_clients(env: &mut Env) {
             "response_types": ["code"],
             "application_type": if method == "none" { "native" } else { "web" },
         });
-        let req = Request {
-            method: reqwest::Method::POST,
-            url: endpoint.clone(),
-            headers: Vec::new(),
-            body: Body::Json(body),
+        let headers = match &env.profile.registration_token {
+            Some(t) => vec![("authorization".to_string(), format!("Bearer {t}"))],
+            None => Vec::new(),
         };
+        let req =
+            Request { method: reqwest::Method::POST, url: endpoint.clone(), headers, body: Body::Json(body) };
         let Ok(resp) = agent.send(req).await else { return };
         let Some(reg) = resp.json().filter(|_| resp.status == 201 || resp.status == 200) else { continue };
         let Some(id) = reg.get("client_id").and_then(Value::as_str) else { continue };

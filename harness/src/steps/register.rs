@@ -12,7 +12,8 @@ use crate::agent::{Body, Request};
 pub struct Register {
     /// Client metadata; a public client with a loopback redirect URI when unset.
     pub metadata: Option<Value>,
-    /// An initial access token (RFC 7591 §3).
+    /// An initial access token (RFC 7591 §3); the profile's `registration_token` when unset,
+    /// none when empty.
     pub token: Option<String>,
     pub origin: Option<String>,
     /// Another registration endpoint URL.
@@ -41,7 +42,11 @@ impl Register {
             headers: Vec::new(),
             body: Body::Json(metadata.clone()),
         };
-        if let Some(t) = ctx.opt(&self.token)? {
+        let token = match ctx.opt(&self.token)? {
+            Some(t) => Some(t),
+            None => ctx.env.profile.registration_token.clone(),
+        };
+        if let Some(t) = token.filter(|t| !t.is_empty()) {
             req = req.header("authorization", format!("Bearer {t}"));
         }
         if let Some(o) = ctx.opt(&self.origin)? {

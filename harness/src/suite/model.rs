@@ -87,6 +87,9 @@ pub enum Requirement {
     Resource,
     /// A second resource indicator must be configured (`other_resource`).
     OtherResource,
+    /// The profile must name the initial access token the server requires to register
+    /// (`registration_token`).
+    RegistrationToken,
     /// The server's clock must be controllable (the embedded fake server).
     Clock,
     /// The MCP profile at or after a version (`mcp>=2025-11-25`).
@@ -110,6 +113,7 @@ impl fmt::Display for Requirement {
             Requirement::User => f.write_str("user"),
             Requirement::Resource => f.write_str("resource"),
             Requirement::OtherResource => f.write_str("other_resource"),
+            Requirement::RegistrationToken => f.write_str("registration_token"),
             Requirement::Clock => f.write_str("clock"),
             Requirement::McpAtLeast(v) => write!(f, "mcp>={v}"),
             Requirement::McpBefore(v) => write!(f, "mcp<{v}"),
@@ -156,6 +160,7 @@ impl Requirement {
             "user" => Some(Requirement::User),
             "resource" => Some(Requirement::Resource),
             "other_resource" => Some(Requirement::OtherResource),
+            "registration_token" => Some(Requirement::RegistrationToken),
             "clock" => Some(Requirement::Clock),
             _ if valid_word(s) => Some(Requirement::Metadata(s.to_string())),
             _ => None,

@@ -2,9 +2,10 @@
 //! every fault, the scenarios that name it fail while no other scenario fails or errors.
 //! A scenario no fault can kill proves nothing, so every scenario must name one.
 //!
-//! The clean run is made twice, against an issuer without a path and one with a path
-//! (RFC 8414 §3.1), so the suites hold for both; faults that only show with an issuer path
-//! (`Fault::needs_issuer_path`) run against the latter.
+//! The clean run is made three times: against an issuer without a path, one with a path
+//! (RFC 8414 §3.1), and one that requires an initial access token to register (RFC 7591 §3),
+//! so the suites hold for all; faults that only show on one of the latter
+//! (`Fault::needs_issuer_path`, `Fault::needs_registration_token`) run against it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,12 +17,48 @@ use harness::suite::{self, Scenario};
 
 /// The issuer path of the second target.
 const ISSUER_PATH: &str = "/tenant";
+/// The initial access token of the third.
+const REGISTRATION_TOKEN: &str = "kill-matrix-initial-access-token";
 
-fn settings(faults: &[Fault], issuer_path: Option<&str>) -> Settings {
+/// How the bundled server is set up for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Plain,
+    IssuerPath,
+    RegistrationToken,
+}
+
+impl Variant {
+    const ALL: [Variant; 3] = [Variant::Plain, Variant::IssuerPath, Variant::RegistrationToken];
+
+    fn of(fault: Fault) -> Variant {
+        if fault.needs_issuer_path() {
+            Variant::IssuerPath
+        } else if fault.needs_registration_token() {
+            Variant::RegistrationToken
+        } else {
+            Variant::Plain
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Plain => "",
+            Variant::IssuerPath => " (issuer path)",
+            Variant::RegistrationToken => " (initial access token)",
+        }
+    }
+}
+
+fn settings(faults: &[Fault], variant: Variant) -> Settings {
     let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
     s.faults = faults.to_vec();
-    s.fake_issuer_path = issuer_path.map(str::to_string);
+    match variant {
+        Variant::Plain => {}
+        Variant::IssuerPath => s.fake_issuer_path = Some(ISSUER_PATH.to_string()),
+        Variant::RegistrationToken => s.fake_registration_token = Some(REGISTRATION_TOKEN.to_string()),
+    }
     s.jobs = 16;
     s
 }
@@ -58,18 +95,18 @@ async fn run_versions(base: Settings, scenarios: Vec<Scenario>) -> RunReport {
 /// Runs (each with its own fake server) made at the same time.
 const PARALLEL_RUNS: usize = 2;
 
-/// One run per target (faults, issuer path), a few at a time; reports in the same order.
+/// One run per target (faults, server variant), a few at a time; reports in the same order.
 fn run_each(
     rt: &tokio::runtime::Runtime,
     scenarios: &[Scenario],
-    targets: &[(Vec<Fault>, Option<&'static str>)],
+    targets: &[(Vec<Fault>, Variant)],
 ) -> Vec<RunReport> {
     rt.block_on(async {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(PARALLEL_RUNS));
         let mut tasks = tokio::task::JoinSet::new();
-        for (i, (faults, path)) in targets.iter().enumerate() {
+        for (i, (faults, variant)) in targets.iter().enumerate() {
             let (settings, scenarios, permits) =
-                (settings(faults, *path), scenarios.to_vec(), permits.clone());
+                (settings(faults, *variant), scenarios.to_vec(), permits.clone());
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 (i, run_versions(settings, scenarios).await)
@@ -98,17 +135,20 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
     let scenarios = suite::load(&[], true).expect("built-in suites load");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
 
-    let paths = [None, Some(ISSUER_PATH)];
-    let targets: Vec<(Vec<Fault>, Option<&str>)> = paths.iter().map(|p| (Vec::new(), *p)).collect();
-    for (path, clean) in paths.iter().zip(run_each(&rt, &scenarios, &targets)) {
+    let targets: Vec<(Vec<Fault>, Variant)> = Variant::ALL.iter().map(|v| (Vec::new(), *v)).collect();
+    for (variant, clean) in Variant::ALL.iter().zip(run_each(&rt, &scenarios, &targets)) {
         let broken: Vec<String> = clean
             .results
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
             .map(|r| describe(&clean, &r.id))
             .collect();
-        let target = path.map_or("without an issuer path".to_string(), |p| format!("with issuer path {p}"));
-        assert!(broken.is_empty(), "against the clean fake server {target}:\n{}", broken.join("\n"));
+        assert!(
+            broken.is_empty(),
+            "against the clean fake server{}:\n{}",
+            variant.label(),
+            broken.join("\n")
+        );
     }
 
     let unproven: Vec<&str> =
@@ -123,11 +163,9 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
     let mut problems = Vec::new();
     let mut killed: BTreeSet<&str> = BTreeSet::new();
     let mut rows = Vec::new();
-    let targets: Vec<(Vec<Fault>, Option<&str>)> =
-        by_fault.keys().map(|f| (vec![*f], f.needs_issuer_path().then_some(ISSUER_PATH))).collect();
+    let targets: Vec<(Vec<Fault>, Variant)> = by_fault.keys().map(|f| (vec![*f], Variant::of(*f))).collect();
     let reports = run_each(&rt, &scenarios, &targets);
     for ((fault, declared), report) in by_fault.iter().zip(reports) {
-        let path = fault.needs_issuer_path().then_some(ISSUER_PATH);
         let mut hit = 0;
         for r in &report.results {
             let named = declared.contains(&r.id.as_str());
@@ -145,8 +183,12 @@ fn every_scenario_passes_clean_and_fails_under_its_faults_without_collateral() {
                 (false, _) => {}
             }
         }
-        let on = if path.is_some() { " (issuer path)" } else { "" };
-        rows.push(format!("{:<42} kills {hit}/{}{on}", fault.name(), declared.len()));
+        rows.push(format!(
+            "{:<42} kills {hit}/{}{}",
+            fault.name(),
+            declared.len(),
+            Variant::of(*fault).label()
+        ));
     }
     let unused: Vec<&str> =
         Fault::ALL.iter().filter(|f| !by_fault.contains_key(f)).map(|f| f.name()).collect();
