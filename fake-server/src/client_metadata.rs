@@ -119,9 +119,12 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         (Source::Document, "client_secret_basic" | "client_secret_post" | "client_secret_jwt")
             if st.fault(Fault::CimdAcceptsSharedSecret) => {}
         (Source::Document, other) => {
-            return Err(bad(format!(
-                "a metadata-document client cannot use `{other}`: documents are public, so no shared secret"
-            )));
+            let why = if other.starts_with("client_secret") {
+                "documents are public, so no shared secret"
+            } else {
+                "this server admits metadata-document clients as public clients (`none`) only"
+            };
+            return Err(bad(format!("a metadata-document client cannot use `{other}`: {why}")));
         }
         (Source::Registration, "client_secret_basic" | "client_secret_post" | "private_key_jwt") => {}
         (Source::Registration, other) if st.fault(Fault::DcrHidesReplacedValues) => {

@@ -225,3 +225,36 @@ async fn each_assertion_fault_lets_its_bad_assertion_through() {
         token_with(&server, &signer.sign(&c)).await.assert_tokens();
     }
 }
+
+#[tokio::test]
+async fn the_admin_api_treats_a_key_client_as_confidential_without_a_secret() {
+    let server = FakeServer::start().await;
+    let key = Key::new("k1");
+    let id = register_with(&server, &key).await;
+    let admin = |method: reqwest::Method, path: String| {
+        http().request(method, server.url(&path)).bearer_auth(server.admin_key())
+    };
+    let app: Value = admin(reqwest::Method::GET, format!("/admin/api/applications/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app["public"], false, "{app}");
+    let resp = admin(reqwest::Method::POST, format!("/admin/api/applications/{id}/rotate_secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["error_description"].as_str().unwrap().contains("private_key_jwt"), "{body}");
+    // Made public, it no longer authenticates with its keys.
+    let resp = admin(reqwest::Method::PATCH, format!("/admin/api/applications/{id}"))
+        .json(&json!({ "public": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    token_with(&server, &key.sign(&claims(&server, &id))).await.assert_error(401, "invalid_client");
+}

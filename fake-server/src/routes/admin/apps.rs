@@ -281,6 +281,8 @@ fn apply(st: &AppState, id: &str, ch: Changes) -> Result<Value, OAuthError> {
     }
     if let Some(public) = ch.public.filter(|p| *p != c.is_public()) {
         c.secret = (!public).then(|| random_token("sec_", 32));
+        // Either way the client now uses `none` or a secret, not its registered keys.
+        c.jwks = None;
         let method = if public { "none" } else { "client_secret_basic" };
         c.metadata.entry("token_endpoint_auth_method").and_modify(|v| *v = json!(method));
         if public {
@@ -322,8 +324,9 @@ pub async fn rotate_secret(
     let run = || -> Result<Value, OAuthError> {
         require_admin(&st, &headers)?;
         let mut c = find(&st, &id)?;
-        if c.is_public() {
-            return Err(OAuthError::invalid_request("a public client has no secret to rotate"));
+        if c.secret.is_none() {
+            let what = if c.is_public() { "a public client" } else { "a private_key_jwt client" };
+            return Err(OAuthError::invalid_request(format!("{what} has no secret to rotate")));
         }
         c.secret = Some(random_token("sec_", 32));
         let now_ms = st.clock.now_ms();
