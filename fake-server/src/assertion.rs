@@ -106,8 +106,10 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     }
     let jti = a.str_claim("jti").filter(|j| !j.is_empty()).ok_or("the assertion has no jti")?;
     let mut store = st.store();
-    if store.assertion_ids.len() > 4096 {
+    if store.assertion_ids.len() >= store.assertion_prune_at {
         store.assertion_ids.retain(|_, e| *e + LEEWAY > now);
+        // Twice what is left, so a store full of live entries is not scanned on every request.
+        store.assertion_prune_at = (store.assertion_ids.len() * 2).max(4096);
     }
     if store.assertion_ids.insert((client.id.clone(), jti.to_string()), exp).is_some() {
         return Err("this assertion was already used (jti seen before)".into());

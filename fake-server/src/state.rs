@@ -315,6 +315,8 @@ pub struct Store {
     pub auth_failures: FastMap<String, (i64, u32)>,
     /// (client_id, jti) of client assertions already used → their `exp` (wall time).
     pub assertion_ids: FastMap<(String, String), i64>,
+    /// Size of `assertion_ids` at which expired entries are dropped next (amortized pruning).
+    pub assertion_prune_at: usize,
     next_grant: u64,
 }
 
