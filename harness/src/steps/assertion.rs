@@ -25,14 +25,20 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 #[serde(deny_unknown_fields)]
 pub struct AssertionSpec {
     /// `aud`: a string or a list; default the issuer identifier (RFC 10070).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aud: Option<Value>,
     /// Seconds from now until `exp` (negative: already expired); default 120.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exp_in: Option<i64>,
     /// `registered` (default) or `stranger`, a key no server knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
     /// A fixed `jti` (to replay an assertion); default random.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
 }
 
