@@ -83,6 +83,10 @@ fn rand_suffix() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
+async fn json_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.expect("request").json().await.expect("a JSON body")
+}
+
 async fn token_with(server: &FakeServer, assertion: &str) -> Reply {
     let form = [
         ("grant_type", "client_credentials"),
@@ -95,14 +99,7 @@ async fn token_with(server: &FakeServer, assertion: &str) -> Reply {
 #[tokio::test]
 async fn a_key_client_gets_tokens_with_an_assertion_addressed_to_the_issuer() {
     let server = FakeServer::start().await;
-    let meta: Value = http()
-        .get(server.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = json_of(http().get(server.url("/.well-known/oauth-authorization-server"))).await;
     assert!(
         meta["token_endpoint_auth_methods_supported"].as_array().unwrap().contains(&json!("private_key_jwt"))
     );
@@ -122,8 +119,7 @@ async fn a_key_client_gets_tokens_with_an_assertion_addressed_to_the_issuer() {
         ("client_assertion_type", JWT_BEARER),
         ("client_assertion", &key.sign(&claims(&server, &id))),
     ];
-    let info: Value =
-        http().post(server.url("/introspect")).form(&form).send().await.unwrap().json().await.unwrap();
+    let info = json_of(http().post(server.url("/introspect")).form(&form)).await;
     assert_eq!((info["active"].clone(), info["client_id"].clone()), (json!(true), json!(id)));
 }
 
@@ -234,13 +230,7 @@ async fn the_admin_api_treats_a_key_client_as_confidential_without_a_secret() {
     let admin = |method: reqwest::Method, path: String| {
         http().request(method, server.url(&path)).bearer_auth(server.admin_key())
     };
-    let app: Value = admin(reqwest::Method::GET, format!("/admin/api/applications/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = json_of(admin(reqwest::Method::GET, format!("/admin/api/applications/{id}"))).await;
     assert_eq!(app["public"], false, "{app}");
     let resp = admin(reqwest::Method::POST, format!("/admin/api/applications/{id}/rotate_secret"))
         .send()
