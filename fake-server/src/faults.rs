@@ -460,6 +460,8 @@ faults! {
     AssertionExpiryUnchecked => "assertion-expiry-unchecked",
     /// Under `registration = "token"`, any initial access token, or none, is accepted (DCR-03).
     RegistrationTokenNotChecked => "registration-token-not-checked",
+    /// An access token for a resource leaves out the OpenID Connect scopes, while the token response still reports them all (RI-06).
+    ResourceDownscopeUnreported => "resource-downscope-unreported",
 }
 
 impl fmt::Display for Fault {

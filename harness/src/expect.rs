@@ -60,6 +60,10 @@ pub struct Ops {
     /// Equal to this value, or an array holding it (a JWT `aud`, which is a string or a list).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub includes: Option<Value>,
+    /// A space-separated string with the same words as this one, in any order (an OAuth
+    /// `scope`, RFC 6749 §3.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_words: Option<String>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -349,6 +353,12 @@ fn apply(
             return fail(format!("not containing {}", show(Some(&n))));
         }
     }
+    if let Some(words) = &ops.same_words {
+        let words = resolve_str(words, vars)?;
+        if present.and_then(Value::as_str).is_none_or(|s| word_set(s) != word_set(&words)) {
+            return fail(format!("the words {words:?} in any order"));
+        }
+    }
     if let Some(prefix) = &ops.starts_with {
         let prefix = resolve_str(prefix, vars)?;
         if !present.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix.as_str())) {
@@ -468,6 +478,11 @@ fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
+/// The words of a space-separated list (an OAuth scope), in any order.
+fn word_set(s: &str) -> std::collections::BTreeSet<&str> {
+    s.split(' ').filter(|w| !w.is_empty()).collect()
+}
+
 /// `60` equals `60.0`, and a number equals its decimal text when a template produced text.
 fn loose_number_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -509,6 +524,17 @@ mod tests {
         let ops = Ops { equals: Some(json!({"active": false})), ..Ops::default() };
         let m = check(Check::Json { pointer: "".into(), ops }, r).unwrap();
         assert!(m.actual.contains("\"iss\""), "{m:?}");
+    }
+
+    #[test]
+    fn same_words_compares_scopes_as_sets() {
+        let r = json!({"json": {"scope": "b  a", "other": 3}});
+        let ops = |w: &str| Ops { same_words: Some(w.into()), ..Ops::default() };
+        assert!(check(Check::Json { pointer: "/scope".into(), ops: ops("a b") }, r.clone()).is_none());
+        assert!(check(Check::Json { pointer: "/scope".into(), ops: ops("a") }, r.clone()).is_some());
+        assert!(check(Check::Json { pointer: "/scope".into(), ops: ops("a b c") }, r.clone()).is_some());
+        assert!(check(Check::Json { pointer: "/other".into(), ops: ops("3") }, r.clone()).is_some());
+        assert!(check(Check::Json { pointer: "/missing".into(), ops: ops("") }, r).is_some());
     }
 
     #[test]

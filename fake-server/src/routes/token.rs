@@ -377,6 +377,18 @@ fn issue(
     audience: Vec<String>,
     with_refresh: bool,
 ) -> Result<Value, OAuthError> {
+    let reported = scopes;
+    let narrowed: Vec<String>;
+    let scopes =
+        if st.fault(Fault::ResourceDownscopeUnreported) && audience.iter().any(|a| *a != caller.client.id) {
+            // Down-scoped for the resource (its API has no use for the OpenID scopes), but the
+            // response below still says the full scope was granted.
+            const OIDC: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
+            narrowed = scopes.iter().filter(|s| !OIDC.contains(&s.as_str())).cloned().collect();
+            &narrowed[..]
+        } else {
+            scopes
+        };
     let Minted { token, record } =
         mint_access_token(st, &caller.client, grant_id, username, scopes, audience);
     let lifetime = record.exp - record.iat;
@@ -408,7 +420,7 @@ fn issue(
         "expires_in": if st.fault(Fault::ExpiresInAsString) { json!(lifetime.to_string()) } else { json!(lifetime) },
     });
     if !st.fault(Fault::OmitScopeInResponse) {
-        body["scope"] = Value::String(scopes.join(" "));
+        body["scope"] = Value::String(reported.join(" "));
     }
     if let Some(rt) = refresh {
         body["refresh_token"] = Value::String(rt);

@@ -324,9 +324,47 @@ async fn mcp_preflight_requires_auth() {
 fn every_fault_of_this_section_is_listed_and_named_after_spec_ids() {
     let section: Vec<Fault> =
         Fault::ALL.iter().copied().skip_while(|f| *f != Fault::DcrAcceptsFragmentRedirect).collect();
-    assert_eq!(section.len(), 53);
+    assert_eq!(section.len(), 54);
     for f in section {
         let d = f.description();
         assert!(d.contains('(') && d.contains(')'), "{f}: {d}");
     }
+}
+
+#[tokio::test]
+async fn registration_token_not_checked() {
+    let s = FakeServer::builder()
+        .fault(Fault::RegistrationTokenNotChecked)
+        .settings(|s| {
+            s.registration = fake_server::RegistrationPolicy::Token;
+            s.registration_token = Some("initial-token".into());
+        })
+        .start()
+        .await;
+    assert_eq!(status_of(&s, public_client_metadata()).await, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn resource_downscope_unreported() {
+    let s = with(Fault::ResourceDownscopeUnreported).await;
+    let flow = Flow {
+        client_id: "conformance-confidential",
+        redirect_uri: "https://client.example.test/callback",
+        scope: Some("openid projects:read"),
+        resource: Some("https://api.example.test"),
+    };
+    let reply = tokens(&s, &flow, Some("s3cr:t+/%val ue")).await;
+    assert_eq!(reply["scope"], "openid projects:read", "the response claims the full scope");
+    let form = [("token", reply["access_token"].as_str().unwrap())];
+    let info: Value = http()
+        .post(s.url("/introspect"))
+        .header("authorization", crate::support::basic("conformance-confidential", "s3cr:t+/%val ue"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["scope"], "projects:read", "the token was narrowed: {info}");
 }
