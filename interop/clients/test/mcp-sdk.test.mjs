@@ -1,13 +1,15 @@
 // The MCP TypeScript SDK's client and its OAuth machinery against the fake server's demo MCP
 // resource: 401 → protected-resource metadata (RFC 9728) → authorization-server metadata →
 // dynamic registration → the user's login and consent → token (bound to the resource) →
-// `initialize`, `tools/list` and `tools/call`.
+// `initialize`, `tools/list` and `tools/call`. And a machine client: the SDK's
+// PrivateKeyJwtProvider (client credentials with a private_key_jwt assertion) to `initialize`.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 
@@ -142,6 +144,56 @@ test('the SDK client goes from 401 to an authorized initialize and tools/call', 
     const result = await mcp.callTool({ name: 'whoami', arguments: {} });
     const text = result.content.map((c) => c.text ?? '').join('\n');
     assert.match(text, /alice/, `whoami answered: ${text}`);
+  } finally {
+    await mcp.close();
+  }
+});
+
+test('a machine client authenticates with private_key_jwt and initializes without a user', async () => {
+  const mcpUrl = new URL(`${server.issuer}/mcp`);
+  // The operator registers the client's public key once (RFC 7591 with jwks).
+  const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey);
+  const registration = await fetch(`${server.issuer}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'MCP SDK machine client',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [{ kty, crv, x, y, alg: 'ES256', use: 'sig' }] },
+      scope: 'projects:read',
+    }),
+  });
+  assert.equal(registration.status, 201);
+  const { client_id: clientId } = await registration.json();
+
+  const provider = new PrivateKeyJwtProvider({
+    clientId,
+    privateKey: await crypto.subtle.exportKey('jwk', privateKey),
+    algorithm: 'ES256',
+    expectedIssuer: server.issuer,
+    scope: 'projects:read',
+  });
+  const log = [];
+  const mcp = new Client({ name: 'oauth-conformance-machine', version: '0.0.0' });
+  const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider, fetch: recordingFetch(log) });
+  // The first attempt meets the 401; the SDK gets a token with its assertion and tries again.
+  await mcp.connect(transport).catch(async (e) => {
+    if (!(e instanceof UnauthorizedError)) throw e;
+    await mcp.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider, fetch: recordingFetch(log) }));
+  });
+  try {
+    const trail = `requests:\n${log.join('\n')}`;
+    assert.equal(log[0], 'POST /mcp -> 401', trail);
+    assert.ok(log.includes('POST /token -> 200'), trail);
+    assert.ok(!log.some((l) => l.startsWith('POST /register')), `a registered client does not register again\n${trail}`);
+    assert.ok(provider.tokens()?.access_token, 'the SDK saved the token');
+    assert.ok(mcp.getServerVersion()?.name, 'initialize returned serverInfo');
+    const result = await mcp.callTool({ name: 'whoami', arguments: {} });
+    const text = result.content.map((c) => c.text ?? '').join('\n');
+    assert.match(text, new RegExp(clientId), `whoami names the client itself: ${text}`);
   } finally {
     await mcp.close();
   }
