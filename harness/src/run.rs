@@ -11,7 +11,7 @@ use crate::agent::Agent;
 use crate::expect::{Check, evaluate, guard_holds};
 use crate::mask::{mask_exchanges, replace_all, secrets_of};
 use crate::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
-use crate::steps::{Ctx, Env};
+use crate::steps::{Ctx, Env, StepError};
 use crate::suite::{Requirement, Scenario};
 
 /// Called as each scenario finishes: (done, total, result).
@@ -280,6 +280,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         Ctx { env, agent, vars: globals(env), journey: None, step: String::new(), hosts: Vec::new() };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
     let mut error: Option<String> = None;
+    let mut unmet_by_step: Option<String> = None;
     for step in &s.steps {
         let first = ctx.agent.exchanges.len();
         ctx.step = step.name.clone();
@@ -294,6 +295,9 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
             Err(e) => {
                 let msg = e.to_string();
                 spans.push((step.name.clone(), step.kind.name(), first, last, Some(msg.clone())));
+                if matches!(e, StepError::Unmet(_)) {
+                    unmet_by_step = Some(format!("step `{}` ({}): {msg}", step.name, step.kind.name()));
+                }
                 error = Some(format!("step `{}` ({}): {msg}", step.name, step.kind.name()));
                 break;
             }
@@ -306,6 +310,12 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         r.reason = Some(reason);
     } else {
         (r.outcome, r.reason, r.failures) = verdict(s, &ctx.vars, error);
+        // A requirement that showed only while running: a skip, unless an expectation on an
+        // earlier step already failed (that is evidence of its own).
+        if let Some(reason) = unmet_by_step.filter(|_| r.outcome == Outcome::Error) {
+            r.outcome = Outcome::Skip;
+            r.reason = Some(reason);
+        }
     }
     let masked = mask_exchanges(&ctx.agent.exchanges);
     let secrets = secrets_of(&ctx.agent.exchanges);

@@ -119,8 +119,10 @@ async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) 
     (Value::Null, Some(format!("no metadata document: {}", problems.join("; "))))
 }
 
-/// With `--issuer` alone, register the `confidential` and `public` clients the suites use
-/// (RFC 7591 open registration), so a bare URL is enough for servers that allow it.
+/// With `--issuer` alone, register the `confidential`, `other` and `public` clients the suites
+/// use (RFC 7591 open registration), so a bare URL is enough for servers that allow it: the
+/// confidential ones with client credentials where the server offers that grant, and all with
+/// `openid profile` (as far as the server lists them) as their default scope.
 async fn register_missing_clients(env: &mut Env) {
     let Some(endpoint) =
         env.metadata.get("registration_endpoint").and_then(Value::as_str).map(str::to_string)
@@ -133,15 +135,27 @@ async fn register_missing_clients(env: &mut Env) {
         ("other", "client_secret_basic", "https://other.example.test/callback"),
         ("public", "none", "http://127.0.0.1/callback"),
     ];
+    let supports = |member: &str, value: &str| {
+        env.metadata.get(member).and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == value))
+    };
+    // The scope a scenario's requests carry when it names none, as a profile's clients have.
+    let scope =
+        ["openid", "profile"].iter().filter(|s| supports("scopes_supported", s)).copied().collect::<Vec<_>>();
+    let scope = (!scope.is_empty()).then(|| scope.join(" "));
+    let client_credentials = supports("grant_types_supported", "client_credentials");
     for (role, method, redirect) in wanted {
         if env.profile.clients.contains_key(role) {
             continue;
+        }
+        let mut grants = vec!["authorization_code", "refresh_token"];
+        if method != "none" && client_credentials {
+            grants.push("client_credentials");
         }
         let body = json!({
             "client_name": format!("oauth-conformance {role}"),
             "redirect_uris": [redirect],
             "token_endpoint_auth_method": method,
-            "grant_types": ["authorization_code", "refresh_token"],
+            "grant_types": grants,
             "response_types": ["code"],
             "application_type": if method == "none" { "native" } else { "web" },
         });
@@ -161,7 +175,7 @@ async fn register_missing_clients(env: &mut Env) {
                 client_secret: reg.get("client_secret").and_then(Value::as_str).map(str::to_string),
                 redirect_uri: Some(redirect.to_string()),
                 auth_method: Some(method.to_string()),
-                scope: None,
+                scope: scope.clone(),
                 name: Some(format!("oauth-conformance {role}")),
                 resource: None,
             },

@@ -228,9 +228,16 @@ impl Journey {
                 let password = plan.password.clone().or_else(|| user.map(|u| u.password.clone()));
                 match (username, password) {
                     (Some(username), Some(password)) => Action::Login { username, password },
+                    // Without a user or a session cookie the profile never meant to log in:
+                    // a requirement this scenario shows only now.
+                    _ if ctx.env.profile.session_cookie.is_none() => {
+                        return Err(StepError::Unmet(
+                            "the server asked for a login and the target profile has no test user ([user] or session_cookie)".into(),
+                        ));
+                    }
                     _ => {
                         return Err(StepError::Prerequisite(
-                            "the target profile has no test user to log in".into(),
+                            "the login page came up although the profile's session cookie was sent (expired?), and the profile has no test user".into(),
                         ));
                     }
                 }

@@ -83,6 +83,10 @@ pub enum StepError {
     /// Something this step depends on did not happen (no code, no metadata, ...).
     #[error("{0}")]
     Prerequisite(String),
+    /// The step needs something the target profile does not provide (a test user to log in):
+    /// the scenario is skipped with this reason unless an earlier expectation already failed.
+    #[error("{0}")]
+    Unmet(String),
 }
 
 impl<'a> Ctx<'a> {

@@ -211,3 +211,27 @@ fn usage_errors_exit_2_with_a_one_line_cause() {
     assert_eq!(code, 2);
     assert!(err.contains("only to the bundled fake server"), "{err}");
 }
+
+#[test]
+fn a_bare_issuer_with_open_registration_gives_no_failure_or_error_and_says_why_it_skips() {
+    // A server of its own, reached like any other: the harness registers the clients it needs
+    // and has no test user.
+    let server = fake_server::FakeServer::start_blocking();
+    let (code, out, err) = run(&["run", "--issuer", server.issuer(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let results = v["results"].as_array().unwrap();
+    let with = |outcome: &str| results.iter().filter(|r| r["outcome"] == outcome).collect::<Vec<_>>();
+    let broken: Vec<String> = with("fail")
+        .into_iter()
+        .chain(with("error"))
+        .map(|r| format!("{} {}: {}", r["id"], r["outcome"], r["reason"]))
+        .collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+    assert!(with("pass").len() > 100, "client-credentials, discovery and error checks run");
+    let login_needed = with("skip")
+        .into_iter()
+        .filter(|r| r["reason"].as_str().unwrap_or("").contains("no test user"))
+        .count();
+    assert!(login_needed > 50, "flows that need a user are skipped with that reason");
+}
