@@ -91,7 +91,10 @@ impl InteractionProfile {
         let matches = |css: &str| Selector::parse(css).ok().is_some_and(|s| doc.select(&s).next().is_some());
         if matches(&self.consent.detect) {
             PageKind::Consent
-        } else if matches(&self.login.detect) {
+        } else if matches(&self.login.detect) || matches("input[type=password i]") {
+            // A page asking for a password is a login page even in markup this profile does
+            // not know: driving it then fails with the page named, rather than the login
+            // being taken for the server's final answer.
             PageKind::Login
         } else {
             PageKind::Other
@@ -142,7 +145,12 @@ impl InteractionProfile {
         }
         let form_sel = selector(form_css, page_url)?;
         let form =
-            doc.select(&form_sel).next().ok_or_else(|| fail(format!("no form matches `{form_css}`")))?;
+            doc.select(&form_sel).next().ok_or_else(|| {
+                fail(format!(
+                    "no form matches `{form_css}` of the interaction profile `{}` (is `interaction` in the target profile right for this server?)",
+                    self.name
+                ))
+            })?;
         let mut fields = controls(form);
         if let (Some(only), Some(scope_css)) = (scopes, self.consent.scope.as_deref()) {
             let sel = selector(scope_css, page_url)?;
@@ -260,6 +268,23 @@ mod tests {
         {
             assert!(fields.contains(&(pair.0.to_string(), pair.1.to_string())), "{pair:?} in {fields:?}");
         }
+    }
+
+    #[test]
+    fn a_password_field_makes_a_login_page_whose_form_is_then_named_when_it_cannot_be_driven() {
+        let foreign = r#"<form method="post" action="/interaction/x"><input name="login">
+            <input type="PASSWORD" name="password"><button>Sign-in</button></form>"#;
+        let p = profile();
+        assert_eq!(p.classify(foreign), PageKind::Login);
+        assert_eq!(p.classify("<p>invalid_request: redirect_uri</p>"), PageKind::Other);
+        let e = p
+            .plan(
+                "http://as/interaction/x",
+                foreign,
+                &Action::Login { username: "a".into(), password: "b".into() },
+            )
+            .unwrap_err();
+        assert_eq!(e.url, "http://as/interaction/x");
     }
 
     #[test]
