@@ -10,7 +10,7 @@
 //! itself by its name (`{doc.url}`), since a metadata document must contain its own URL.
 //! The server stops when the scenario ends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -104,13 +104,18 @@ impl Host {
             Some(p) => return Err(StepError::Prerequisite(format!("host path `{p}` must start with `/`"))),
             None => "/client.json".to_string(),
         };
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(|e| StepError::Prerequisite(format!("cannot listen on 127.0.0.1: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| StepError::Prerequisite(format!("cannot read the host's address: {e}")))?
-            .port();
+        let cannot = |e: std::io::Error| StepError::Prerequisite(format!("cannot listen on 127.0.0.1: {e}"));
+        // `down`: a port that stays bound for the whole scenario but never listens, so
+        // connections are refused and no other scenario's host can take it over meanwhile.
+        let (listener, reserved, port) = if self.down {
+            let (socket, port) = fresh_port(refusing_port, |s| s.local_addr()).map_err(cannot)?;
+            (None, Some(socket), port)
+        } else {
+            let bind = || std::net::TcpListener::bind(("127.0.0.1", 0));
+            let (listener, port) = fresh_port(bind, |l| l.local_addr()).map_err(cannot)?;
+            listener.set_nonblocking(true).map_err(cannot)?;
+            (Some(tokio::net::TcpListener::from_std(listener).map_err(cannot)?), None, port)
+        };
         let base = format!("http://127.0.0.1:{port}");
         let mut out = json!({ "url": format!("{base}{path}"), "base": base, "port": port, "path": path });
         // The step's own name refers to its address while its parameters are resolved.
@@ -123,14 +128,11 @@ impl Host {
         // The document a client is described by, even when the first reply is an error.
         out["json"] = replies.iter().map(|r| r.json.clone()).find(|j| !j.is_null()).unwrap_or(Value::Null);
         let log = Arc::new(Log::default());
-        let stop = if self.down {
-            drop(listener);
-            None
-        } else {
+        let stop = listener.map(|listener| {
             let shared = Shared { path, replies, log: log.clone(), started: Instant::now() };
-            Some(serve(listener, shared))
-        };
-        let hosted = Hosted { name: ctx.step.clone(), log, _stop: stop };
+            serve(listener, shared)
+        });
+        let hosted = Hosted { name: ctx.step.clone(), log, _stop: stop, _reserved: reserved };
         hosted.fill(&mut out);
         ctx.hosts.push(hosted);
         Ok(out)
@@ -265,12 +267,43 @@ fn serve(listener: tokio::net::TcpListener, shared: Shared) -> tokio::sync::ones
     tx
 }
 
+/// Bind until the port is one this process has not handed out before, so that a hosted URL
+/// is never the URL of an earlier host: a server that cached an earlier document would
+/// otherwise answer a later scenario with it. The sockets passed over are released after.
+fn fresh_port<S>(
+    bind: impl Fn() -> std::io::Result<S>,
+    address: impl Fn(&S) -> std::io::Result<std::net::SocketAddr>,
+) -> std::io::Result<(S, u16)> {
+    static HANDED_OUT: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut passed_over = Vec::new();
+    for _ in 0..64 {
+        let socket = bind()?;
+        let port = address(&socket)?.port();
+        let mut used = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if used.insert(port) {
+            return Ok((socket, port));
+        }
+        passed_over.push(socket);
+    }
+    Err(std::io::Error::other("no loopback port that was not used before"))
+}
+
+/// A loopback port bound but not listening: connections to it are refused, and no one else
+/// can bind it while the socket lives.
+fn refusing_port() -> std::io::Result<tokio::net::TcpSocket> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    Ok(socket)
+}
+
 /// A running host, kept by the scenario; dropping it stops the server.
 #[derive(Debug)]
 pub struct Hosted {
     name: String,
     log: Arc<Log>,
     _stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The bound, never listening socket of a `down` host.
+    _reserved: Option<tokio::net::TcpSocket>,
 }
 
 impl Hosted {
@@ -317,6 +350,28 @@ mod tests {
         assert!(Prepared::new(&bad, &vars()).is_err());
     }
 
+    #[test]
+    fn a_port_is_handed_out_once_per_process() {
+        let bind = || std::net::TcpListener::bind(("127.0.0.1", 0));
+        let mut seen = BTreeSet::new();
+        for _ in 0..20 {
+            let (listener, port) = fresh_port(bind, |l| l.local_addr()).unwrap();
+            assert!(seen.insert(port), "port {port} handed out twice");
+            // Released at once, and still not handed out again.
+            drop(listener);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_down_host_refuses_connections_and_keeps_its_port_from_other_hosts() {
+        let socket = refusing_port().unwrap();
+        let address = socket.local_addr().unwrap();
+        let refused = tokio::net::TcpStream::connect(address).await.unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert!(tokio::net::TcpListener::bind(address).await.is_err(), "the port stays taken");
+        drop(socket);
+    }
+
     #[tokio::test]
     async fn replies_follow_the_sequence_and_every_request_and_connection_is_logged() {
         let first = Reply { status: Some(500), ..Reply::default() };
@@ -337,7 +392,7 @@ mod tests {
         assert_eq!(status(format!("{base}/c.json?again")).await, 200);
         assert_eq!(status(format!("{base}/c.json")).await, 200, "the last reply repeats");
         assert_eq!(status(format!("{base}/other")).await, 404);
-        let hosted = Hosted { name: "h".into(), log, _stop: Some(stop) };
+        let hosted = Hosted { name: "h".into(), log, _stop: Some(stop), _reserved: None };
         let mut vars = json!({ "h": {} }).as_object().unwrap().clone();
         hosted.refresh(&mut vars);
         assert_eq!(vars["h"]["count"], 4);
