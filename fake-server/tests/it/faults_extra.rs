@@ -355,16 +355,6 @@ async fn resource_downscope_unreported() {
     };
     let reply = tokens(&s, &flow, Some("s3cr:t+/%val ue")).await;
     assert_eq!(reply["scope"], "openid projects:read", "the response claims the full scope");
-    let form = [("token", reply["access_token"].as_str().unwrap())];
-    let info: Value = http()
-        .post(s.url("/introspect"))
-        .header("authorization", crate::support::basic("conformance-confidential", "s3cr:t+/%val ue"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = crate::support::introspect(&s, reply["access_token"].as_str().unwrap()).await;
     assert_eq!(info["scope"], "projects:read", "the token was narrowed: {info}");
 }
