@@ -95,7 +95,8 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     check_audience(st, a.claims.get("aud"))?;
     let now = wall_now();
     let exp = a.claims.get("exp").and_then(Value::as_i64).ok_or("the assertion has no numeric exp")?;
-    if exp + LEEWAY <= now && !st.fault(Fault::AssertionExpiryUnchecked) {
+    // `exp` is the client's number: saturate rather than overflow on i64::MAX.
+    if exp.saturating_add(LEEWAY) <= now && !st.fault(Fault::AssertionExpiryUnchecked) {
         return Err("the assertion has expired".into());
     }
     if exp > now + MAX_LIFETIME {
@@ -119,9 +120,10 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
 
 /// RFC 10070: the issuer identifier, as a string. The faults bring back what RFC 7523 allowed.
 fn check_audience(st: &AppState, aud: Option<&Value>) -> Result<(), String> {
-    let endpoints = [st.url("/token"), st.url("/introspect"), st.url("/revoke")];
     let acceptable = |v: &str| {
-        v == st.issuer || (st.fault(Fault::AssertionAudienceEndpoint) && endpoints.iter().any(|e| e == v))
+        v == st.issuer
+            || (st.fault(Fault::AssertionAudienceEndpoint)
+                && ["/token", "/introspect", "/revoke"].iter().any(|p| st.url(p) == v))
     };
     let ok = match aud {
         Some(Value::String(s)) => acceptable(s),

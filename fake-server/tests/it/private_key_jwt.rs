@@ -248,3 +248,18 @@ async fn the_admin_api_treats_a_key_client_as_confidential_without_a_secret() {
     assert_eq!(resp.status(), StatusCode::OK);
     token_with(&server, &key.sign(&claims(&server, &id))).await.assert_error(401, "invalid_client");
 }
+
+#[tokio::test]
+async fn extreme_numeric_claims_are_refused_without_harm() {
+    let server = FakeServer::start().await;
+    let key = Key::new("k1");
+    let id = register_with(&server, &key).await;
+    for exp in [json!(i64::MAX), json!(i64::MIN), json!(1.5e300), json!("soon")] {
+        let mut c = claims(&server, &id);
+        c["exp"] = exp.clone();
+        let reply = token_with(&server, &key.sign(&c)).await;
+        reply.assert_error(401, "invalid_client");
+    }
+    // The server is still answering.
+    token_with(&server, &key.sign(&claims(&server, &id))).await.assert_tokens();
+}

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
@@ -133,11 +132,7 @@ pub fn make(ctx: &Ctx<'_>, client_id: &str, spec: Option<&AssertionSpec>) -> Res
         .unwrap_or(0);
     let jti = match &spec.jti {
         Some(j) => ctx.str(j)?,
-        None => {
-            let mut bytes = [0u8; 18];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            URL_SAFE_NO_PAD.encode(bytes)
-        }
+        None => crate::template::random_text(24),
     };
     let claims = json!({
         "iss": ctx.opt(&spec.iss)?.unwrap_or_else(|| client_id.to_string()),
@@ -145,7 +140,7 @@ pub fn make(ctx: &Ctx<'_>, client_id: &str, spec: Option<&AssertionSpec>) -> Res
         "aud": aud,
         "jti": jti,
         "iat": now,
-        "exp": now + spec.exp_in.unwrap_or(120),
+        "exp": now.saturating_add(spec.exp_in.unwrap_or(120)),
     });
     key.sign(&claims)
 }
