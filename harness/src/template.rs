@@ -136,6 +136,15 @@ fn err(reference: &str, reason: impl Into<String>) -> TemplateError {
     TemplateError { reference: reference.to_string(), reason: reason.into() }
 }
 
+/// `n` (at most 10,000) random base64url characters, as `{random:N}` gives.
+pub fn random_text(n: usize) -> String {
+    let mut bytes = vec![0u8; n.min(10_000)];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let mut s = URL_SAFE_NO_PAD.encode(bytes);
+    s.truncate(n);
+    s
+}
+
 fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateError> {
     if let Some(rest) = reference.strip_prefix("repeat:") {
         let (unit, n) = rest.rsplit_once(':').ok_or_else(|| err(reference, "use {repeat:TEXT:COUNT}"))?;
@@ -144,11 +153,7 @@ fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateE
     }
     if let Some(n) = reference.strip_prefix("random:") {
         let n: usize = n.parse().map_err(|_| err(reference, "use {random:LENGTH}"))?;
-        let mut bytes = vec![0u8; n.min(10_000)];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let mut s = URL_SAFE_NO_PAD.encode(bytes);
-        s.truncate(n);
-        return Ok(Value::String(s));
+        return Ok(Value::String(random_text(n)));
     }
     if let Some(inner) = reference.strip_prefix("s256:") {
         let value = match lookup(inner, vars) {
