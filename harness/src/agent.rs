@@ -1,5 +1,9 @@
-//! The user agent: one per scenario, with its own cookie jar, no automatic redirects, a timeout
-//! and a body-size cap on every request, and a recorder of every exchange.
+//! The user agent: one per scenario, no automatic redirects, a timeout and a body-size cap on
+//! every request, and a recorder of every exchange. It plays two parties with a cookie jar
+//! each: the user's *browser* (authorization endpoint, login and consent pages) and the
+//! client's *back end* (token, introspection, revocation, registration, the resource). A
+//! client's back end never holds the browser's cookies, and servers that treat a request with
+//! session cookies as a cross-site browser request must not see them there.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -148,19 +152,24 @@ pub enum AgentError {
     Other { url: String, cause: String },
 }
 
-/// The per-scenario user agent.
-#[derive(Debug)]
-pub struct Agent {
-    client: reqwest::Client,
-    jar: Arc<Jar>,
-    limits: Limits,
-    extra_headers: Vec<(String, String)>,
-    pub exchanges: Vec<Exchange>,
+/// Which party sends a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The user's browser: front-channel navigation with the browser's cookies.
+    Browser,
+    /// The client's back end: its own cookie jar, never the browser's.
+    Client,
 }
 
-impl Agent {
-    pub fn new(limits: Limits, extra_headers: Vec<(String, String)>) -> Result<Agent, String> {
-        crate::install_crypto_provider();
+/// An HTTP client with its own cookie jar.
+#[derive(Debug)]
+struct Party {
+    client: reqwest::Client,
+    jar: Arc<Jar>,
+}
+
+impl Party {
+    fn new(limits: Limits) -> Result<Party, String> {
         let jar = Arc::new(Jar::default());
         let mut builder = reqwest::Client::builder();
         if let Some(tls) = shared_tls() {
@@ -174,26 +183,58 @@ impl Agent {
             .user_agent(concat!("oauth-conformance/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Agent { client, jar, limits, extra_headers, exchanges: Vec::new() })
+        Ok(Party { client, jar })
+    }
+}
+
+/// The per-scenario user agent.
+#[derive(Debug)]
+pub struct Agent {
+    browser: Party,
+    back: Party,
+    limits: Limits,
+    extra_headers: Vec<(String, String)>,
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Agent {
+    pub fn new(limits: Limits, extra_headers: Vec<(String, String)>) -> Result<Agent, String> {
+        crate::install_crypto_provider();
+        Ok(Agent {
+            browser: Party::new(limits)?,
+            back: Party::new(limits)?,
+            limits,
+            extra_headers,
+            exchanges: Vec::new(),
+        })
     }
 
-    /// Start over with an empty cookie jar (a different browser), keeping the recording.
+    /// Start over with an empty browser (a different browser, no session), keeping the
+    /// recording.
     pub fn forget_cookies(&mut self) -> Result<(), String> {
-        let fresh = Agent::new(self.limits, self.extra_headers.clone())?;
-        self.client = fresh.client;
-        self.jar = fresh.jar;
+        self.browser = Party::new(self.limits)?;
         Ok(())
     }
 
-    /// Put a cookie in the jar, as if `url` had set it (the session interaction driver).
+    /// Put a cookie in the browser's jar, as if `url` had set it (the session interaction driver).
     pub fn add_cookie(&self, cookie: &str, url: &str) {
         if let Ok(u) = url.parse::<url::Url>() {
-            self.jar.add_cookie_str(cookie, &u);
+            self.browser.jar.add_cookie_str(cookie, &u);
         }
     }
 
-    /// Send one request (no redirect is followed) and record the exchange.
+    /// Send one back-channel request as the client (no redirect is followed) and record it.
     pub async fn send(&mut self, req: Request) -> Result<Response, AgentError> {
+        self.send_as(Channel::Client, req).await
+    }
+
+    /// Send one request as the user's browser (no redirect is followed) and record it.
+    pub async fn browse(&mut self, req: Request) -> Result<Response, AgentError> {
+        self.send_as(Channel::Browser, req).await
+    }
+
+    /// Send one request from `channel` and record the exchange.
+    pub async fn send_as(&mut self, channel: Channel, req: Request) -> Result<Response, AgentError> {
         let started = Instant::now();
         let mut exchange = Exchange {
             method: req.method.to_string(),
@@ -206,7 +247,7 @@ impl Agent {
             error: None,
             duration_ms: 0,
         };
-        let result = self.perform(&req, &mut exchange).await;
+        let result = self.perform(channel, &req, &mut exchange).await;
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         if let Err(e) = &result {
             exchange.error = Some(e.to_string());
@@ -215,9 +256,13 @@ impl Agent {
         result
     }
 
-    async fn perform(&self, req: &Request, ex: &mut Exchange) -> Result<Response, AgentError> {
+    async fn perform(&self, channel: Channel, req: &Request, ex: &mut Exchange) -> Result<Response, AgentError> {
+        let party = match channel {
+            Channel::Browser => &self.browser,
+            Channel::Client => &self.back,
+        };
         let url = url::Url::parse(&req.url).map_err(|_| AgentError::BadUrl(req.url.clone()))?;
-        let mut builder = self.client.request(req.method.clone(), url.clone());
+        let mut builder = party.client.request(req.method.clone(), url.clone());
         let mut headers: Vec<(String, String)> = self.extra_headers.clone();
         headers.extend(req.headers.iter().cloned());
         let body = match &req.body {
@@ -247,7 +292,7 @@ impl Agent {
         if let Some(b) = &body {
             builder = builder.body(b.clone());
         }
-        if let Some(cookies) = reqwest::cookie::CookieStore::cookies(&*self.jar, &url) {
+        if let Some(cookies) = reqwest::cookie::CookieStore::cookies(&*party.jar, &url) {
             headers.push(("cookie".into(), cookies.to_str().unwrap_or("").to_string()));
         }
         ex.request_headers = headers;
@@ -306,4 +351,43 @@ fn classify(url: &str, secs: u64, e: reqwest::Error) -> AgentError {
         source = s.source();
     }
     if e.is_connect() { AgentError::Connect { url, cause } } else { AgentError::Other { url, cause } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn cookie_sent(ex: &Exchange) -> Option<&str> {
+        ex.request_headers.iter().find(|(k, _)| k == "cookie").map(|(_, v)| v.as_str())
+    }
+
+    #[tokio::test]
+    async fn the_back_channel_never_sends_the_browsers_cookies_and_the_browser_keeps_them() {
+        let server = MockServer::start().await;
+        Mock::given(path("/login"))
+            .respond_with(ResponseTemplate::new(200).insert_header("set-cookie", "sid=browser; Path=/"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/token"))
+            .respond_with(ResponseTemplate::new(200).insert_header("set-cookie", "backend=1; Path=/"))
+            .mount(&server)
+            .await;
+        let mut agent = Agent::new(Limits::default(), Vec::new()).unwrap();
+        agent.add_cookie("session=handed-over", &server.uri());
+        agent.browse(Request::get(format!("{}/login", server.uri()))).await.unwrap();
+        agent.send(Request::post_form(format!("{}/token", server.uri()), Vec::new())).await.unwrap();
+        agent.send(Request::get(format!("{}/token", server.uri()))).await.unwrap();
+        agent.browse(Request::get(format!("{}/login", server.uri()))).await.unwrap();
+        let ex = &agent.exchanges;
+        assert_eq!(cookie_sent(&ex[0]), Some("session=handed-over"));
+        assert_eq!(cookie_sent(&ex[1]), None, "the client's first request carries no browser cookie");
+        assert_eq!(cookie_sent(&ex[2]), Some("backend=1"), "the client keeps its own cookies");
+        let last = cookie_sent(&ex[3]).unwrap_or_default();
+        assert!(last.contains("sid=browser") && !last.contains("backend"), "{last}");
+        agent.forget_cookies().unwrap();
+        agent.browse(Request::get(format!("{}/login", server.uri()))).await.unwrap();
+        assert_eq!(cookie_sent(&agent.exchanges[4]), None, "a fresh browser has no session");
+    }
 }

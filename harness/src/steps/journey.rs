@@ -163,7 +163,7 @@ impl Journey {
         let mut req = first;
         let mut after_credentials = false;
         for _ in 0..MAX_HOPS {
-            let resp = ctx.agent.send(req).await?;
+            let resp = ctx.agent.browse(req).await?;
             self.record(&resp);
             if after_credentials && resp.is_redirect() {
                 self.result.insert("login_redirect_status".into(), json!(resp.status));
@@ -269,7 +269,7 @@ impl Journey {
         let action = self.action(ctx, kind, plan)?;
         let req = ctx.env.interaction.plan(&url, &html, &action)?;
         let credentials = matches!(action, Action::Login { .. });
-        let resp = ctx.agent.send(req).await?;
+        let resp = ctx.agent.browse(req).await?;
         self.record(&resp);
         if credentials && resp.is_redirect() {
             self.result.insert("login_redirect_status".into(), json!(resp.status));

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Ctx, StepError, http_result};
-use crate::agent::{Body, Request};
+use crate::agent::{Body, Channel, Request};
 
 /// A raw request.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -25,6 +25,9 @@ pub struct RawRequest {
     pub body: Option<String>,
     pub content_type: Option<String>,
     pub origin: Option<String>,
+    /// Send it from the user's browser (with its cookies) rather than from the client's back end.
+    #[serde(default)]
+    pub browser: bool,
 }
 
 impl RawRequest {
@@ -50,7 +53,8 @@ impl RawRequest {
         if let Some(o) = ctx.opt(&self.origin)? {
             req = req.header("origin", o);
         }
-        let resp = ctx.agent.send(req).await?;
+        let channel = if self.browser { Channel::Browser } else { Channel::Client };
+        let resp = ctx.agent.send_as(channel, req).await?;
         Ok(http_result(&resp))
     }
 }
