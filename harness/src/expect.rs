@@ -142,6 +142,38 @@ pub struct Mismatch {
     pub actual: String,
 }
 
+/// Where a journey that never got back to the client ended, quoting the server's page, so a
+/// missing callback parameter shows the server's own explanation.
+fn where_it_ended(result: &Value) -> String {
+    let url = result.get("url").and_then(Value::as_str).unwrap_or("?");
+    let status = result.get("status").and_then(Value::as_u64).map_or("no".to_string(), |s| s.to_string());
+    let body = result.get("body").and_then(Value::as_str).unwrap_or("");
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut snippet = words.join(" ");
+    if snippet.chars().count() > 200 {
+        snippet = snippet.chars().take(200).collect::<String>() + "…";
+    }
+    match snippet.is_empty() {
+        true => format!("no redirect back to the client: the journey ended at {url} with status {status}"),
+        false => format!(
+            "no redirect back to the client: the journey ended at {url} with status {status}: «{snippet}»"
+        ),
+    }
+}
+
 /// Judge `check` against step result `result` (with `vars` for templates in the operators).
 pub fn evaluate(
     check: &Check,
@@ -179,7 +211,13 @@ pub fn evaluate(
         }
         Check::Param { name, ops } => {
             let v = result.get("params").and_then(|p| p.get(name)).cloned();
-            apply(ops, v.as_ref(), vars)
+            let mismatch = apply(ops, v.as_ref(), vars)?;
+            Ok(mismatch.map(|mut m| {
+                if v.is_none() && result.get("redirected") == Some(&Value::Bool(false)) {
+                    m.actual = format!("{} ({})", m.actual, where_it_ended(result));
+                }
+                m
+            }))
         }
         Check::Field { pointer, ops } => apply(ops, result.pointer(pointer), vars),
         Check::Value { of, ops } => {

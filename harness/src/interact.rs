@@ -42,6 +42,9 @@ pub struct ConsentPage {
     pub deny_link: Option<String>,
     /// Checkboxes that select scopes (partial consent), when the page has them.
     pub scope: Option<String>,
+    /// The name of the form's anti-CSRF field. Unset: the one hidden field whose name says
+    /// csrf or xsrf, if there is exactly one.
+    pub csrf: Option<String>,
 }
 
 /// How an action fills a form: form selector, button, fallback link, field values, scopes.
@@ -75,13 +78,27 @@ pub enum Action {
 pub struct InteractError {
     pub url: String,
     pub reason: String,
+    /// The page does not offer what the action needs (no cancel on the login page): a
+    /// precondition of the scenario, not a fault of the server.
+    pub absent: bool,
 }
 
 fn selector(css: &str, url: &str) -> Result<Selector, InteractError> {
     Selector::parse(css).map_err(|e| InteractError {
         url: url.to_string(),
         reason: format!("the interaction profile's selector `{css}` is invalid: {e}"),
+        absent: false,
     })
+}
+
+/// The page, form and control an action needs, for messages.
+fn what(action: &Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Login { .. } => ("login", "submit"),
+        Action::CancelLogin => ("login", "cancel"),
+        Action::Approve(_) => ("consent", "approve"),
+        Action::Deny => ("consent", "deny"),
+    }
 }
 
 impl InteractionProfile {
@@ -104,7 +121,9 @@ impl InteractionProfile {
     /// The request the user's action produces on this page.
     pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
         let doc = Html::parse_document(html);
-        let fail = |reason: String| InteractError { url: page_url.to_string(), reason };
+        let fail = |reason: String| InteractError { url: page_url.to_string(), reason, absent: false };
+        let absent = |reason: String| InteractError { url: page_url.to_string(), reason, absent: true };
+        let (page, control) = what(action);
         let (form_css, button, link, overrides, scopes): FormPlan<'_, _> = match action {
             Action::Login { username, password } => (
                 &self.login.form,
@@ -134,23 +153,22 @@ impl InteractionProfile {
                 None,
             ),
         };
+        if matches!(action, Action::CancelLogin | Action::Deny) && button.is_none() && link.is_none() {
+            return Err(absent(format!(
+                "the {page} page offers no {control}: the interaction profile `{}` names no `{control}` control for it",
+                self.name
+            )));
+        }
         if let Some(link_css) = link.filter(|_| button.is_none()) {
             let sel = selector(link_css, page_url)?;
             let href = doc
                 .select(&sel)
                 .next()
                 .and_then(|a| a.value().attr("href"))
-                .ok_or_else(|| fail(format!("no link matches `{link_css}`")))?;
+                .ok_or_else(|| absent(format!("the {page} page offers no {control}: no link matches `{link_css}`")))?;
             return Ok(Request::get(resolve(page_url, href)));
         }
-        let form_sel = selector(form_css, page_url)?;
-        let form =
-            doc.select(&form_sel).next().ok_or_else(|| {
-                fail(format!(
-                    "no form matches `{form_css}` of the interaction profile `{}` (is `interaction` in the target profile right for this server?)",
-                    self.name
-                ))
-            })?;
+        let form = self.form(&doc, form_css, page, page_url)?;
         let mut fields = controls(form);
         if let (Some(only), Some(scope_css)) = (scopes, self.consent.scope.as_deref()) {
             let sel = selector(scope_css, page_url)?;
@@ -169,7 +187,10 @@ impl InteractionProfile {
         }
         if let Some(css) = button {
             let sel = selector(css, page_url)?;
-            let b = form.select(&sel).next().ok_or_else(|| fail(format!("no button matches `{css}`")))?;
+            let b = form.select(&sel).next().ok_or_else(|| {
+                let reason = format!("the {page} page offers no {control}: no button matches `{css}`");
+                if matches!(action, Action::CancelLogin | Action::Deny) { absent(reason) } else { fail(reason) }
+            })?;
             if let Some(name) = b.value().attr("name") {
                 fields.push((name.to_string(), b.value().attr("value").unwrap_or("").to_string()));
             }
@@ -183,6 +204,73 @@ impl InteractionProfile {
                 url::Url::parse(&action_url).map_err(|_| fail(format!("bad form action `{action_url}`")))?;
             u.query_pairs_mut().clear().extend_pairs(fields.iter());
             Request { method: reqwest::Method::GET, url: u.into(), headers: Vec::new(), body: Body::None }
+        })
+    }
+}
+
+impl InteractionProfile {
+    /// The one form `css` selects: none, or more than one, is an error naming what matched.
+    fn form<'d>(
+        &self,
+        doc: &'d Html,
+        css: &str,
+        page: &str,
+        page_url: &str,
+    ) -> Result<ElementRef<'d>, InteractError> {
+        let sel = selector(css, page_url)?;
+        let found: Vec<ElementRef<'d>> = doc.select(&sel).collect();
+        let fail = |reason: String| InteractError { url: page_url.to_string(), reason, absent: false };
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(fail(format!(
+                "no form matches `{css}` of the interaction profile `{}` (is `interaction` in the target profile right for this server?)",
+                self.name
+            ))),
+            many => {
+                let named: Vec<String> = many
+                    .iter()
+                    .map(|f| {
+                        let v = f.value();
+                        let mut d = String::from("<form");
+                        for attr in ["id", "name", "action", "method"] {
+                            if let Some(x) = v.attr(attr) {
+                                d.push_str(&format!(" {attr}=\"{x}\""));
+                            }
+                        }
+                        d + ">"
+                    })
+                    .collect();
+                Err(fail(format!(
+                    "{} forms match `{css}` ({}); make `[{page}] form` of the interaction profile `{}` select one",
+                    many.len(),
+                    named.join(", "),
+                    self.name
+                )))
+            }
+        }
+    }
+
+    /// The consent form's anti-CSRF field: the one the profile names, when the form has it,
+    /// else the only hidden field whose name says csrf or xsrf (servers rename theirs).
+    pub fn consent_csrf_field(&self, page_url: &str, html: &str) -> Result<Option<String>, InteractError> {
+        let doc = Html::parse_document(html);
+        let form = self.form(&doc, &self.consent.form, "consent", page_url)?;
+        let hidden = Selector::parse("input[type=hidden i][name]").expect("static selector");
+        let names: Vec<String> =
+            form.select(&hidden).filter_map(|e| e.value().attr("name")).map(str::to_string).collect();
+        if let Some(named) = self.consent.csrf.as_ref().filter(|n| names.contains(n)) {
+            return Ok(Some(named.clone()));
+        }
+        let guessed: Vec<&String> = names
+            .iter()
+            .filter(|n| {
+                let l = n.to_ascii_lowercase();
+                l.contains("csrf") || l.contains("xsrf")
+            })
+            .collect();
+        Ok(match guessed.as_slice() {
+            [one] => Some((*one).clone()),
+            _ => None,
         })
     }
 }

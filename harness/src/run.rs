@@ -12,7 +12,7 @@ use crate::expect::{Check, evaluate, guard_holds};
 use crate::mask::{mask_exchanges, replace_all, secrets_of};
 use crate::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
 use crate::steps::{Ctx, Env, StepError};
-use crate::suite::{Requirement, Scenario};
+use crate::suite::{Requirement, Scenario, Step};
 
 /// Called as each scenario finishes: (done, total, result).
 pub type Progress = Arc<dyn Fn(usize, usize, &ScenarioResult) + Send + Sync>;
@@ -167,6 +167,49 @@ fn unmet_assumption(s: &Scenario, vars: &Map<String, Value>) -> Option<String> {
     })
 }
 
+/// Why a step that could not run leaves the scenario unjudged rather than in error: it
+/// needs a value the server's earlier answer did not give (a refresh token never issued, an
+/// OPTIONAL introspection member), or it only prepares what the scenario judges and the
+/// server would not play along (a grant the client may not use). The reason quotes the
+/// server's answer. Connection failures and timeouts stay errors.
+fn unmet_setup(s: &Scenario, step: &Step, e: &StepError, vars: &Map<String, Value>) -> Option<String> {
+    let judged = s.expects.iter().any(|x| !x.assume && x.step == step.name);
+    match e {
+        StepError::Template(t) => {
+            let (head, rest) = t.reference.split_once('.')?;
+            let answer = vars.get(head)?;
+            let hint = match rest.rsplit('.').next() {
+                Some("refresh_token") => {
+                    " (servers may issue refresh tokens only with the scope `offline_access`, or only to some clients)"
+                }
+                Some("exp" | "iat" | "nbf" | "jti" | "token_type") => " (an OPTIONAL member of the answer)",
+                _ => "",
+            };
+            Some(format!(
+                "the server's answer to step `{head}` ({}) has no `{rest}`, which step `{}` needs{hint}",
+                describe_answer(answer),
+                step.name
+            ))
+        }
+        StepError::Prerequisite(msg) if !judged => {
+            Some(format!("setup step `{}` ({}) could not be completed: {msg}", step.name, step.kind.name()))
+        }
+        _ => None,
+    }
+}
+
+/// A step result in a few words: its status and error code.
+fn describe_answer(v: &Value) -> String {
+    let status = v.get("status").and_then(Value::as_u64);
+    let error = v.get("error").and_then(Value::as_str);
+    match (status, error) {
+        (Some(st), Some(e)) => format!("status {st}, error `{e}`"),
+        (Some(st), None) => format!("status {st}"),
+        (None, Some(e)) => format!("error `{e}`"),
+        (None, None) => "no HTTP answer".into(),
+    }
+}
+
 /// The variables every scenario starts with.
 fn globals(env: &Env) -> Map<String, Value> {
     let clients: Map<String, Value> = env
@@ -185,7 +228,7 @@ fn globals(env: &Env) -> Map<String, Value> {
     vars.insert("other_resource".into(), json!(env.profile.other_resource));
     vars.insert("mcp_version".into(), json!(env.mcp_version));
     vars.insert("origin".into(), json!(env.profile.origin.as_deref().unwrap_or("https://app.example.test")));
-    vars.insert("target".into(), json!({ "clock": env.clock.is_some() }));
+    vars.insert("target".into(), json!({ "clock": env.clock.is_some(), "embedded": env.embedded }));
     vars.insert("assertion_jwks".into(), crate::steps::assertion::public_jwks());
     vars
 }
@@ -295,8 +338,10 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
             Err(e) => {
                 let msg = e.to_string();
                 spans.push((step.name.clone(), step.kind.name(), first, last, Some(msg.clone())));
-                if matches!(e, StepError::Unmet(_)) {
+                if e.is_unmet() {
                     unmet_by_step = Some(format!("step `{}` ({}): {msg}", step.name, step.kind.name()));
+                } else {
+                    unmet_by_step = unmet_setup(s, step, &e, &ctx.vars);
                 }
                 error = Some(format!("step `{}` ({}): {msg}", step.name, step.kind.name()));
                 break;
@@ -395,6 +440,7 @@ status = 200
             profile: crate::profile::Profile::default(),
             interaction: crate::profile::interaction_profile("fake-server").unwrap(),
             clock: None,
+            embedded: false,
             limits: crate::agent::Limits::default(),
             mcp_version: crate::settings::LATEST_MCP.into(),
         }

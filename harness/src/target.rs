@@ -72,6 +72,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         profile,
         interaction,
         clock,
+        embedded: server.is_some(),
         limits: settings.limits,
         mcp_version: mcp_version.clone(),
     };

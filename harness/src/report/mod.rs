@@ -120,6 +120,57 @@ pub fn target_line(report: &RunReport) -> String {
 }
 
 /// The summary sentence.
+/// Skipped scenarios grouped by what is missing, most first, each with what would unlock
+/// them: `(count, what is missing and how to add it)`.
+pub fn skip_groups(report: &RunReport) -> Vec<(usize, String)> {
+    let mut groups: Vec<(usize, String)> = Vec::new();
+    for r in report.results.iter().filter(|r| r.outcome == Outcome::Skip) {
+        let key = unlock(r.reason.as_deref().unwrap_or(""));
+        match groups.iter_mut().find(|(_, k)| *k == key) {
+            Some(g) => g.0 += 1,
+            None => groups.push((1, key)),
+        }
+    }
+    groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    groups
+}
+
+/// What a skip reason says is missing, and what unlocks it.
+fn unlock(reason: &str) -> String {
+    let quoted = |prefix: &str| {
+        reason.split_once(prefix).and_then(|(_, rest)| rest.split('`').next()).map(str::to_string)
+    };
+    if reason.contains("has no test user") {
+        return "no test user: add [user] (or session_cookie) to a target profile (--profile)".into();
+    }
+    if reason.contains("no protected resource URL") {
+        return "no protected resource: pass --resource URL".into();
+    }
+    if let Some(role) = quoted("defines no `") {
+        return format!("no `{role}` client: add [clients.{role}] to a target profile");
+    }
+    if reason.contains("applies before MCP") || reason.contains("applies from MCP") {
+        return "another MCP version: choose it with --mcp-version".into();
+    }
+    if let Some(member) = quoted("does not advertise `") {
+        return format!("the server does not advertise `{member}`");
+    }
+    if reason.contains("turns off feature") || reason.contains("the target profile skips") {
+        return "turned off by the target profile's `skip`".into();
+    }
+    if reason.contains("consent page") {
+        return "no consent page to judge (consent remembered or not asked)".into();
+    }
+    if reason.contains("offers no cancel") || reason.contains("offers no deny") {
+        return "the login or consent page offers no cancel/deny control".into();
+    }
+    if reason.contains("clock cannot be moved") {
+        return "the target's clock cannot be moved (only the bundled server's can)".into();
+    }
+    let short: String = reason.chars().take(100).collect();
+    if short.len() < reason.len() { format!("{short}…") } else { short }
+}
+
 pub fn summary_line(report: &RunReport) -> String {
     let s = &report.summary;
     let mut out = format!(

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{cause, stale_note, summary_line, target_line, verdict};
+use super::{cause, skip_groups, stale_note, summary_line, target_line, verdict};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// ANSI styling, or none.
@@ -79,15 +79,23 @@ pub fn render(report: &RunReport, style: Style) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", summary_line(report));
+    for (n, what) in skip_groups(report) {
+        let _ = writeln!(out, "  {n} skipped: {what}");
+    }
     let code = report.exit_code();
     let verdict = match code {
         0 => style.paint("1;32", "PASSED"),
         1 => style.paint("1;31", "FAILED"),
         _ => style.paint("1;35", "INCONCLUSIVE (errors)"),
     };
+    let s = &report.summary;
+    let judged = match s.skip {
+        0 => String::new(),
+        _ => format!(" ({} of {} judged)", s.total - s.skip, s.total),
+    };
     let _ = writeln!(
         out,
-        "{verdict} in {:.1} s (fail on {})",
+        "{verdict}{judged} in {:.1} s (fail on {})",
         report.duration_ms as f64 / 1000.0,
         report.fail_on
     );

@@ -57,6 +57,11 @@ pub struct Authorize {
     pub consent: Option<String>,
     /// Approve only these scopes (partial consent).
     pub approve_scopes: Option<Vec<String>>,
+    /// The scenario judges the consent page: ask for it with `prompt=consent` where the server
+    /// lists that value, and skip when the server issues a code without showing it (consent
+    /// remembered). Implied by `consent = "deny"` and `approve_scopes`.
+    #[serde(default)]
+    pub consent_page: bool,
     pub username: Option<String>,
     pub password: Option<String>,
     /// Another authorization endpoint URL.
@@ -69,10 +74,15 @@ impl Authorize {
         let (request, fields, redirect_uri) = self.build(ctx, &client)?;
         let plan = self.plan(ctx)?;
         let mut journey = Journey::new(redirect_uri, fields);
+        journey.needs_consent = self.needs_consent();
         let outcome = journey.run(ctx, request, &plan).await;
         let result = journey.result();
         ctx.journey = Some(journey);
         outcome.map(|()| result)
+    }
+
+    fn needs_consent(&self) -> bool {
+        self.consent_page || self.consent.as_deref() == Some("deny") || self.approve_scopes.is_some()
     }
 
     pub fn plan(&self, ctx: &Ctx<'_>) -> Result<Plan, StepError> {
@@ -157,6 +167,17 @@ impl Authorize {
             if let Some(v) = ctx.opt(v)? {
                 params.push((k.into(), v));
             }
+        }
+        // A server that remembers consent shows the page again when asked to (OIDC Core
+        // §3.1.2.1), where it says it understands the request.
+        let lists_consent = ctx
+            .env
+            .metadata
+            .get("prompt_values_supported")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.iter().any(|p| p == "consent"));
+        if self.prompt.is_none() && self.needs_consent() && lists_consent {
+            params.push(("prompt".into(), "consent".into()));
         }
         for (k, v) in &self.params {
             let v = ctx.str(v)?;

@@ -57,13 +57,31 @@ impl Consent {
             return Err(StepError::Prerequisite("the journey is not on the consent page".into()));
         };
         let mut req = ctx.env.interaction.plan(&url, &html, &Action::Approve(None))?;
-        let field = self.csrf_field.clone().unwrap_or_else(|| "csrf".into());
+        let field = match &self.csrf_field {
+            Some(f) => Some(f.clone()),
+            None if matches!(how, "drop-csrf" | "wrong-csrf") => {
+                ctx.env.interaction.consent_csrf_field(&url, &html)?
+            }
+            None => None,
+        };
         let Body::Form(fields) = &mut req.body else {
             return Err(StepError::Prerequisite("the consent form is not a POST form".into()));
         };
+        let csrf = |field: Option<String>, fields: &[(String, String)]| {
+            field.filter(|f| fields.iter().any(|(k, _)| k == f)).ok_or_else(|| {
+                StepError::Unmet(format!(
+                    "the consent form at {url} has no anti-CSRF field to tamper with (name it as `csrf` under [consent] in the interaction profile `{}`)",
+                    ctx.env.interaction.name
+                ))
+            })
+        };
         match how {
-            "drop-csrf" => fields.retain(|(k, _)| *k != field),
+            "drop-csrf" => {
+                let field = csrf(field, fields)?;
+                fields.retain(|(k, _)| *k != field);
+            }
             "wrong-csrf" => {
+                let field = csrf(field, fields)?;
                 for (k, v) in fields.iter_mut() {
                     if *k == field {
                         *v = "forged-token-value".into();

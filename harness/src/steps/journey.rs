@@ -56,6 +56,19 @@ pub struct Journey {
     hops: Vec<Value>,
     page_headers: Map<String, Value>,
     logins: usize,
+    /// The scenario judges the consent page (or the user's answer on it): a journey that gets
+    /// back to the client with a code and never showed one has nothing to judge.
+    pub needs_consent: bool,
+    /// How often each page (URL without query, kind) was shown, to stop a loop.
+    seen: Vec<(String, PageKind, usize)>,
+}
+
+fn kind_name(kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Login => "login",
+        PageKind::Consent => "consent",
+        PageKind::Other => "other",
+    }
 }
 
 fn is_html(resp: &Response) -> bool {
@@ -126,6 +139,19 @@ impl Journey {
         r.insert("location".into(), json!(resp.location()));
     }
 
+    /// Capture the response to the client; a code that came without the consent page the
+    /// scenario needs ends it as a skip.
+    fn arrive(&mut self, target: &str) -> Result<(), StepError> {
+        self.capture(target);
+        let code = self.result.get("code").is_some_and(|c| !c.is_null());
+        if self.needs_consent && code && !self.pages.iter().any(|p| p == "consent") {
+            return Err(StepError::Unmet(
+                "the server issued a code without showing a consent page (consent remembered, or not asked for this client, even with prompt=consent where the server lists it): no consent page to judge".into(),
+            ));
+        }
+        Ok(())
+    }
+
     fn capture(&mut self, target: &str) {
         let mut params = Map::new();
         let mut counts = Map::new();
@@ -171,8 +197,7 @@ impl Journey {
             after_credentials = false;
             if let Some(target) = resp.location().filter(|_| resp.is_redirect()) {
                 if self.is_callback(ctx, &target) {
-                    self.capture(&target);
-                    return Ok(());
+                    return self.arrive(&target);
                 }
                 if plan.mode == Mode::Single {
                     return Ok(());
@@ -189,6 +214,7 @@ impl Journey {
             if plan.mode == Mode::Manual || kind == PageKind::Other {
                 return Ok(());
             }
+            self.note_visit(&resp.url, kind)?;
             let action = self.action(ctx, kind, plan)?;
             after_credentials = matches!(action, Action::Login { .. });
             req = ctx.env.interaction.plan(&resp.url, &html, &action)?;
@@ -196,15 +222,34 @@ impl Journey {
         Err(StepError::Prerequisite(format!("no redirect to the client after {MAX_HOPS} requests")))
     }
 
+    /// Count a visit to a page the journey is about to act on; the third visit to the same
+    /// page is a loop, which no further request will leave.
+    fn note_visit(&mut self, url: &str, kind: PageKind) -> Result<(), StepError> {
+        let page = base(url);
+        let n = match self.seen.iter_mut().find(|(u, k, _)| *u == page && *k == kind) {
+            Some(entry) => {
+                entry.2 += 1;
+                entry.2
+            }
+            None => {
+                self.seen.push((page.clone(), kind, 1));
+                1
+            }
+        };
+        if n >= 3 {
+            return Err(StepError::Prerequisite(format!(
+                "the journey keeps coming back to the same {} page ({page}): shown {n} times",
+                kind_name(kind)
+            )));
+        }
+        Ok(())
+    }
+
     /// Note the page a response shows.
     fn land(&mut self, ctx: &Ctx<'_>, resp: &Response) -> PageKind {
         let html = resp.text();
         let kind = ctx.env.interaction.classify(&html);
-        let name = match kind {
-            PageKind::Login => "login",
-            PageKind::Consent => "consent",
-            PageKind::Other => "other",
-        };
+        let name = kind_name(kind);
         self.pages.push(name.into());
         self.page_headers.insert(name.into(), resp.headers_json());
         self.result.insert("page".into(), json!(name));
@@ -275,10 +320,7 @@ impl Journey {
             self.result.insert("login_redirect_status".into(), json!(resp.status));
         }
         match resp.location().filter(|_| resp.is_redirect()) {
-            Some(t) if self.is_callback(ctx, &t) => {
-                self.capture(&t);
-                Ok(())
-            }
+            Some(t) if self.is_callback(ctx, &t) => self.arrive(&t),
             Some(t) => Box::pin(self.run(ctx, Request::get(t), plan)).await,
             None => {
                 self.page = None;

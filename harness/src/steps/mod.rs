@@ -47,6 +47,9 @@ pub struct Env {
     pub profile: Profile,
     pub interaction: InteractionProfile,
     pub clock: Option<ClockHandle>,
+    /// The target is the bundled fake server the harness started (and configured: it fetches
+    /// client metadata documents the harness hosts on loopback).
+    pub embedded: bool,
     pub limits: Limits,
     pub mcp_version: String,
 }
@@ -87,6 +90,18 @@ pub enum StepError {
     /// the scenario is skipped with this reason unless an earlier expectation already failed.
     #[error("{0}")]
     Unmet(String),
+}
+
+impl StepError {
+    /// Does the error say the scenario's precondition is not met (a skip), rather than that
+    /// the step failed (an error)?
+    pub fn is_unmet(&self) -> bool {
+        match self {
+            StepError::Unmet(_) => true,
+            StepError::Interact(e) => e.absent,
+            _ => false,
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {

@@ -72,8 +72,9 @@ impl Wait {
                 tokio::time::sleep(d).await;
                 Ok(json!({ "seconds": seconds, "clock": "slept" }))
             }
-            None => Err(StepError::Prerequisite(format!(
-                "waiting {seconds} s needs a target whose clock can be moved (at most {MAX_SLEEP} s of real sleep)"
+            // A precondition the target does not meet, not a fault of the target.
+            None => Err(StepError::Unmet(format!(
+                "the target's clock cannot be moved, and waiting {seconds} s is more than the {MAX_SLEEP} s of real time a scenario may sleep"
             ))),
         }
     }
