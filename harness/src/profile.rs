@@ -92,6 +92,12 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("clerk", include_str!("../../fixtures/profiles/clerk.toml")),
 ];
 
+/// The choice an option takes when the profile leaves it unset. An option without a default
+/// here (`client_auth`) runs the scenarios of every choice, so a server must satisfy all of them.
+/// `token_redirect_uri`: RFC 6749 §4.1.3 requires `redirect_uri` at the token endpoint when the
+/// authorization request carried it, OAuth 2.1 §10.2 removed it; OAuth 2.1 is the default.
+pub const OPTION_DEFAULTS: &[(&str, &str)] = &[("token_redirect_uri", "oauth2.1")];
+
 /// Built-in interaction profiles, by name.
 pub const BUILTIN_INTERACTIONS: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../fixtures/profiles/fake-server-ui.toml")),
@@ -137,6 +143,14 @@ impl Profile {
                 doc.insert(k.clone(), v.clone());
             }
         }
+    }
+
+    /// The profile's choice for a spec-conflict option, or its default (`OPTION_DEFAULTS`).
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options
+            .get(key)
+            .map(String::as_str)
+            .or_else(|| OPTION_DEFAULTS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
     }
 
     /// Is a feature or scenario id listed under `skip`?
@@ -196,6 +210,15 @@ mod tests {
         let mut missing = serde_json::Value::Null;
         p.fill_metadata(&mut missing);
         assert!(missing.is_null(), "no document, nothing to fill");
+    }
+
+    #[test]
+    fn an_unset_option_takes_its_default_and_a_set_one_wins() {
+        let unset = Profile::parse("", None).unwrap();
+        assert_eq!(unset.option("token_redirect_uri"), Some("oauth2.1"));
+        assert_eq!(unset.option("client_auth"), None, "no default: every choice runs");
+        let set = Profile::parse("[options]\ntoken_redirect_uri = \"rfc6749\"\n", None).unwrap();
+        assert_eq!(set.option("token_redirect_uri"), Some("rfc6749"));
     }
 
     #[test]

@@ -135,8 +135,13 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
         Requirement::McpBefore(v) if env.mcp_version.as_str() >= v.as_str() => {
             format!("applies before MCP {v} (running {})", env.mcp_version)
         }
-        Requirement::Option(k, v) if env.profile.options.get(k).is_some_and(|x| x != v) => {
-            format!("the profile chose {k}={}", env.profile.options.get(k).map_or("", String::as_str))
+        Requirement::Option(k, v) if env.profile.option(k).is_some_and(|x| x != v) => {
+            let chosen = env.profile.option(k).unwrap_or_default();
+            if env.profile.options.contains_key(k) {
+                format!("the profile chose {k}={chosen}")
+            } else {
+                format!("{k}={chosen} by default (set it under the profile's [options])")
+            }
         }
         Requirement::AnyOf(all) => {
             let reasons = all.iter().map(|r| unmet_requirement(env, r)).collect::<Option<Vec<_>>>()?;
