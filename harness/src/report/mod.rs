@@ -164,6 +164,9 @@ fn unlock(reason: &str) -> String {
     if reason.contains("offers no cancel") || reason.contains("offers no deny") {
         return "the login or consent page offers no cancel/deny control".into();
     }
+    if reason.contains("never fetched the hosted document") {
+        return "no client metadata document fetched from loopback (the bundled server fetches them with allow_insecure_cimd)".into();
+    }
     if reason.contains("clock cannot be moved") {
         return "the target's clock cannot be moved (only the bundled server's can)".into();
     }

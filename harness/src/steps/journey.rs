@@ -215,6 +215,11 @@ impl Journey {
                 return Ok(());
             }
             self.note_visit(&resp.url, kind)?;
+            // Credentials the scenario chose (a wrong password) are tried once: the login page
+            // coming back is the server's answer, not a reason to try again.
+            if kind == PageKind::Login && plan.password.is_some() && self.logins > 0 {
+                return Ok(());
+            }
             let action = self.action(ctx, kind, plan)?;
             after_credentials = matches!(action, Action::Login { .. });
             req = ctx.env.interaction.plan(&resp.url, &html, &action)?;
