@@ -54,6 +54,10 @@ pub struct Profile {
     /// values always win, and discovery checks still read the real document.
     #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Client roles the harness tried to register for this run and could not, with the
+    /// server's answer (filled in at run time, never read from a file).
+    #[serde(skip)]
+    pub registration_failures: BTreeMap<String, String>,
 }
 
 /// A pre-registered client.
@@ -66,6 +70,11 @@ pub struct ClientProfile {
     pub redirect_uri: Option<String>,
     /// `client_secret_basic` (default for confidential clients), `client_secret_post` or `none`.
     pub auth_method: Option<String>,
+    /// Every method the client may authenticate with, when the server allows more than the
+    /// registered one; `[auth_method]` when unset (RFC 7591 §2: one method per client).
+    pub auth_methods: Option<Vec<String>>,
+    /// The grant types the client may use; unset means any the scenarios ask for.
+    pub grant_types: Option<Vec<String>>,
     /// The scope requested when a scenario names none.
     pub scope: Option<String>,
     /// The client's display name, as the consent page should show it.

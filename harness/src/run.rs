@@ -112,7 +112,10 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
         }
         Requirement::Client(c) if !env.profile.has_client(c) => match c.split_once('.') {
             Some((role, field)) => format!("the target profile gives the `{role}` client no `{field}`"),
-            None => format!("the target profile defines no `{c}` client"),
+            None => match env.profile.registration_failures.get(c) {
+                Some(failure) => failure.clone(),
+                None => format!("the target profile defines no `{c}` client"),
+            },
         },
         Requirement::User if env.profile.user.is_none() && env.profile.session_cookie.is_none() => {
             "the target profile has no test user".into()

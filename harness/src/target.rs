@@ -120,10 +120,14 @@ async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) 
     (Value::Null, Some(format!("no metadata document: {}", problems.join("; "))))
 }
 
-/// With `--issuer` alone, register the `confidential`, `other` and `public` clients the suites
-/// use (RFC 7591 open registration), so a bare URL is enough for servers that allow it: the
-/// confidential ones with client credentials where the server offers that grant, and all with
-/// `openid profile` (as far as the server lists them) as their default scope.
+/// With `--issuer` alone, register the client roles the suites use that open registration
+/// can make (RFC 7591), so a bare URL is enough for servers that allow it: `confidential` and
+/// `other` (with client credentials where the server offers that grant), `machine` (client
+/// credentials only), `public`, `query` (a redirect URI with a query) and `multi` / `localhost`
+/// (one public client with a 127.0.0.1 and a localhost redirect URI), all with `openid profile`
+/// (as far as the server lists them) as their default scope. The grant types and method the
+/// server registered (it may replace what was asked, RFC 7591 §2) are what the profile keeps;
+/// a registration the server refuses is remembered as the reason the role is missing.
 async fn register_missing_clients(env: &mut Env) {
     let Some(endpoint) =
         env.metadata.get("registration_endpoint").and_then(Value::as_str).map(str::to_string)
@@ -131,35 +135,45 @@ async fn register_missing_clients(env: &mut Env) {
         return;
     };
     let Ok(mut agent) = Agent::new(env.limits, Vec::new()) else { return };
-    let wanted = [
-        ("confidential", "client_secret_basic", "https://client.example.test/callback"),
-        ("other", "client_secret_basic", "https://other.example.test/callback"),
-        ("public", "none", "http://127.0.0.1/callback"),
-    ];
     let supports = |member: &str, value: &str| {
         env.metadata.get(member).and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == value))
     };
+    let client_credentials = supports("grant_types_supported", "client_credentials");
+    const CODE: &[&str] = &["authorization_code", "refresh_token"];
+    const ALL: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
+    let confidential_grants = if client_credentials { ALL } else { CODE };
+    // (roles, method, redirect URIs, grant types)
+    let mut wanted: Vec<(&[&str], &str, Vec<&str>, &[&str])> = vec![
+        (&["confidential"], "client_secret_basic", vec!["https://client.example.test/callback"], confidential_grants),
+        (&["other"], "client_secret_basic", vec!["https://other.example.test/callback"], confidential_grants),
+        (&["public"], "none", vec!["http://127.0.0.1/callback"], CODE),
+        (&["query"], "client_secret_basic", vec!["https://client.example.test/cb?tenant=a"], CODE),
+        (&["multi", "localhost"], "none", vec!["http://127.0.0.1/callback", "http://localhost/callback"], CODE),
+    ];
+    if client_credentials {
+        wanted.push((&["machine"], "client_secret_basic", Vec::new(), &["client_credentials"]));
+    }
     // The scope a scenario's requests carry when it names none, as a profile's clients have.
     let scope =
         ["openid", "profile"].iter().filter(|s| supports("scopes_supported", s)).copied().collect::<Vec<_>>();
     let scope = (!scope.is_empty()).then(|| scope.join(" "));
-    let client_credentials = supports("grant_types_supported", "client_credentials");
-    for (role, method, redirect) in wanted {
-        if env.profile.clients.contains_key(role) {
+    for (roles, method, redirects, grants) in wanted {
+        if roles.iter().all(|r| env.profile.clients.contains_key(*r)) {
             continue;
         }
-        let mut grants = vec!["authorization_code", "refresh_token"];
-        if method != "none" && client_credentials {
-            grants.push("client_credentials");
-        }
-        let body = json!({
-            "client_name": format!("oauth-conformance {role}"),
-            "redirect_uris": [redirect],
+        let name = format!("oauth-conformance {}", roles[0]);
+        let mut body = json!({
+            "client_name": name,
             "token_endpoint_auth_method": method,
             "grant_types": grants,
-            "response_types": ["code"],
             "application_type": if method == "none" { "native" } else { "web" },
         });
+        if !redirects.is_empty() {
+            body["redirect_uris"] = json!(redirects);
+            body["response_types"] = json!(["code"]);
+        } else {
+            body["response_types"] = json!([]);
+        }
         let headers = match &env.profile.registration_token {
             Some(t) => vec![("authorization".to_string(), format!("Bearer {t}"))],
             None => Vec::new(),
@@ -167,19 +181,48 @@ async fn register_missing_clients(env: &mut Env) {
         let req =
             Request { method: reqwest::Method::POST, url: endpoint.clone(), headers, body: Body::Json(body) };
         let Ok(resp) = agent.send(req).await else { return };
-        let Some(reg) = resp.json().filter(|_| resp.status == 201 || resp.status == 200) else { continue };
-        let Some(id) = reg.get("client_id").and_then(Value::as_str) else { continue };
-        env.profile.clients.insert(
-            role.to_string(),
-            ClientProfile {
-                client_id: id.to_string(),
-                client_secret: reg.get("client_secret").and_then(Value::as_str).map(str::to_string),
-                redirect_uri: Some(redirect.to_string()),
-                auth_method: Some(method.to_string()),
-                scope: scope.clone(),
-                name: Some(format!("oauth-conformance {role}")),
-                resource: None,
-            },
-        );
+        let reg = resp.json().filter(|_| resp.status == 201 || resp.status == 200);
+        let Some((reg, id)) = reg.and_then(|r| {
+            let id = r.get("client_id").and_then(Value::as_str)?.to_string();
+            Some((r, id))
+        }) else {
+            let error = resp.json().and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string));
+            let why = match error {
+                Some(e) => format!("status {}, error `{e}`", resp.status),
+                None => format!("status {}", resp.status),
+            };
+            for role in roles {
+                env.profile
+                    .registration_failures
+                    .insert(role.to_string(), format!("registering a `{role}` client at {endpoint} failed: {why}"));
+            }
+            continue;
+        };
+        let strings = |key: &str| {
+            reg.get(key).and_then(Value::as_array).map(|a| {
+                a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>()
+            })
+        };
+        let registered_method =
+            reg.get("token_endpoint_auth_method").and_then(Value::as_str).unwrap_or(method).to_string();
+        for (i, role) in roles.iter().enumerate() {
+            if env.profile.clients.contains_key(*role) {
+                continue;
+            }
+            env.profile.clients.insert(
+                role.to_string(),
+                ClientProfile {
+                    client_id: id.clone(),
+                    client_secret: reg.get("client_secret").and_then(Value::as_str).map(str::to_string),
+                    redirect_uri: redirects.get(i).or(redirects.first()).map(|r| r.to_string()),
+                    auth_method: Some(registered_method.clone()),
+                    auth_methods: None,
+                    grant_types: strings("grant_types").or_else(|| Some(grants.iter().map(|g| g.to_string()).collect())),
+                    scope: scope.clone(),
+                    name: Some(name.clone()),
+                    resource: None,
+                },
+            );
+        }
     }
 }

@@ -164,6 +164,12 @@ fn unlock(reason: &str) -> String {
     if reason.contains("offers no cancel") || reason.contains("offers no deny") {
         return "the login or consent page offers no cancel/deny control".into();
     }
+    if reason.contains("one method per client") {
+        return "a client registered for one secret method only: list the methods the server allows it in the profile's `auth_methods`".into();
+    }
+    if reason.contains("as the target profile or its registration says") {
+        return "a client not allowed the grant: name a client that is (e.g. [clients.machine] for client_credentials)".into();
+    }
     if reason.contains("never fetched the hosted document") {
         return "no client metadata document fetched from loopback (the bundled server fetches them with allow_insecure_cimd)".into();
     }

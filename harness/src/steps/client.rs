@@ -18,6 +18,10 @@ pub struct ClientInfo {
     pub scope: Option<String>,
     /// The resource indicator (RFC 8707) requests name when a scenario names none.
     pub resource: Option<String>,
+    /// The methods it may authenticate with (its registered one, unless the profile lists more).
+    pub auth_methods: Vec<String>,
+    /// The grant types it may use, when known.
+    pub grant_types: Option<Vec<String>>,
 }
 
 impl ClientInfo {
@@ -25,7 +29,7 @@ impl ClientInfo {
         serde_json::json!({
             "client_id": self.client_id, "client_secret": self.client_secret,
             "redirect_uri": self.redirect_uri, "auth_method": self.auth_method, "scope": self.scope,
-            "resource": self.resource,
+            "resource": self.resource, "auth_methods": self.auth_methods, "grant_types": self.grant_types,
         })
     }
 }
@@ -49,9 +53,11 @@ pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepEr
         client_id: c.client_id.clone(),
         client_secret: c.client_secret.clone(),
         redirect_uri: c.redirect_uri.clone(),
+        auth_methods: c.auth_methods.clone().unwrap_or_else(|| vec![auth_method.clone()]),
         auth_method,
         scope: c.scope.clone(),
         resource: c.resource.clone(),
+        grant_types: c.grant_types.clone(),
     })
 }
 
@@ -74,7 +80,26 @@ pub fn from_json(v: &Value) -> Option<ClientInfo> {
         );
     let scope = v.get("scope").and_then(Value::as_str).map(str::to_string);
     let resource = v.get("resource").and_then(Value::as_str).map(str::to_string);
-    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope, resource })
+    let strings = |key: &str| {
+        v.get(key).and_then(Value::as_array).map(|a| {
+            a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>()
+        })
+    };
+    let auth_methods = strings("auth_methods").unwrap_or_else(|| vec![auth_method.clone()]);
+    let grant_types = strings("grant_types");
+    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope, resource, auth_methods, grant_types })
+}
+
+/// Is the client allowed `grant_type`, as far as the profile or its registration says?
+pub fn check_grant(client: &ClientInfo, grant_type: &str) -> Result<(), StepError> {
+    match &client.grant_types {
+        Some(allowed) if !allowed.iter().any(|g| g == grant_type) => Err(StepError::Unmet(format!(
+            "client `{}` may use only {} (as the target profile or its registration says), not {grant_type}",
+            client.client_id,
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Credentials placed on a request.
@@ -107,6 +132,20 @@ pub fn credentials(
     assertion: Option<&AssertionSpec>,
 ) -> Result<Credentials, StepError> {
     let mode = mode_of(client, mode);
+    // A method the client is not registered for would be refused by a server that holds
+    // each client to its one method (RFC 7591 §2): a precondition, not a finding.
+    let method = match mode {
+        "basic" => Some("client_secret_basic"),
+        "post" => Some("client_secret_post"),
+        _ => None,
+    };
+    if let Some(m) = method.filter(|m| secret.is_none() && !client.auth_methods.iter().any(|a| a == m)) {
+        return Err(StepError::Unmet(format!(
+            "client `{}` is registered for {} (RFC 7591 §2: one method per client), not {m}; list the methods it may use in the profile's `auth_methods`",
+            client.client_id,
+            client.auth_methods.join(", ")
+        )));
+    }
     let secret = secret.map(str::to_string).or_else(|| client.client_secret.clone());
     let need_secret = || {
         secret.clone().ok_or_else(|| {

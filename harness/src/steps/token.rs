@@ -47,6 +47,10 @@ pub struct Token {
     pub origin: Option<String>,
     /// Another token endpoint URL.
     pub url: Option<String>,
+    /// The scenario expects the server to refuse this grant to this client: the client's
+    /// allowed grant types (profile `grant_types`) are then no precondition.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 impl Token {
@@ -83,6 +87,9 @@ impl Token {
             None if refresh.is_some() => "refresh_token".into(),
             None => "client_credentials".into(),
         };
+        if !self.refused {
+            client::check_grant(&client, &grant)?;
+        }
         let mut form: Vec<(String, String)> = vec![("grant_type".into(), grant.clone())];
         if grant == "authorization_code" {
             form.extend(code.map(|c| ("code".to_string(), c)));
