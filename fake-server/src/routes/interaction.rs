@@ -229,6 +229,10 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
             "the form's anti-forgery token is invalid; reload the page",
         );
     }
+    if req.deferred_error.is_some() && matches!(p.first("decision"), Some("approve" | "deny")) {
+        // `validate-after-login`: whatever the user decides, the client gets the request's error.
+        return issue_code(st, &mut st.store(), &id, &username, Vec::new(), StatusCode::SEE_OTHER);
+    }
     match p.first("decision") {
         Some("approve") => {}
         Some("deny") => {

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod authorize;
+mod checks;
 mod clientauth;
 mod extra;
 mod interaction;

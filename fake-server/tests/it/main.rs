@@ -35,3 +35,4 @@ mod revocation;
 mod snapshots;
 mod token;
 mod userinfo;
+mod variants_authorize;
