@@ -11,6 +11,7 @@ use crate::form::{Params, read_body};
 use crate::pages::error_page;
 use crate::state::{AppState, AuthRequest, Client, Code, Store};
 use crate::tokens::random_token;
+use crate::variants::Variant;
 
 /// GET or POST `/authorize`.
 pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -261,11 +262,12 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
     };
     // `prompt=consent` asks even a client configured to skip consent (OIDC Core §3.1.2.1).
     if (client.needs_consent() || req.prompt.consent) && !st.fault(Fault::SkipConsent) {
-        let remembered = can_remember(&client, &req.redirect_uri)
-            && store
-                .consents
-                .get(&(username.clone(), client.id.clone()))
-                .is_some_and(|given| req.scopes.iter().all(|s| given.contains(s)));
+        let remembered = can_remember(st, &client, &req.redirect_uri)
+            && store.consents.get(&(username.clone(), client.id.clone())).is_some_and(|given| {
+                req.scopes.iter().all(|s| given.contains(s))
+                    && (!st.variant(Variant::RememberedConsent)
+                        || req.resources.iter().all(|r| given.contains(&consented_resource(r))))
+            });
         if !remembered || req.prompt.consent {
             if req.prompt.none {
                 store.requests.remove(id);
@@ -289,9 +291,17 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
 
 /// Remember consent only when the client's identity is assured (RFC 6749 §10.2; BBA §6.3.3.2):
 /// a confidential client, or a public one whose redirect URI is https. Clients that
-/// registered themselves or came from a metadata document are asked every time.
-pub fn can_remember(client: &Client, redirect_uri: &str) -> bool {
-    !client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://"))
+/// registered themselves or came from a metadata document are asked every time, except under
+/// the `remembered-consent` variant, which remembers every client.
+pub fn can_remember(st: &AppState, client: &Client, redirect_uri: &str) -> bool {
+    st.variant(Variant::RememberedConsent)
+        || (!client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://")))
+}
+
+/// How an approved resource is kept among a consent's scopes under `remembered-consent`: a
+/// leading space, which no scope token can contain (RFC 6749 §3.3), keeps the two apart.
+pub fn consented_resource(resource: &str) -> String {
+    format!(" {resource}")
 }
 
 /// Turn the pending request into a code and send it to the client.

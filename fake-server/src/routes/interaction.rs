@@ -6,13 +6,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use super::authorize::{can_remember, deny, issue_code, resume};
+use super::authorize::{can_remember, consented_resource, deny, issue_code, resume};
 use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
 use crate::form::{Form, Params};
 use crate::pages::{ConsentView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Client, Session};
 use crate::tokens::random_token;
+use crate::variants::Variant;
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
     error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
@@ -253,8 +254,12 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
     }
     let mut store = st.store();
     let client = store.clients.get(&req.client_id).map(|c| Client::clone(c));
-    if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
-        store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
+    if let Some(client) = client.filter(|c| can_remember(st, c, &req.redirect_uri)) {
+        let given = store.consents.entry((username.clone(), client.id)).or_default();
+        given.extend(approved.iter().cloned());
+        if st.variant(Variant::RememberedConsent) {
+            given.extend(req.resources.iter().map(|r| consented_resource(r)));
+        }
     }
     issue_code(st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
 }

@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use url::Url;
 
 use crate::interaction::{approve_all, next_page, sign_in, start, submit_consent};
-use crate::support::{Authz, Browser, CONFIDENTIAL, TRUSTED, location, param, without_query};
+use crate::support::{API, Authz, Browser, CONFIDENTIAL, Decision, TRUSTED, location, param, without_query};
+use crate::support_extra::{public_client_metadata, register_ok};
 
 /// Requests with a trusted client and redirect URI but another error, with the error code.
 fn broken_requests(client: crate::support::Client) -> Vec<(Authz, &'static str)> {
@@ -84,4 +85,80 @@ async fn an_unknown_client_or_redirect_uri_is_still_refused_at_once_under_valida
         assert!(resp.headers().get("location").is_none());
         assert!(resp.text().await.unwrap().contains("id=\"error\""));
     }
+}
+
+/// The first page `authz` leads to in `browser`: `Ok(code)` when it goes straight back to the
+/// client, `Err(html)` when the server shows a page.
+async fn straight_to_client(server: &FakeServer, browser: &Browser, authz: &Authz) -> Result<String, String> {
+    let resp = browser.get(&authz.url(server)).await;
+    let to = location(&resp);
+    if !browser.is_ours(&to) {
+        return Ok(param(&Url::parse(&to).expect("absolute"), "code"));
+    }
+    let (_, _, html) = next_page(browser, resp).await;
+    Err(html)
+}
+
+#[tokio::test]
+async fn remembered_consent_covers_subsets_for_a_registered_client_but_not_prompt_consent() {
+    let server = FakeServer::builder().variant(Variant::RememberedConsent).start().await;
+    let info = register_ok(&server, &public_client_metadata()).await;
+    let id = info["client_id"].as_str().unwrap();
+    let authz = |scope: &str| {
+        Authz::new(CONFIDENTIAL)
+            .set("client_id", id)
+            .set("redirect_uri", "http://127.0.0.1:33418/callback")
+            .set("scope", scope)
+            .set("resource", &server.url("/mcp"))
+    };
+    let browser = Browser::new(&server);
+    browser.authorize(&server, &authz("openid projects:read"), "alice", Decision::Approve).await;
+    assert!(straight_to_client(&server, &browser, &authz("openid projects:read")).await.is_ok());
+    assert!(straight_to_client(&server, &browser, &authz("projects:read")).await.is_ok(), "a subset");
+    let wider = straight_to_client(&server, &browser, &authz("openid projects:write")).await;
+    assert!(wider.is_err_and(|html| html.contains("id=\"consent-form\"")), "a scope never approved");
+    let other_resource = authz("projects:read").set("resource", API);
+    let page = straight_to_client(&server, &browser, &other_resource).await;
+    assert!(page.is_err_and(|html| html.contains("id=\"consent-form\"")), "a resource never approved");
+    let forced = authz("projects:read").set("prompt", "consent");
+    let page = straight_to_client(&server, &browser, &forced).await;
+    assert!(page.is_err_and(|html| html.contains("id=\"consent-form\"")), "prompt=consent asks again");
+}
+
+#[tokio::test]
+async fn remembered_consent_skips_the_page_right_after_a_new_login() {
+    let server = FakeServer::builder().variant(Variant::RememberedConsent).start().await;
+    let info = register_ok(&server, &public_client_metadata()).await;
+    let authz = Authz::new(CONFIDENTIAL)
+        .set("client_id", info["client_id"].as_str().unwrap())
+        .set("redirect_uri", "http://127.0.0.1:33418/callback");
+    Browser::new(&server).authorize(&server, &authz, "alice", Decision::Approve).await;
+    let fresh = Browser::new(&server);
+    let (_, _, login) = start(&server, &fresh, &authz).await;
+    let resp = sign_in(&fresh, &login, "alice").await;
+    let url = Url::parse(&location(&resp)).expect("to the client after login");
+    param(&url, "code");
+}
+
+#[tokio::test]
+async fn a_denial_is_not_remembered_under_remembered_consent() {
+    let server = FakeServer::builder().variant(Variant::RememberedConsent).start().await;
+    let browser = Browser::new(&server);
+    let callback = browser.authorize(&server, &Authz::new(CONFIDENTIAL), "alice", Decision::Deny).await;
+    assert_eq!(param(&callback, "error"), "access_denied");
+    let page = straight_to_client(&server, &browser, &Authz::new(CONFIDENTIAL)).await;
+    assert!(page.is_err_and(|html| html.contains("id=\"consent-form\"")));
+}
+
+#[tokio::test]
+async fn by_default_a_registered_client_is_asked_for_consent_every_time() {
+    let server = FakeServer::start().await;
+    let info = register_ok(&server, &public_client_metadata()).await;
+    let authz = Authz::new(CONFIDENTIAL)
+        .set("client_id", info["client_id"].as_str().unwrap())
+        .set("redirect_uri", "http://127.0.0.1:33418/callback");
+    let browser = Browser::new(&server);
+    browser.authorize(&server, &authz, "alice", Decision::Approve).await;
+    let page = straight_to_client(&server, &browser, &authz).await;
+    assert!(page.is_err_and(|html| html.contains("id=\"consent-form\"")));
 }
