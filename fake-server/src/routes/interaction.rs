@@ -10,7 +10,7 @@ use super::authorize::{can_remember, consented_resource, deny, issue_code, resum
 use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
 use crate::form::{Form, Params};
-use crate::pages::{ConsentView, consent_page, error_page, login_page};
+use crate::pages::{ConsentView, LoginView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Client, Session};
 use crate::tokens::random_token;
 use crate::variants::Variant;
@@ -43,6 +43,11 @@ fn pending(st: &AppState, id: Option<&str>) -> Result<(String, AuthRequest), Res
     }
 }
 
+/// The anti-CSRF field of the login and consent forms (`_csrf_token` under `csrf-field-name`).
+fn csrf_field(st: &AppState) -> &'static str {
+    if st.variant(Variant::CsrfFieldName) { "_csrf_token" } else { "csrf" }
+}
+
 fn eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
@@ -56,8 +61,18 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
     let action = format!("{}/login", st.base_path);
     let name = client_name(st, &req.client_id);
-    login_page(&action, id, &req.login_csrf, &name, error, &users, st.fault(Fault::FrameablePages))
-        .into_response()
+    login_page(&LoginView {
+        action: &action,
+        request: id,
+        csrf_field: csrf_field(st),
+        csrf: &req.login_csrf,
+        client_name: &name,
+        error,
+        demo_users: &users,
+        cancel: !st.variant(Variant::LoginWithoutCancel),
+        frameable: st.fault(Fault::FrameablePages),
+    })
+    .into_response()
 }
 
 /// GET `/login?request=…`
@@ -82,7 +97,7 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !eq(p.first("csrf").unwrap_or(""), &req.login_csrf) {
+    if !eq(p.first(csrf_field(&st)).unwrap_or(""), &req.login_csrf) {
         return refused(
             &st,
             StatusCode::FORBIDDEN,
@@ -197,6 +212,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
     consent_page(&ConsentView {
         action: &action,
         request: &id,
+        csrf_field: csrf_field(&st),
         csrf: &req.consent_csrf,
         client_name: if hide { &client.id } else { &client.name },
         client_id: &client.id,
@@ -223,7 +239,7 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !eq(p.first("csrf").unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
+    if !eq(p.first(csrf_field(st)).unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
         return refused(
             st,
             StatusCode::FORBIDDEN,

@@ -36,3 +36,4 @@ mod snapshots;
 mod token;
 mod userinfo;
 mod variants_authorize;
+mod variants_pages;
