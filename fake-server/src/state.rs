@@ -44,11 +44,16 @@ pub struct Inner {
 }
 
 impl Inner {
-    pub fn new(config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
+    pub fn new(mut config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
         let base_path =
             url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
         let faults = Faults::from_list(&config.server.faults);
         let variants = Variants::from_list(&config.server.variants);
+        if variants.has(Variant::SingleGrantType) {
+            for c in &mut config.clients {
+                c.grant_types = crate::variants::one_grant_type(&c.grant_types);
+            }
+        }
         let store = Store::with_clients(&config.clients);
         let clock = Clock::default();
         let features = crate::features::Features::new(clock.now());

@@ -188,6 +188,20 @@ impl Variants {
     }
 }
 
+/// The one grant type a client keeps under `single-grant-type`: `authorization_code` (with
+/// `refresh_token` when listed) when it is among `listed`, else the first listed.
+pub(crate) fn one_grant_type(listed: &[String]) -> Vec<String> {
+    let has = |g: &str| listed.iter().any(|l| l == g);
+    if has("authorization_code") {
+        let mut kept = vec!["authorization_code".to_string()];
+        if has("refresh_token") {
+            kept.push("refresh_token".to_string());
+        }
+        return kept;
+    }
+    listed.iter().take(1).cloned().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +219,15 @@ mod tests {
     fn an_unknown_name_is_refused_with_the_list_of_known_ones() {
         let err = "no-such-variant".parse::<Variant>().unwrap_err().to_string();
         assert!(err.contains("no-such-variant") && err.contains("validate-after-login"), "{err}");
+    }
+
+    #[test]
+    fn one_grant_type_keeps_the_code_grant_with_its_refresh_or_else_the_first() {
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let all = list(&["client_credentials", "authorization_code", "refresh_token"]);
+        assert_eq!(one_grant_type(&all), list(&["authorization_code", "refresh_token"]));
+        assert_eq!(one_grant_type(&list(&["authorization_code"])), list(&["authorization_code"]));
+        assert_eq!(one_grant_type(&list(&["client_credentials"])), list(&["client_credentials"]));
     }
 
     #[test]

@@ -36,4 +36,5 @@ mod snapshots;
 mod token;
 mod userinfo;
 mod variants_authorize;
+mod variants_clients;
 mod variants_pages;
