@@ -38,3 +38,4 @@ mod userinfo;
 mod variants_authorize;
 mod variants_clients;
 mod variants_pages;
+mod variants_tokens;
