@@ -15,6 +15,7 @@ use crate::form::{Params, body_bytes};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
 use crate::tokens::{is_pkce_value, random_token, s256};
+use crate::variants::Variant;
 
 /// POST `/token` (and GET, under the `accept-get-token-request` fault).
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -172,10 +173,13 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     }
     if !st.fault(Fault::CodeNotRedirectBound) {
         // OAuth 2.1 §10.2: OAuth 2.1 clients leave `redirect_uri` out; one that is sent must
-        // be the one of the authorization request (RFC 6749 §4.1.3).
+        // be the one of the authorization request (RFC 6749 §4.1.3, which also requires it
+        // whenever the request had one: the `token-redirect-uri-required` variant).
+        let required =
+            st.fault(Fault::TokenRequiresRedirectUri) || st.variant(Variant::TokenRedirectUriRequired);
         let matches = match sent_uri {
             Some(u) => u == c.redirect_uri,
-            None => !(c.redirect_uri_sent && st.fault(Fault::TokenRequiresRedirectUri)),
+            None => !(c.redirect_uri_sent && required),
         };
         if !matches {
             return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
@@ -312,10 +316,12 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
     } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
+        && !st.variant(Variant::SlidingRefresh)
         && let Some(successor) = body["refresh_token"].as_str()
         && let Some(new) = st.store().refresh_tokens.get_mut(successor)
     {
-        // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3).
+        // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3),
+        // unless the `sliding-refresh` variant gives each successor a full lifetime.
         new.exp = new.exp.min(rt.exp);
     }
     Ok(body)

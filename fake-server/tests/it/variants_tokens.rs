@@ -4,7 +4,9 @@
 
 use fake_server::{FakeServer, Variant};
 
-use crate::support::{Auth, CONFIDENTIAL, RESOURCE_SERVER, post, tokens};
+use std::time::Duration;
+
+use crate::support::{Auth, Authz, CONFIDENTIAL, RESOURCE_SERVER, code_for, exchange, post, refresh, tokens};
 
 /// Introspection as the resource server, the whole JSON answer.
 async fn described(server: &FakeServer, token: &str) -> serde_json::Value {
@@ -47,4 +49,50 @@ async fn active_answers_leave_out_the_optional_members_under_introspection_minim
     for member in ["exp", "iat", "jti", "token_type", "iss"] {
         assert!(info.get(member).is_some(), "{member} missing by default from {info}");
     }
+}
+
+/// A code for CONFIDENTIAL from a request that named its redirect URI, exchanged without it.
+async fn exchange_without_redirect_uri(server: &FakeServer, authz: &Authz) -> crate::support::Reply {
+    let code = code_for(server, authz).await;
+    let form =
+        [("grant_type", "authorization_code"), ("code", &code), ("code_verifier", &authz.pkce.verifier)];
+    post(server, "/token", Auth::Basic(CONFIDENTIAL), &form).await
+}
+
+#[tokio::test]
+async fn the_token_request_must_repeat_redirect_uri_under_token_redirect_uri_required() {
+    let server = FakeServer::builder().variant(Variant::TokenRedirectUriRequired).start().await;
+    let authz = Authz::new(CONFIDENTIAL);
+    exchange_without_redirect_uri(&server, &authz).await.assert_error(400, "invalid_grant");
+    let code = code_for(&server, &authz).await;
+    exchange(&server, CONFIDENTIAL, &code, &authz.pkce.verifier).await.assert_tokens();
+    // A request that left redirect_uri out needs none at the token endpoint.
+    let without = Authz::new(CONFIDENTIAL).remove("redirect_uri");
+    exchange_without_redirect_uri(&server, &without).await.assert_tokens();
+
+    let default = FakeServer::start().await;
+    exchange_without_redirect_uri(&default, &authz).await.assert_tokens();
+}
+
+/// Refresh after `later`, and the `exp` of the first and of the successor refresh token.
+async fn expiries_across_a_rotation(server: &FakeServer, later: Duration) -> (i64, i64) {
+    let issued = tokens(server, CONFIDENTIAL).await;
+    let first = described(server, issued.str("refresh_token")).await["exp"].as_i64().unwrap();
+    server.advance(later);
+    let rotated = refresh(server, CONFIDENTIAL, issued.str("refresh_token"), &[]).await;
+    rotated.assert_tokens();
+    let successor = described(server, rotated.str("refresh_token")).await["exp"].as_i64().unwrap();
+    (first, successor)
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_lives_a_full_lifetime_under_sliding_refresh() {
+    let day = Duration::from_secs(24 * 3600);
+    let server = FakeServer::builder().variant(Variant::SlidingRefresh).start().await;
+    let (first, successor) = expiries_across_a_rotation(&server, day).await;
+    assert!((successor - first - 86_400).abs() <= 2, "slides by the elapsed day: {first} -> {successor}");
+
+    let default = FakeServer::start().await;
+    let (first, successor) = expiries_across_a_rotation(&default, day).await;
+    assert_eq!(successor, first, "by default the successor inherits the expiry");
 }
