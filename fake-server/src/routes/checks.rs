@@ -36,10 +36,10 @@ impl Checked {
 }
 
 /// Under `validate-after-login`, is this request's error shown only after login? Not with
-/// `prompt=none`, which allows no page at all.
+/// `prompt=none`, which allows no page at all (unless `no-prompt` ignores it).
 pub fn defer(st: &AppState, p: &Params) -> bool {
-    st.variant(Variant::ValidateAfterLogin)
-        && !p.first("prompt").is_some_and(|v| v.split(' ').any(|x| x == "none"))
+    let no_page = p.first("prompt").is_some_and(|v| v.split(' ').any(|x| x == "none"));
+    st.variant(Variant::ValidateAfterLogin) && (!no_page || st.variant(Variant::NoPrompt))
 }
 
 /// Check everything after the redirect URI is trusted: (error code, description) on failure.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::config::RegistrationPolicy;
 use crate::faults::Fault;
 use crate::state::AppState;
+use crate::variants::Variant;
 
 /// The authorization-server metadata; both well-known documents serve the same content.
 pub fn document(st: &AppState) -> Value {
@@ -58,6 +59,9 @@ pub fn document(st: &AppState) -> Value {
     }
     if st.settings.cimd && !st.fault(Fault::CimdNotAdvertised) {
         obj.insert("client_id_metadata_document_supported".into(), json!(true));
+    }
+    if st.variant(Variant::NoPrompt) {
+        obj.remove("prompt_values_supported");
     }
     if st.fault(Fault::NoPkceMethodsInMetadata) {
         obj.remove("code_challenge_methods_supported");

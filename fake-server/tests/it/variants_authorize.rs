@@ -162,3 +162,26 @@ async fn by_default_a_registered_client_is_asked_for_consent_every_time() {
     let page = straight_to_client(&server, &browser, &authz).await;
     assert!(page.is_err_and(|html| html.contains("id=\"consent-form\"")));
 }
+
+#[tokio::test]
+async fn prompt_is_ignored_and_not_advertised_under_no_prompt() {
+    let server = FakeServer::builder().variant(Variant::NoPrompt).start().await;
+    let metadata = crate::support::http().get(server.metadata_url()).send().await.unwrap();
+    let metadata: serde_json::Value = metadata.json().await.unwrap();
+    assert!(metadata.get("prompt_values_supported").is_none(), "{metadata}");
+    let browser = Browser::new(&server);
+    // prompt=none without a session: the login page, not login_required.
+    let (_, _, html) = start(&server, &browser, &Authz::new(CONFIDENTIAL).set("prompt", "none")).await;
+    assert!(html.contains("id=\"login-form\""), "{html}");
+    browser.authorize(&server, &Authz::new(CONFIDENTIAL), "alice", Decision::Approve).await;
+    // With a session and remembered consent, login and consent are forced by nothing.
+    for prompt in ["login", "consent", "login consent", "dance"] {
+        let authz = Authz::new(CONFIDENTIAL).set("prompt", prompt);
+        assert!(straight_to_client(&server, &browser, &authz).await.is_ok(), "prompt={prompt}");
+    }
+
+    let default = FakeServer::start().await;
+    let metadata = crate::support::http().get(default.metadata_url()).send().await.unwrap();
+    let metadata: serde_json::Value = metadata.json().await.unwrap();
+    assert!(metadata["prompt_values_supported"].is_array(), "{metadata}");
+}
