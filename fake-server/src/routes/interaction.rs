@@ -104,9 +104,20 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
             "the form's anti-forgery token is invalid; reload the page",
         );
     }
+    // RFC 9700 §4.12 rules out only 307 after a credential POST; 302 (the `login-302`
+    // variant) is followed with a GET like 303.
+    let status = if st.fault(Fault::Redirect307AfterLogin) {
+        StatusCode::TEMPORARY_REDIRECT
+    } else if st.variant(Variant::LoginWith302) {
+        StatusCode::FOUND
+    } else {
+        StatusCode::SEE_OTHER
+    };
     if p.first("action") == Some("cancel") {
         st.store().requests.remove(&id);
-        return deny(&st, &req, StatusCode::SEE_OTHER);
+        // The 307 fault concerns the password POST only; a cancel keeps 303 under it.
+        let status = if status == StatusCode::TEMPORARY_REDIRECT { StatusCode::SEE_OTHER } else { status };
+        return deny(&st, &req, status);
     }
     let username = p.first("username").unwrap_or("");
     let password = p.first("password").unwrap_or("");
@@ -127,11 +138,6 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
             r.fresh_login = true;
         }
     }
-    let status = if st.fault(Fault::Redirect307AfterLogin) {
-        StatusCode::TEMPORARY_REDIRECT
-    } else {
-        StatusCode::SEE_OTHER
-    };
     let mut resp = resume(&st, &id, Some(&sid), status);
     let secure = if st.issuer.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}", session_cookie_name(&st));

@@ -58,3 +58,21 @@ async fn the_login_page_offers_no_cancel_under_login_without_cancel_and_the_flow
     let resp = submit_consent(&browser, &consent, approve_all(&consent)).await;
     param(&Url::parse(&location(&resp)).expect("to the client"), "code");
 }
+
+#[tokio::test]
+async fn the_login_post_is_answered_with_302_under_login_302() {
+    let server = FakeServer::builder().variant(Variant::LoginWith302).start().await;
+    let browser = Browser::new(&server);
+    let (_, _, login) = start(&server, &browser, &Authz::new(CONFIDENTIAL)).await;
+    let resp = sign_in(&browser, &login, "alice").await;
+    assert_eq!(resp.status(), StatusCode::FOUND);
+    assert!(location(&resp).contains("consent"), "on to consent: {}", location(&resp));
+    let (_, _, consent) = next_page(&browser, resp).await;
+    let resp = submit_consent(&browser, &consent, approve_all(&consent)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the consent POST keeps 303");
+
+    let default = FakeServer::start().await;
+    let browser = Browser::new(&default);
+    let (_, _, login) = start(&default, &browser, &Authz::new(CONFIDENTIAL)).await;
+    assert_eq!(sign_in(&browser, &login, "alice").await.status(), StatusCode::SEE_OTHER);
+}
