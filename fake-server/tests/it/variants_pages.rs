@@ -1,12 +1,14 @@
-//! Variants of the login and consent pages: the CSRF field's name, no cancel control, 302
-//! after login, and other paths.
+//! Variants of the pages and of where things live: the CSRF field's name, no cancel control,
+//! 302 after login, a second origin for the back-channel endpoints, and other page paths.
 
 use fake_server::{FakeServer, Variant};
 use reqwest::StatusCode;
 use url::Url;
 
 use crate::interaction::{approve_all, consent_page, next_page, sign_in, start, submit_consent};
-use crate::support::{Authz, Browser, CONFIDENTIAL, PageForm, location, pairs, param};
+use crate::support::{
+    Authz, Browser, CONFIDENTIAL, PageForm, Reply, basic, code_for, http, location, pairs, param,
+};
 
 /// The form's hidden fields with `name` renamed to `to` (the value kept).
 fn renamed(fields: &[(String, String)], name: &str, to: &str) -> Vec<(String, String)> {
@@ -75,4 +77,71 @@ async fn the_login_post_is_answered_with_302_under_login_302() {
     let browser = Browser::new(&default);
     let (_, _, login) = start(&default, &browser, &Authz::new(CONFIDENTIAL)).await;
     assert_eq!(sign_in(&browser, &login, "alice").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn back_channel_endpoints_are_advertised_and_served_on_localhost_under_split_origin() {
+    let server = FakeServer::builder().variant(Variant::SplitOrigin).start().await;
+    let doc: serde_json::Value =
+        http().get(server.metadata_url()).send().await.unwrap().json().await.unwrap();
+    let port = server.addr().port();
+    assert_eq!(doc["issuer"], server.issuer());
+    assert_eq!(doc["authorization_endpoint"], server.url("/authorize"));
+    for (member, path) in [
+        ("token_endpoint", "/token"),
+        ("registration_endpoint", "/register"),
+        ("introspection_endpoint", "/introspect"),
+        ("revocation_endpoint", "/revoke"),
+    ] {
+        assert_eq!(doc[member], format!("http://localhost:{port}{path}"), "{member}");
+    }
+    let token_endpoint = doc["token_endpoint"].as_str().unwrap();
+    let authz = Authz::new(CONFIDENTIAL);
+    let code = code_for(&server, &authz).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CONFIDENTIAL.redirect_uri),
+        ("code_verifier", authz.pkce.verifier.as_str()),
+    ];
+    let secret = CONFIDENTIAL.secret.unwrap();
+    let at = |url: &str| http().post(url).header("authorization", basic(CONFIDENTIAL.id, secret));
+    let reply = Reply::read(at(token_endpoint).form(&form).send().await.unwrap()).await;
+    reply.assert_tokens();
+    let token = [("token", reply.str("access_token"))];
+    let info =
+        Reply::read(at(doc["introspection_endpoint"].as_str().unwrap()).form(&token).send().await.unwrap());
+    assert_eq!(info.await.json["active"], true);
+    let revoked = at(doc["revocation_endpoint"].as_str().unwrap()).form(&token).send().await.unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let registered = http()
+        .post(doc["registration_endpoint"].as_str().unwrap())
+        .json(&crate::support_extra::public_client_metadata())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+
+    // CORS on the second origin is what it is on the first.
+    let preflight = |url: String| {
+        http()
+            .request(reqwest::Method::OPTIONS, url)
+            .header("origin", "https://app.example.test")
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let here = preflight(token_endpoint.to_string()).await.unwrap();
+    let there = preflight(server.url("/token")).await.unwrap();
+    assert_eq!(here.status(), there.status());
+    for name in
+        ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"]
+    {
+        assert_eq!(here.headers().get(name), there.headers().get(name), "{name}");
+        assert!(here.headers().get(name).is_some(), "{name}");
+    }
+
+    let default = FakeServer::start().await;
+    let doc: serde_json::Value =
+        http().get(default.metadata_url()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["token_endpoint"], default.url("/token"));
 }
