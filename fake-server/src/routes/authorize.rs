@@ -5,6 +5,7 @@ use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::interaction::{Page, page_url};
 use super::{checks, session_id};
 use crate::faults::Fault;
 use crate::form::{Params, read_body};
@@ -249,7 +250,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
             return error_redirect(st, &target, "login_required", "the user is not signed in", status);
         }
         drop(store);
-        return Redirect::to(&format!("{}/login?request={id}", st.base_path)).into_response_with(status);
+        return Redirect::to(&page_url(st, Page::Login, id)).into_response_with(status);
     }
     let (sid, username) = user.unwrap_or_default();
     if let Some(r) = store.requests.get_mut(id) {
@@ -281,8 +282,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
                 );
             }
             drop(store);
-            return Redirect::to(&format!("{}/consent?request={id}", st.base_path))
-                .into_response_with(status);
+            return Redirect::to(&page_url(st, Page::Consent, id)).into_response_with(status);
         }
     }
     let scopes = req.scopes.clone();

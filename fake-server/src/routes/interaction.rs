@@ -1,7 +1,7 @@
 //! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -59,7 +59,7 @@ fn client_name(st: &AppState, client_id: &str) -> String {
 fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>) -> Response {
     let users: Vec<(&str, &str)> =
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
-    let action = format!("{}/login", st.base_path);
+    let action = form_action(st, Page::Login, id);
     let name = client_name(st, &req.client_id);
     login_page(&LoginView {
         action: &action,
@@ -73,6 +73,66 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         frameable: st.fault(Fault::FrameablePages),
     })
     .into_response()
+}
+
+/// The two pages of the flow.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    Login,
+    Consent,
+}
+
+/// Where the browser is sent for a page of pending request `id`: `/login?request=…` and
+/// `/consent?request=…`, or `/u/login/{id}` and `/interaction/{id}/consent` under the
+/// `other-paths` variant.
+pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
+    let base = &st.base_path;
+    match (page, st.variant(Variant::OtherPaths)) {
+        (Page::Login, false) => format!("{base}/login?request={id}"),
+        (Page::Consent, false) => format!("{base}/consent?request={id}"),
+        (_, true) => form_action(st, page, id),
+    }
+}
+
+/// Where a page's form posts (the request id travels in a hidden field as well).
+fn form_action(st: &AppState, page: Page, id: &str) -> String {
+    let base = &st.base_path;
+    match (page, st.variant(Variant::OtherPaths)) {
+        (Page::Login, false) => format!("{base}/login"),
+        (Page::Consent, false) => format!("{base}/consent"),
+        (Page::Login, true) => format!("{base}/u/login/{id}"),
+        (Page::Consent, true) => format!("{base}/interaction/{id}/consent"),
+    }
+}
+
+/// `request=ID` as a query string, for the `other-paths` handlers.
+fn request_query(id: &str) -> RawQuery {
+    RawQuery(Some(form_urlencoded::Serializer::new(String::new()).append_pair("request", id).finish()))
+}
+
+/// GET `/u/login/{id}` (`other-paths`).
+pub async fn login_form_at(st: State<AppState>, Path(id): Path<String>) -> Response {
+    login_form(st, request_query(&id)).await
+}
+
+/// POST `/u/login/{id}` (`other-paths`): the path names the request.
+pub async fn login_submit_at(st: State<AppState>, Path(id): Path<String>, Form(p): Form) -> Response {
+    login_submit(st, Form(p.with("request", &id))).await
+}
+
+/// GET `/interaction/{id}/consent` (`other-paths`).
+pub async fn consent_form_at(st: State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    consent_form(st, request_query(&id), headers).await
+}
+
+/// POST `/interaction/{id}/consent` (`other-paths`).
+pub async fn consent_submit_at(
+    st: State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(p): Form,
+) -> Response {
+    consent_submit(st, headers, Form(p.with("request", &id))).await
 }
 
 /// GET `/login?request=…`
@@ -214,7 +274,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .iter()
         .map(|s| (s.as_str(), st.scope(s).map_or(s.as_str(), |d| d.description.as_str())))
         .collect();
-    let action = format!("{}/consent", st.base_path);
+    let action = form_action(&st, Page::Consent, &id);
     consent_page(&ConsentView {
         action: &action,
         request: &id,

@@ -145,3 +145,31 @@ async fn back_channel_endpoints_are_advertised_and_served_on_localhost_under_spl
         http().get(default.metadata_url()).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["token_endpoint"], default.url("/token"));
 }
+
+#[tokio::test]
+async fn login_and_consent_live_on_other_paths_under_other_paths_and_the_old_ones_are_gone() {
+    let server = FakeServer::builder().variant(Variant::OtherPaths).start().await;
+    let browser = Browser::new(&server);
+    let resp = browser.get(&Authz::new(CONFIDENTIAL).url(&server)).await;
+    let to_login = location(&resp);
+    assert!(to_login.starts_with("/u/login/") && !to_login.contains('?'), "{to_login}");
+    let (_, _, login) = next_page(&browser, resp).await;
+    assert_eq!(PageForm::parse(&login, "login-form").action, to_login, "the form posts to its own path");
+    let resp = sign_in(&browser, &login, "alice").await;
+    let to_consent = location(&resp);
+    assert!(to_consent.starts_with("/interaction/") && to_consent.ends_with("/consent"), "{to_consent}");
+    let (_, _, consent) = next_page(&browser, resp).await;
+    assert_eq!(PageForm::parse(&consent, "consent-form").action, to_consent);
+    let resp = submit_consent(&browser, &consent, approve_all(&consent)).await;
+    param(&Url::parse(&location(&resp)).expect("to the client"), "code");
+
+    for path in ["/login?request=x", "/consent?request=x"] {
+        assert_eq!(browser.get(path).await.status(), StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(browser.post_form(path, &[]).await.status(), StatusCode::NOT_FOUND, "POST {path}");
+    }
+    let default = FakeServer::start().await;
+    let browser = Browser::new(&default);
+    assert_eq!(browser.get("/u/login/x").await.status(), StatusCode::NOT_FOUND);
+    let resp = browser.get(&Authz::new(CONFIDENTIAL).url(&default)).await;
+    assert!(location(&resp).starts_with("/login?request="), "{}", location(&resp));
+}
