@@ -136,7 +136,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     })?;
     let sent_uri = p.get("redirect_uri")?;
     let verifier = p.get("code_verifier")?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     let now = st.clock.now();
     let mut store = st.store();
     let Some(c) = store.codes.get(code).cloned() else {
@@ -220,6 +220,15 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     Ok(body)
 }
 
+/// The `resource` parameters (RFC 8707 §2.2), or none under `no-resource-indicators`, which
+/// ignores them as RFC 6749 §3.1 asks of unrecognized parameters.
+fn requested_resources(st: &AppState, p: &Params) -> Vec<String> {
+    if st.variant(Variant::NoResourceIndicators) {
+        return Vec::new();
+    }
+    p.all("resource").map(str::to_string).collect()
+}
+
 /// A revocation time that is already in effect: the `delayed-revocation` fault concerns the
 /// revocation endpoint, not the revocations the server decides itself (code replay, refresh
 /// token reuse).
@@ -258,7 +267,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     let presented =
         p.get("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let scope = p.get("scope")?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     if !requested.is_empty() && st.fault(Fault::RefreshRejectsResource) {
         return Err(OAuthError::invalid_target("resource is not supported when refreshing"));
     }
@@ -329,7 +338,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
 
 fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
     let scopes = requested_scopes(st, &caller.client, p.get("scope")?).map_err(OAuthError::invalid_scope)?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     let audience = token_audience(st, caller, None, &requested)?;
     let now = st.clock.now();
     let grant_id = st.store().new_grant(Grant {

@@ -2,11 +2,13 @@
 //! introspectable, minimal introspection, redirect_uri required, sliding refresh expiry, no
 //! resource indicators.
 
-use fake_server::{FakeServer, Variant};
-
 use std::time::Duration;
 
-use crate::support::{Auth, Authz, CONFIDENTIAL, RESOURCE_SERVER, code_for, exchange, post, refresh, tokens};
+use fake_server::{FakeServer, Variant};
+
+use crate::support::{
+    Auth, Authz, CONFIDENTIAL, RESOURCE_SERVER, code_for, exchange, post, refresh, tokens, tokens_with,
+};
 
 /// Introspection as the resource server, the whole JSON answer.
 async fn described(server: &FakeServer, token: &str) -> serde_json::Value {
@@ -95,4 +97,40 @@ async fn a_rotated_refresh_token_lives_a_full_lifetime_under_sliding_refresh() {
     let default = FakeServer::start().await;
     let (first, successor) = expiries_across_a_rotation(&default, day).await;
     assert_eq!(successor, first, "by default the successor inherits the expiry");
+}
+
+/// POST an MCP `initialize` to the demo resource with a bearer token: the status.
+async fn mcp_status(server: &FakeServer, token: &str) -> u16 {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } },
+    });
+    let req = crate::support::http().post(server.url("/mcp")).bearer_auth(token);
+    let req = req.header("accept", "application/json, text/event-stream").json(&body);
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn resource_is_ignored_everywhere_under_no_resource_indicators() {
+    let server = FakeServer::builder().variant(Variant::NoResourceIndicators).start().await;
+    let unknown = "https://unknown.example.test/api";
+    let authz = Authz::new(CONFIDENTIAL).set("scope", "projects:read").set("resource", unknown);
+    let issued = tokens_with(&server, authz, CONFIDENTIAL).await;
+    let info = described(&server, issued.str("access_token")).await;
+    assert_eq!(info["aud"], CONFIDENTIAL.id, "no resource audience: {info}");
+    assert_eq!(mcp_status(&server, issued.str("access_token")).await, 200, "any live token is accepted");
+    let narrowed =
+        refresh(&server, CONFIDENTIAL, issued.str("refresh_token"), &[("resource", unknown)]).await;
+    narrowed.assert_tokens();
+    assert_eq!(described(&server, narrowed.str("access_token")).await["aud"], CONFIDENTIAL.id);
+    let form = [("grant_type", "client_credentials"), ("resource", unknown)];
+    let machine = post(&server, "/token", Auth::Basic(CONFIDENTIAL), &form).await;
+    machine.assert_tokens();
+    assert_eq!(described(&server, machine.str("access_token")).await["aud"], CONFIDENTIAL.id);
+
+    let default = FakeServer::start().await;
+    post(&default, "/token", Auth::Basic(CONFIDENTIAL), &form).await.assert_error(400, "invalid_target");
+    let plain =
+        tokens_with(&default, Authz::new(CONFIDENTIAL).set("scope", "projects:read"), CONFIDENTIAL).await;
+    assert_eq!(mcp_status(&default, plain.str("access_token")).await, 401, "a token for no resource");
 }
