@@ -37,5 +37,6 @@ mod token;
 mod userinfo;
 mod variants_authorize;
 mod variants_clients;
+mod variants_config;
 mod variants_pages;
 mod variants_tokens;
