@@ -53,8 +53,9 @@ variants! {
     /// without the user (exact redirect URIs and PKCE are such measures). Once a user approves
     /// scopes (and resources) for a client, later requests for a subset get a code right after
     /// login, or at once when a session exists, even for dynamically registered clients
-    /// (RFC 7591 §5 only warns that their identity is weaker). `prompt=consent` still shows the page (OIDC
-    /// Core §3.1.2.1) and a denial is never remembered.
+    /// (RFC 7591 §5 asks the server to treat their metadata as self-asserted, not to ask
+    /// every time). `prompt=consent` still shows the page (OIDC Core §3.1.2.1) and a denial
+    /// is never remembered.
     RememberedConsent => "remembered-consent",
     /// The anti-CSRF field of the login and consent forms is named `_csrf_token`.
     ///
@@ -84,8 +85,8 @@ variants! {
     SingleAuthMethod => "single-auth-method",
     /// Introspection answers `{"active": false}` for refresh tokens.
     ///
-    /// RFC 7662 §2.2: the server may respond with an inactive answer for a token it chooses not
-    /// to describe, and many only introspect access tokens.
+    /// RFC 7662 §2.2 answers `active: false` for a token the caller may not introspect, and the
+    /// server decides which tokens that covers; many servers only describe access tokens.
     RefreshNotIntrospectable => "refresh-not-introspectable",
     /// Active introspection answers leave out the OPTIONAL exp, iat, nbf, jti, token_type and iss.
     ///
@@ -108,8 +109,9 @@ variants! {
     /// A plain OAuth server: no `prompt_values_supported`, and `prompt` is ignored.
     ///
     /// `prompt` is defined by OpenID Connect Core §3.1.2.1, not by RFC 6749, whose §3.1 says
-    /// the server MUST ignore unrecognized request parameters. The metadata does not advertise `prompt_values_supported`; `prompt=none` gets no
-    /// `login_required`, `prompt=login` forces no login and `prompt=consent` no consent.
+    /// the server MUST ignore unrecognized request parameters. The metadata does not advertise
+    /// `prompt_values_supported`; `prompt=none` gets no `login_required`, `prompt=login`
+    /// forces no login and `prompt=consent` no consent.
     NoPrompt => "no-prompt",
     /// The login form's POST is answered with 302 Found instead of 303 See Other.
     ///
@@ -131,8 +133,8 @@ variants! {
     OtherPaths => "other-paths",
     /// No RFC 8707: `resource` is ignored and tokens carry no resource audience.
     ///
-    /// RFC 8707 is an optional extension; RFC 6749 §3.1 says unrecognized parameters MUST be
-    /// ignored. No `invalid_target`, no narrowing, the audience is the client, and the demo MCP
+    /// RFC 8707 is an optional extension; RFC 6749 §3.1 and §3.2 say unrecognized parameters
+    /// MUST be ignored. No `invalid_target`, no narrowing, the audience is the client, and the demo MCP
     /// resource accepts any live token of this server.
     NoResourceIndicators => "no-resource-indicators",
 }
