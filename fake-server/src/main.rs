@@ -161,7 +161,12 @@ fn print_banner(server: &Prepared) {
             Some(secret) => format!("confidential, secret {secret:?}"),
             None => "public (PKCE only)".to_string(),
         };
-        println!("  {:<30} {kind}; redirect {}", c.client_id, c.redirect_uris.join(", "));
+        let redirect = if c.redirect_uris.is_empty() {
+            "no redirect URI (client credentials only)".to_string()
+        } else {
+            format!("redirect {}", c.redirect_uris.join(", "))
+        };
+        println!("  {:<30} {kind}; {redirect}", c.client_id);
     }
     let faults = server.faults();
     if !faults.is_empty() {
