@@ -163,6 +163,13 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         return Err(bad("client_credentials needs a confidential client"));
     }
 
+    // RFC 7591 §2: the server may replace requested values; §3.2.1 answers with the result.
+    let grant_types = if st.variant(crate::variants::Variant::SingleGrantType) {
+        crate::variants::one_grant_type(&grant_types)
+    } else {
+        grant_types
+    };
+
     let redirect_uris = match m.get("redirect_uris") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
+use crate::variants::Variant;
 
 /// The fixtures every server starts with unless told otherwise.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/fake-server.toml");
@@ -69,6 +70,8 @@ pub struct Settings {
     pub admin_key: Option<String>,
     /// Deliberate protocol violations, for proving the harness can see them.
     pub faults: Vec<Fault>,
+    /// Legitimate behaviours the specifications allow, for proving the harness accepts them.
+    pub variants: Vec<Variant>,
     /// PEM (PKCS#8 or PKCS#1) RSA private key used for JWTs. The embedded key when unset.
     pub signing_key_pem: Option<String>,
     /// Failed client authentications per client per minute before the token endpoint
@@ -108,6 +111,7 @@ impl Default for Settings {
             allow_insecure_cimd: false,
             admin_key: None,
             faults: Vec::new(),
+            variants: Vec::new(),
             signing_key_pem: None,
             max_failed_client_auth_per_minute: 100,
             legacy_root_endpoints: false,

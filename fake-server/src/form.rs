@@ -24,6 +24,13 @@ impl Params {
         Params { pairs: form_urlencoded::parse(raw).into_owned().collect() }
     }
 
+    /// These parameters with every value of `name` replaced by `value`.
+    pub fn with(mut self, name: &str, value: &str) -> Params {
+        self.pairs.retain(|(k, _)| k != name);
+        self.pairs.push((name.to_string(), value.to_string()));
+        self
+    }
+
     /// A single-valued parameter. Empty values count as absent; repeats are refused.
     pub fn get(&self, name: &str) -> Result<Option<&str>, OAuthError> {
         let mut found = None;

@@ -17,11 +17,12 @@
 //! # }
 //! ```
 //!
-//! `FakeServer::builder()` adds clients, users, scopes, settings and deliberate faults
-//! ([`Fault`]), and [`FakeServer::advance`] moves the server's clock so codes and tokens expire.
+//! `FakeServer::builder()` adds clients, users, scopes, settings, deliberate faults
+//! ([`Fault`]) and legitimate variants ([`Variant`]), and [`FakeServer::advance`] moves the server's clock so codes and tokens expire.
 
 pub mod config;
 pub mod faults;
+pub mod variants;
 
 mod assertion;
 mod cimd;
@@ -47,6 +48,7 @@ pub use config::{
     ClientConfig, Config, ConfigError, RegistrationPolicy, ScopeConfig, Settings, TokenFormat, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
+pub use variants::{UnknownVariant, Variant};
 
 use state::{AppState, Inner};
 use tokens::Signer256;
@@ -126,6 +128,11 @@ impl FakeServer {
     pub fn has_fault(&self, fault: Fault) -> bool {
         self.state.fault(fault)
     }
+
+    /// Is this variant switched on?
+    pub fn has_variant(&self, variant: Variant) -> bool {
+        self.state.variant(variant)
+    }
 }
 
 impl Drop for FakeServer {
@@ -181,6 +188,26 @@ impl FakeServerBuilder {
     pub fn fault(mut self, fault: Fault) -> Self {
         if !self.config.server.faults.contains(&fault) {
             self.config.server.faults.push(fault);
+        }
+        self
+    }
+
+    /// Switch a legitimate variant on; call it once per variant to combine several.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use fake_server::{FakeServer, Variant};
+    /// let server = FakeServer::builder()
+    ///     .variant(Variant::ValidateAfterLogin)
+    ///     .variant(Variant::LoginWith302)
+    ///     .start()
+    ///     .await;
+    /// assert!(server.has_variant(Variant::LoginWith302));
+    /// # }
+    /// ```
+    pub fn variant(mut self, variant: Variant) -> Self {
+        if !self.config.server.variants.contains(&variant) {
+            self.config.server.variants.push(variant);
         }
         self
     }
@@ -363,6 +390,10 @@ pub mod run {
 
         pub fn faults(&self) -> Vec<Fault> {
             Fault::ALL.iter().copied().filter(|f| self.state.fault(*f)).collect()
+        }
+
+        pub fn variants(&self) -> Vec<Variant> {
+            Variant::ALL.iter().copied().filter(|v| self.state.variant(*v)).collect()
         }
 
         /// Serve until `shutdown` resolves.

@@ -12,7 +12,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use fake_server::run::Prepared;
-use fake_server::{Config, Fault};
+use fake_server::{Config, Fault, Variant};
 
 /// An in-memory OAuth 2.1 authorization server for development and tests.
 #[derive(Debug, Parser)]
@@ -33,12 +33,19 @@ struct Cli {
     /// Switch on a deliberate protocol violation (repeatable); see --list-faults.
     #[arg(long = "fault", env = "FAKE_OAUTH_FAULTS", value_delimiter = ',')]
     faults: Vec<String>,
+    /// Switch on a legitimate variant the specifications allow (repeatable or comma-separated);
+    /// see --list-variants.
+    #[arg(long = "variant", env = "FAKE_OAUTH_VARIANTS", value_delimiter = ',')]
+    variants: Vec<String>,
     /// Issue RFC 9068 JWT access tokens instead of opaque ones.
     #[arg(long, env = "FAKE_OAUTH_JWT")]
     jwt: bool,
     /// Print every fault with what it breaks, then exit.
     #[arg(long)]
     list_faults: bool,
+    /// Print every variant with what it changes, then exit.
+    #[arg(long)]
+    list_variants: bool,
     /// Print nothing but the issuer once ready.
     #[arg(long, short, env = "FAKE_OAUTH_QUIET")]
     quiet: bool,
@@ -49,6 +56,12 @@ fn main() -> ExitCode {
     if cli.list_faults {
         for f in Fault::ALL {
             println!("{:<40} {}", f.name(), f.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    if cli.list_variants {
+        for v in Variant::ALL {
+            println!("{:<40} {}", v.name(), v.summary());
         }
         return ExitCode::SUCCESS;
     }
@@ -77,6 +90,12 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
         let fault: Fault = name.parse().map_err(|e| format!("{e}"))?;
         if !config.server.faults.contains(&fault) {
             config.server.faults.push(fault);
+        }
+    }
+    for name in &cli.variants {
+        let variant: Variant = name.trim().parse().map_err(|e| format!("{e}"))?;
+        if !config.server.variants.contains(&variant) {
+            config.server.variants.push(variant);
         }
     }
     if cli.jwt {
@@ -142,12 +161,22 @@ fn print_banner(server: &Prepared) {
             Some(secret) => format!("confidential, secret {secret:?}"),
             None => "public (PKCE only)".to_string(),
         };
-        println!("  {:<30} {kind}; redirect {}", c.client_id, c.redirect_uris.join(", "));
+        let redirect = if c.redirect_uris.is_empty() {
+            "no redirect URI (client credentials only)".to_string()
+        } else {
+            format!("redirect {}", c.redirect_uris.join(", "))
+        };
+        println!("  {:<30} {kind}; {redirect}", c.client_id);
     }
     let faults = server.faults();
     if !faults.is_empty() {
         let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
         println!("FAULTS ON (this server breaks the specs on purpose): {}", names.join(", "));
+    }
+    let variants = server.variants();
+    if !variants.is_empty() {
+        let names: Vec<&str> = variants.iter().map(|v| v.name()).collect();
+        println!("variants on (legal behaviours other servers have): {}", names.join(", "));
     }
     println!("Ctrl-C stops it.");
 }

@@ -13,6 +13,7 @@ use crate::config::{ClientConfig, Config, ScopeConfig, Settings, TokenFormat, Us
 use crate::faults::{Fault, Faults};
 use crate::shard::Sharded;
 use crate::tokens::Signer256;
+use crate::variants::{Variant, Variants};
 
 /// Shared, cheaply clonable application state.
 pub type AppState = Arc<Inner>;
@@ -26,6 +27,7 @@ pub struct Inner {
     pub base_path: String,
     pub settings: Settings,
     pub faults: Faults,
+    pub variants: Variants,
     pub clock: Clock,
     pub signer: Signer256,
     pub admin_key: String,
@@ -42,10 +44,16 @@ pub struct Inner {
 }
 
 impl Inner {
-    pub fn new(config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
+    pub fn new(mut config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
         let base_path =
             url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
         let faults = Faults::from_list(&config.server.faults);
+        let variants = Variants::from_list(&config.server.variants);
+        if variants.has(Variant::SingleGrantType) {
+            for c in &mut config.clients {
+                c.grant_types = crate::variants::one_grant_type(&c.grant_types);
+            }
+        }
         let store = Store::with_clients(&config.clients);
         let clock = Clock::default();
         let features = crate::features::Features::new(clock.now());
@@ -54,6 +62,7 @@ impl Inner {
             base_path,
             settings: config.server,
             faults,
+            variants,
             clock,
             signer,
             admin_key,
@@ -68,6 +77,10 @@ impl Inner {
 
     pub fn fault(&self, f: Fault) -> bool {
         self.faults.has(f)
+    }
+
+    pub fn variant(&self, v: Variant) -> bool {
+        self.variants.has(v)
     }
 
     /// The store, locked. A handler that panicked while holding the lock leaves data that is
@@ -236,6 +249,9 @@ pub struct AuthRequest {
     pub session_id: Option<String>,
     /// The user authenticated during this request (satisfies `prompt=login`).
     pub fresh_login: bool,
+    /// (error, description) to send instead of a code once the user has signed in
+    /// (the `validate-after-login` variant).
+    pub deferred_error: Option<(String, String)>,
 }
 
 /// An issued authorization code.

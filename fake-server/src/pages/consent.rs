@@ -9,6 +9,8 @@ use super::{Page, escape, safe_image_url};
 pub struct ConsentView<'a> {
     pub action: &'a str,
     pub request: &'a str,
+    /// Name of the anti-CSRF hidden field.
+    pub csrf_field: &'a str,
     pub csrf: &'a str,
     pub client_name: &'a str,
     pub client_id: &'a str,
@@ -64,7 +66,7 @@ pub fn consent_page(v: &ConsentView<'_>) -> Page {
          <p>It asks to:</p>\
          <form method=\"post\" action=\"{action}\" id=\"consent-form\">\
          <input type=\"hidden\" name=\"request\" value=\"{request}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <input type=\"hidden\" name=\"{csrf_field}\" value=\"{csrf}\">\
          <ul class=\"scopes\">{scopes}</ul>\
          <p>After you decide, you will be sent to <strong id=\"redirect-host\">{host}</strong>.</p>{loopback}\
          <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>\
@@ -73,6 +75,7 @@ pub fn consent_page(v: &ConsentView<'_>) -> Page {
         client_id = escape(v.client_id),
         action = escape(v.action),
         request = escape(v.request),
+        csrf_field = escape(v.csrf_field),
         csrf = escape(v.csrf),
         host = escape(v.redirect_host),
     );

@@ -4,39 +4,55 @@ use axum::http::StatusCode;
 
 use super::{Page, escape};
 
-/// The login page for pending request `request`, with an optional error message and the demo
-/// accounts listed (this server exists for development, so its users are no secret).
-pub fn login_page(
-    action: &str,
-    request: &str,
-    csrf: &str,
-    client_name: &str,
-    error: Option<&str>,
-    demo_users: &[(&str, &str)],
-    frameable: bool,
-) -> Page {
-    let error_html = error
+/// What the login page shows.
+#[derive(Debug)]
+pub struct LoginView<'a> {
+    pub action: &'a str,
+    pub request: &'a str,
+    /// Name of the anti-CSRF hidden field.
+    pub csrf_field: &'a str,
+    pub csrf: &'a str,
+    pub client_name: &'a str,
+    pub error: Option<&'a str>,
+    /// The demo accounts, listed: this server exists for development, its users are no secret.
+    pub demo_users: &'a [(&'a str, &'a str)],
+    /// Offer a Cancel button (off under the `login-without-cancel` variant).
+    pub cancel: bool,
+    pub frameable: bool,
+}
+
+/// The login page for a pending request, with an optional error message.
+pub fn login_page(v: &LoginView<'_>) -> Page {
+    let error_html = v
+        .error
         .map(|e| format!("<p class=\"error\" role=\"alert\" id=\"login-error\">{}</p>", escape(e)))
         .unwrap_or_default();
-    let users: String = demo_users
+    let users: String = v
+        .demo_users
         .iter()
         .map(|(u, p)| format!("<li><code>{}</code> / <code>{}</code></li>", escape(u), escape(p)))
         .collect();
+    let cancel = if v.cancel {
+        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button>"
+    } else {
+        ""
+    };
     let body = format!(
         "<h1>Sign in</h1>\
          <p class=\"muted\">to continue to <strong id=\"client-name\">{client}</strong></p>{error_html}\
          <form method=\"post\" action=\"{action}\" id=\"login-form\">\
          <input type=\"hidden\" name=\"request\" value=\"{request}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <input type=\"hidden\" name=\"{csrf_field}\" value=\"{csrf}\">\
          <label>Username <input type=\"text\" name=\"username\" autocomplete=\"username\" autofocus></label>\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\
          <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"action\" value=\"login\">Sign in</button>\
-         <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button></div>\
+         {cancel}</div>\
          </form><details class=\"muted\"><summary>Demo accounts</summary><ul>{users}</ul></details>",
-        client = escape(client_name),
-        action = escape(action),
-        request = escape(request),
-        csrf = escape(csrf),
+        client = escape(v.client_name),
+        action = escape(v.action),
+        request = escape(v.request),
+        csrf_field = escape(v.csrf_field),
+        csrf = escape(v.csrf),
     );
-    Page::new(StatusCode::OK, "Sign in", body, frameable)
+    Page::new(StatusCode::OK, "Sign in", body, v.frameable)
 }

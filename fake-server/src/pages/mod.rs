@@ -7,7 +7,7 @@ mod login;
 
 pub use admin::{AppRow, ApplicationsView, admin_login_page, applications_page};
 pub use consent::{ConsentView, consent_page};
-pub use login::login_page;
+pub use login::{LoginView, login_page};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -5,12 +5,14 @@ use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::session_id;
+use super::interaction::{Page, page_url};
+use super::{checks, session_id};
 use crate::faults::Fault;
 use crate::form::{Params, read_body};
 use crate::pages::error_page;
-use crate::state::{AppState, AuthRequest, Client, Code, Prompt, Store};
-use crate::tokens::{is_pkce_value, random_token};
+use crate::state::{AppState, AuthRequest, Client, Code, Store};
+use crate::tokens::random_token;
+use crate::variants::Variant;
 
 /// GET or POST `/authorize`.
 pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -65,91 +67,54 @@ fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Res
         Err(error_redirect(st, t, code, desc, StatusCode::FOUND))
     };
 
-    // 2. The rest is reported to the client by redirect.
-    if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateParams)) {
-        return fail("invalid_request", &format!("parameter `{dup}` was sent more than once"));
-    }
-    if st.fault(Fault::RejectUnknownParams)
-        && let Some(unknown) = p.names().find(|n| !KNOWN.contains(n))
-    {
-        return fail("invalid_request", &format!("unknown parameter `{unknown}`"));
-    }
-    match p.first("response_type") {
-        None if st.fault(Fault::DefaultResponseType) => {}
-        None => return fail("invalid_request", "response_type is required"),
-        Some("code") => {}
-        Some("token") if st.fault(Fault::AcceptTokenResponseType) => {}
-        Some(other) => {
-            let code = if st.fault(Fault::WrongUnsupportedResponseTypeError) {
-                "invalid_request"
-            } else {
-                "unsupported_response_type"
-            };
-            return fail(code, &format!("response_type `{other}` is not supported; use `code`"));
+    // 2. The rest is reported to the client by redirect: at once, or after the user signed in
+    //    under the `validate-after-login` variant.
+    let checked = match checks::validate(st, p, &client) {
+        Ok(c) => c,
+        Err((code, desc)) if checks::defer(st, p) => {
+            let state = target.state.clone().filter(|_| !st.fault(Fault::ErrorDropsState));
+            let parked = Target { redirect_uri: target.redirect_uri.clone(), state };
+            let checked = checks::Checked::lenient(st, p, &client, (code, desc));
+            return Ok(park(st, p, headers, &client, parked, sent, checked));
         }
-    }
-    if !client.allows_grant("authorization_code") {
-        return fail("unauthorized_client", "this client may not use the authorization code grant");
-    }
-    let (challenge, method) = match check_pkce(st, p) {
-        Ok(v) => v,
-        Err(desc) => return fail("invalid_request", &desc),
+        Err((code, desc)) => return fail(code, &desc),
     };
-    if st.fault(Fault::MissingScopeInvalidRequest) && p.first("scope").is_none() {
-        return fail("invalid_request", "scope is required");
-    }
-    let scopes = match super::requested_scopes(st, &client, p.first("scope")) {
-        Ok(s) => s,
-        Err(desc) => return fail("invalid_scope", &desc),
-    };
-    let resources: Vec<String> = p.all("resource").map(str::to_string).collect();
-    if let Err(desc) = super::check_resources(st, &resources) {
-        return fail("invalid_target", &desc);
-    }
-    let prompt = match parse_prompt(st, p.first("prompt")) {
-        Ok(pr) => pr,
-        Err(desc) => return fail("invalid_request", &desc),
-    };
+    Ok(park(st, p, headers, &client, target, sent, checked))
+}
 
+/// Store a validated request and continue with login, consent or the code.
+fn park(
+    st: &AppState,
+    p: &Params,
+    headers: &HeaderMap,
+    client: &Client,
+    target: Target,
+    sent: bool,
+    checked: checks::Checked,
+) -> Response {
     let now = st.clock.now();
     let id = random_token("", 24);
     let request = AuthRequest {
         client_id: client.id.clone(),
-        redirect_uri: target.redirect_uri.clone(),
+        redirect_uri: target.redirect_uri,
         redirect_uri_sent: sent,
-        state: target.state.clone(),
-        scopes,
-        resources,
-        challenge,
-        method,
+        state: target.state,
+        scopes: checked.scopes,
+        resources: checked.resources,
+        challenge: checked.challenge,
+        method: checked.method,
         nonce: p.first("nonce").map(str::to_string),
-        prompt,
+        prompt: checked.prompt,
         expires: now + st.settings.interaction_lifetime_secs as i64,
         login_csrf: random_token("", 24),
         consent_csrf: random_token("", 24),
         session_id: None,
         fresh_login: false,
+        deferred_error: checked.deferred_error,
     };
     st.store().requests.insert(id.clone(), request);
-    Ok(resume(st, &id, session_id(st, headers).as_deref(), StatusCode::FOUND))
+    resume(st, &id, session_id(st, headers).as_deref(), StatusCode::FOUND)
 }
-
-/// Parameters this endpoint understands (only consulted by the `reject-unknown-params` fault).
-const KNOWN: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "resource",
-    "prompt",
-    "nonce",
-    "login_hint",
-    "max_age",
-    "ui_locales",
-];
 
 /// Validate `client_id` and `redirect_uri`; an error here is a page, never a redirect.
 fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>, String, bool), Response> {
@@ -257,51 +222,6 @@ fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
     matches!(host, "127.0.0.1" | "[::1]" | "localhost").then_some((host, rest))
 }
 
-/// PKCE (RFC 7636 §4.3, §4.4.1; OAuth 2.1 §4.1.1): S256 required for every client.
-fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<String>), String> {
-    let challenge = p.first("code_challenge");
-    let method = p.first("code_challenge_method");
-    let Some(challenge) = challenge else {
-        if st.fault(Fault::PkceOptional) || st.fault(Fault::PkceDowngrade) {
-            return Ok((None, None));
-        }
-        return Err("code_challenge is required (PKCE with S256)".into());
-    };
-    let method = match method {
-        Some("S256") => "S256",
-        // RFC 7636 §4.3: no method means `plain`.
-        None | Some("plain") if st.fault(Fault::AcceptPlainPkce) => "plain",
-        None => return Err("code_challenge_method is required and must be S256 (absent means plain)".into()),
-        Some("plain") => return Err("code_challenge_method `plain` is not allowed; use S256".into()),
-        Some(_) if st.fault(Fault::UnknownPkceMethodAsS256) => "S256",
-        Some(other) => return Err(format!("code_challenge_method `{other}` is not supported; use S256")),
-    };
-    if !is_pkce_value(challenge) && !st.fault(Fault::LaxPkceSyntax) {
-        return Err("code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]".into());
-    }
-    Ok((Some(challenge.to_string()), Some(method.to_string())))
-}
-
-fn parse_prompt(st: &AppState, value: Option<&str>) -> Result<Prompt, String> {
-    let mut prompt = Prompt::default();
-    if st.fault(Fault::IgnorePrompt) {
-        return Ok(prompt);
-    }
-    for v in value.unwrap_or("").split(' ').filter(|v| !v.is_empty()) {
-        match v {
-            "none" => prompt.none = true,
-            "login" => prompt.login = true,
-            "consent" => prompt.consent = true,
-            "select_account" => {}
-            other => return Err(format!("prompt value `{other}` is not supported")),
-        }
-    }
-    if prompt.none && (prompt.login || prompt.consent) {
-        return Err("prompt=none cannot be combined with other values".into());
-    }
-    Ok(prompt)
-}
-
 /// The next step of a pending request: login, consent, or the code. `status` is the redirect
 /// status to use (303 after a form POST, 302 otherwise).
 pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode) -> Response {
@@ -330,7 +250,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
             return error_redirect(st, &target, "login_required", "the user is not signed in", status);
         }
         drop(store);
-        return Redirect::to(&format!("{}/login?request={id}", st.base_path)).into_response_with(status);
+        return Redirect::to(&page_url(st, Page::Login, id)).into_response_with(status);
     }
     let (sid, username) = user.unwrap_or_default();
     if let Some(r) = store.requests.get_mut(id) {
@@ -343,11 +263,12 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
     };
     // `prompt=consent` asks even a client configured to skip consent (OIDC Core §3.1.2.1).
     if (client.needs_consent() || req.prompt.consent) && !st.fault(Fault::SkipConsent) {
-        let remembered = can_remember(&client, &req.redirect_uri)
-            && store
-                .consents
-                .get(&(username.clone(), client.id.clone()))
-                .is_some_and(|given| req.scopes.iter().all(|s| given.contains(s)));
+        let remembered = can_remember(st, &client, &req.redirect_uri)
+            && store.consents.get(&(username.clone(), client.id.clone())).is_some_and(|given| {
+                req.scopes.iter().all(|s| given.contains(s))
+                    && (!st.variant(Variant::RememberedConsent)
+                        || req.resources.iter().all(|r| given.contains(&consented_resource(r))))
+            });
         if !remembered || req.prompt.consent {
             if req.prompt.none {
                 store.requests.remove(id);
@@ -361,8 +282,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
                 );
             }
             drop(store);
-            return Redirect::to(&format!("{}/consent?request={id}", st.base_path))
-                .into_response_with(status);
+            return Redirect::to(&page_url(st, Page::Consent, id)).into_response_with(status);
         }
     }
     let scopes = req.scopes.clone();
@@ -371,9 +291,17 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
 
 /// Remember consent only when the client's identity is assured (RFC 6749 §10.2; BBA §6.3.3.2):
 /// a confidential client, or a public one whose redirect URI is https. Clients that
-/// registered themselves or came from a metadata document are asked every time.
-pub fn can_remember(client: &Client, redirect_uri: &str) -> bool {
-    !client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://"))
+/// registered themselves or came from a metadata document are asked every time, except under
+/// the `remembered-consent` variant, which remembers every client.
+pub fn can_remember(st: &AppState, client: &Client, redirect_uri: &str) -> bool {
+    st.variant(Variant::RememberedConsent)
+        || (!client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://")))
+}
+
+/// How an approved resource is kept among a consent's scopes under `remembered-consent`: a
+/// leading space, which no scope token can contain (RFC 6749 §3.3), keeps the two apart.
+pub fn consented_resource(resource: &str) -> String {
+    format!(" {resource}")
 }
 
 /// Turn the pending request into a code and send it to the client.
@@ -388,6 +316,11 @@ pub fn issue_code(
     let Some(req) = store.requests.remove(id) else {
         return page_error(st, "invalid_request", "this sign-in request has expired or is unknown");
     };
+    if let Some((code, desc)) = &req.deferred_error {
+        // `validate-after-login`: the user has signed in (and consented); now the error.
+        let target = Target { redirect_uri: req.redirect_uri.clone(), state: req.state.clone() };
+        return error_redirect(st, &target, code, desc, status);
+    }
     let now = st.clock.now();
     let auth_time =
         req.session_id.as_deref().and_then(|sid| store.sessions.get(sid)).map_or(now, |s| s.auth_time);

@@ -11,6 +11,7 @@ use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::form::Params;
 use crate::state::{AppState, Client};
+use crate::variants::Variant;
 
 /// The client a request authenticated (or, for public clients, identified) as.
 #[derive(Debug, Clone)]
@@ -90,6 +91,20 @@ pub fn authenticate(
         let desc =
             if secret.is_none() { "this client must authenticate" } else { "client authentication failed" };
         return Err(OAuthError::invalid_client(desc));
+    }
+    if st.variant(Variant::SingleAuthMethod) && secret.is_some() {
+        // RFC 7591 §2: one registered method per client, `client_secret_basic` by default.
+        let registered = client
+            .metadata
+            .get("token_endpoint_auth_method")
+            .and_then(|m| m.as_str())
+            .unwrap_or("client_secret_basic");
+        if registered != method {
+            record_failure(st, &client_id);
+            return Err(OAuthError::invalid_client(format!(
+                "this client is registered to authenticate with {registered}, not {method}"
+            )));
+        }
     }
     Ok(Caller { client, method })
 }

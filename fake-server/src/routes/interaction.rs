@@ -1,18 +1,19 @@
 //! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use super::authorize::{can_remember, deny, issue_code, resume};
+use super::authorize::{can_remember, consented_resource, deny, issue_code, resume};
 use super::{session_cookie_name, session_id};
 use crate::faults::Fault;
 use crate::form::{Form, Params};
-use crate::pages::{ConsentView, consent_page, error_page, login_page};
+use crate::pages::{ConsentView, LoginView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Client, Session};
 use crate::tokens::random_token;
+use crate::variants::Variant;
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
     error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
@@ -42,6 +43,11 @@ fn pending(st: &AppState, id: Option<&str>) -> Result<(String, AuthRequest), Res
     }
 }
 
+/// The anti-CSRF field of the login and consent forms (`_csrf_token` under `csrf-field-name`).
+fn csrf_field(st: &AppState) -> &'static str {
+    if st.variant(Variant::CsrfFieldName) { "_csrf_token" } else { "csrf" }
+}
+
 fn eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
@@ -53,10 +59,80 @@ fn client_name(st: &AppState, client_id: &str) -> String {
 fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>) -> Response {
     let users: Vec<(&str, &str)> =
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
-    let action = format!("{}/login", st.base_path);
+    let action = form_action(st, Page::Login, id);
     let name = client_name(st, &req.client_id);
-    login_page(&action, id, &req.login_csrf, &name, error, &users, st.fault(Fault::FrameablePages))
-        .into_response()
+    login_page(&LoginView {
+        action: &action,
+        request: id,
+        csrf_field: csrf_field(st),
+        csrf: &req.login_csrf,
+        client_name: &name,
+        error,
+        demo_users: &users,
+        cancel: !st.variant(Variant::LoginWithoutCancel),
+        frameable: st.fault(Fault::FrameablePages),
+    })
+    .into_response()
+}
+
+/// The two pages of the flow.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    Login,
+    Consent,
+}
+
+/// Where the browser is sent for a page of pending request `id`: `/login?request=…` and
+/// `/consent?request=…`, or `/u/login/{id}` and `/interaction/{id}/consent` under the
+/// `other-paths` variant.
+pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
+    let base = &st.base_path;
+    match (page, st.variant(Variant::OtherPaths)) {
+        (Page::Login, false) => format!("{base}/login?request={id}"),
+        (Page::Consent, false) => format!("{base}/consent?request={id}"),
+        (_, true) => form_action(st, page, id),
+    }
+}
+
+/// Where a page's form posts (the request id travels in a hidden field as well).
+fn form_action(st: &AppState, page: Page, id: &str) -> String {
+    let base = &st.base_path;
+    match (page, st.variant(Variant::OtherPaths)) {
+        (Page::Login, false) => format!("{base}/login"),
+        (Page::Consent, false) => format!("{base}/consent"),
+        (Page::Login, true) => format!("{base}/u/login/{id}"),
+        (Page::Consent, true) => format!("{base}/interaction/{id}/consent"),
+    }
+}
+
+/// `request=ID` as a query string, for the `other-paths` handlers.
+fn request_query(id: &str) -> RawQuery {
+    RawQuery(Some(form_urlencoded::Serializer::new(String::new()).append_pair("request", id).finish()))
+}
+
+/// GET `/u/login/{id}` (`other-paths`).
+pub async fn login_form_at(st: State<AppState>, Path(id): Path<String>) -> Response {
+    login_form(st, request_query(&id)).await
+}
+
+/// POST `/u/login/{id}` (`other-paths`): the path names the request.
+pub async fn login_submit_at(st: State<AppState>, Path(id): Path<String>, Form(p): Form) -> Response {
+    login_submit(st, Form(p.with("request", &id))).await
+}
+
+/// GET `/interaction/{id}/consent` (`other-paths`).
+pub async fn consent_form_at(st: State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    consent_form(st, request_query(&id), headers).await
+}
+
+/// POST `/interaction/{id}/consent` (`other-paths`).
+pub async fn consent_submit_at(
+    st: State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(p): Form,
+) -> Response {
+    consent_submit(st, headers, Form(p.with("request", &id))).await
 }
 
 /// GET `/login?request=…`
@@ -81,16 +157,27 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !eq(p.first("csrf").unwrap_or(""), &req.login_csrf) {
+    if !eq(p.first(csrf_field(&st)).unwrap_or(""), &req.login_csrf) {
         return refused(
             &st,
             StatusCode::FORBIDDEN,
             "the form's anti-forgery token is invalid; reload the page",
         );
     }
+    // RFC 9700 §4.12 rules out only 307 after a credential POST; 302 (the `login-302`
+    // variant) is followed with a GET like 303.
+    let status = if st.fault(Fault::Redirect307AfterLogin) {
+        StatusCode::TEMPORARY_REDIRECT
+    } else if st.variant(Variant::LoginWith302) {
+        StatusCode::FOUND
+    } else {
+        StatusCode::SEE_OTHER
+    };
     if p.first("action") == Some("cancel") {
         st.store().requests.remove(&id);
-        return deny(&st, &req, StatusCode::SEE_OTHER);
+        // The 307 fault concerns the password POST only; a cancel keeps 303 under it.
+        let status = if status == StatusCode::TEMPORARY_REDIRECT { StatusCode::SEE_OTHER } else { status };
+        return deny(&st, &req, status);
     }
     let username = p.first("username").unwrap_or("");
     let password = p.first("password").unwrap_or("");
@@ -111,11 +198,6 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
             r.fresh_login = true;
         }
     }
-    let status = if st.fault(Fault::Redirect307AfterLogin) {
-        StatusCode::TEMPORARY_REDIRECT
-    } else {
-        StatusCode::SEE_OTHER
-    };
     let mut resp = resume(&st, &id, Some(&sid), status);
     let secure = if st.issuer.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}", session_cookie_name(&st));
@@ -192,10 +274,11 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .iter()
         .map(|s| (s.as_str(), st.scope(s).map_or(s.as_str(), |d| d.description.as_str())))
         .collect();
-    let action = format!("{}/consent", st.base_path);
+    let action = form_action(&st, Page::Consent, &id);
     consent_page(&ConsentView {
         action: &action,
         request: &id,
+        csrf_field: csrf_field(&st),
         csrf: &req.consent_csrf,
         client_name: if hide { &client.id } else { &client.name },
         client_id: &client.id,
@@ -222,12 +305,16 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !eq(p.first("csrf").unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
+    if !eq(p.first(csrf_field(st)).unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
         return refused(
             st,
             StatusCode::FORBIDDEN,
             "the form's anti-forgery token is invalid; reload the page",
         );
+    }
+    if req.deferred_error.is_some() && matches!(p.first("decision"), Some("approve" | "deny")) {
+        // `validate-after-login`: whatever the user decides, the client gets the request's error.
+        return issue_code(st, &mut st.store(), &id, &username, Vec::new(), StatusCode::SEE_OTHER);
     }
     match p.first("decision") {
         Some("approve") => {}
@@ -249,8 +336,12 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
     }
     let mut store = st.store();
     let client = store.clients.get(&req.client_id).map(|c| Client::clone(c));
-    if let Some(client) = client.filter(|c| can_remember(c, &req.redirect_uri)) {
-        store.consents.entry((username.clone(), client.id)).or_default().extend(approved.iter().cloned());
+    if let Some(client) = client.filter(|c| can_remember(st, c, &req.redirect_uri)) {
+        let given = store.consents.entry((username.clone(), client.id)).or_default();
+        given.extend(approved.iter().cloned());
+        if st.variant(Variant::RememberedConsent) {
+            given.extend(req.resources.iter().map(|r| consented_resource(r)));
+        }
     }
     issue_code(st, &mut store, &id, &username, approved, StatusCode::SEE_OTHER)
 }

@@ -12,6 +12,7 @@ use crate::form::Form;
 use crate::issue::subject;
 use crate::lookup::{Found, find_token};
 use crate::state::AppState;
+use crate::variants::Variant;
 
 /// POST `/introspect`.
 pub async fn introspect(
@@ -81,7 +82,7 @@ fn handle(
         Ok(json!({ "active": false }))
     };
     let active_flag = if st.fault(Fault::ActiveAsString) { json!("true") } else { json!(true) };
-    let body = match found {
+    let mut body = match found {
         Some(Found::Access(t)) if t.active && visible(&t.record.client_id) => {
             let r = &t.record;
             let aud = if r.audience.len() == 1 { json!(r.audience[0]) } else { json!(r.audience) };
@@ -98,7 +99,10 @@ fn handle(
             }
             body
         }
-        Some(Found::Refresh(t)) if t.active && visible(&t.record.client_id) => {
+        // RFC 7662 §2.2: a server may decline to describe a token (`refresh-not-introspectable`).
+        Some(Found::Refresh(t))
+            if t.active && visible(&t.record.client_id) && !st.variant(Variant::RefreshNotIntrospectable) =>
+        {
             let grant = store.grants.get(&t.record.grant_id);
             let mut body = json!({
                 "active": active_flag, "client_id": t.record.client_id, "token_type": "refresh_token",
@@ -113,5 +117,13 @@ fn handle(
         }
         _ => return inactive(),
     };
+    if st.variant(Variant::IntrospectionMinimal)
+        && let Value::Object(m) = &mut body
+    {
+        // RFC 7662 §2.2: only `active` is REQUIRED.
+        for optional in ["exp", "iat", "nbf", "jti", "token_type", "iss"] {
+            m.remove(optional);
+        }
+    }
     Ok(body)
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::config::RegistrationPolicy;
 use crate::faults::Fault;
 use crate::state::AppState;
+use crate::variants::Variant;
 
 /// The authorization-server metadata; both well-known documents serve the same content.
 pub fn document(st: &AppState) -> Value {
@@ -27,14 +28,17 @@ pub fn document(st: &AppState) -> Value {
     }
     let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
     claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
+    // The `split-origin` variant names the back-channel endpoints on a second host name.
+    let api =
+        |path: &str| if st.variant(Variant::SplitOrigin) { second_origin(st, path) } else { st.url(path) };
     let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": st.url("/authorize"),
-        "token_endpoint": st.url("/token"),
+        "token_endpoint": api("/token"),
         "jwks_uri": st.url("/jwks"),
         "userinfo_endpoint": st.url("/userinfo"),
-        "revocation_endpoint": st.url("/revoke"),
-        "introspection_endpoint": st.url("/introspect"),
+        "revocation_endpoint": api("/revoke"),
+        "introspection_endpoint": api("/introspect"),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -54,10 +58,13 @@ pub fn document(st: &AppState) -> Value {
     });
     let obj = doc.as_object_mut().expect("literal object");
     if st.settings.registration != RegistrationPolicy::Off && !st.fault(Fault::RegistrationNotAdvertised) {
-        obj.insert("registration_endpoint".into(), json!(st.url("/register")));
+        obj.insert("registration_endpoint".into(), json!(api("/register")));
     }
     if st.settings.cimd && !st.fault(Fault::CimdNotAdvertised) {
         obj.insert("client_id_metadata_document_supported".into(), json!(true));
+    }
+    if st.variant(Variant::NoPrompt) {
+        obj.remove("prompt_values_supported");
     }
     if st.fault(Fault::NoPkceMethodsInMetadata) {
         obj.remove("code_challenge_methods_supported");
@@ -89,6 +96,25 @@ pub fn document(st: &AppState) -> Value {
         obj.insert("ui_locales_supported".into(), json!([]));
     }
     doc
+}
+
+/// `path` on the same listener reached through the other loopback name: `localhost` for an
+/// issuer on `127.0.0.1` and the other way round. Other issuers keep their own origin (a
+/// deployment behind a proxy would need a second public name, which the server cannot know).
+fn second_origin(st: &AppState, path: &str) -> String {
+    let url = st.url(path);
+    let Ok(mut u) = url::Url::parse(&url) else {
+        return url;
+    };
+    let other = match u.host_str() {
+        Some("127.0.0.1") => "localhost",
+        Some("localhost") => "127.0.0.1",
+        _ => return url,
+    };
+    if u.set_host(Some(other)).is_err() {
+        return url;
+    }
+    u.into()
 }
 
 /// The serialized documents a server serves unchanged all its life.

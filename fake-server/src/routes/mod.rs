@@ -3,9 +3,10 @@
 
 mod admin;
 pub mod authorize;
+mod checks;
 mod clientauth;
 mod extra;
-mod interaction;
+pub mod interaction;
 mod introspect;
 mod mcp;
 mod metadata;
@@ -28,6 +29,7 @@ use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::form::MAX_BODY;
 use crate::state::{AppState, Client};
+use crate::variants::Variant;
 
 /// The whole application for a given state; tests can drive it with `tower::ServiceExt`.
 pub fn router(st: AppState) -> Router {
@@ -46,10 +48,23 @@ pub fn router(st: AppState) -> Router {
     } else {
         post(token::token)
     };
+    let pages = if st.variant(Variant::OtherPaths) {
+        use interaction::{consent_form_at, consent_submit_at, login_form_at, login_submit_at};
+        Router::new()
+            .merge(route("/u/login/{id}", GET_POST, get(login_form_at).post(login_submit_at)))
+            .merge(route("/interaction/{id}/consent", GET_POST, get(consent_form_at).post(consent_submit_at)))
+    } else {
+        Router::new()
+            .merge(route("/login", GET_POST, get(interaction::login_form).post(interaction::login_submit)))
+            .merge(route(
+                "/consent",
+                GET_POST,
+                get(interaction::consent_form).post(interaction::consent_submit),
+            ))
+    };
     let endpoints = Router::new()
         .merge(route("/authorize", GET_POST, get(authorize::authorize).post(authorize::authorize)))
-        .merge(route("/login", GET_POST, get(interaction::login_form).post(interaction::login_submit)))
-        .merge(route("/consent", GET_POST, get(interaction::consent_form).post(interaction::consent_submit)))
+        .merge(pages)
         .merge(cors_for(Kind::Token, route("/token", POST_CORS, token_route)))
         .merge(cors_for(Kind::Api, route("/introspect", POST_CORS, post(introspect::introspect))))
         .merge(cors_for(Kind::Api, route("/revoke", POST_CORS, post(revoke::revoke))))

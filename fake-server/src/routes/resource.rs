@@ -16,6 +16,7 @@ use crate::faults::Fault;
 use crate::form::Params;
 use crate::lookup::{Found, bearer_token, find_token};
 use crate::state::AppState;
+use crate::variants::Variant;
 
 /// Who a request to the resource acts for.
 #[derive(Debug, Clone)]
@@ -122,7 +123,11 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
     };
     drop(store);
     let resource = st.mcp_resource();
-    if !st.fault(Fault::ResourceIgnoresAudience) && !record.audience.contains(&resource) {
+    // Without resource indicators (`no-resource-indicators`) tokens name no resource, so any
+    // live token of this server is accepted here.
+    let audience_checked =
+        !st.fault(Fault::ResourceIgnoresAudience) && !st.variant(Variant::NoResourceIndicators);
+    if audience_checked && !record.audience.contains(&resource) {
         return Err(fail(OAuthError::invalid_token(
             "the access token was issued for another resource (its audience does not include this one)",
             true,

@@ -15,6 +15,7 @@ use crate::form::{Params, body_bytes};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
 use crate::tokens::{is_pkce_value, random_token, s256};
+use crate::variants::Variant;
 
 /// POST `/token` (and GET, under the `accept-get-token-request` fault).
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -135,7 +136,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     })?;
     let sent_uri = p.get("redirect_uri")?;
     let verifier = p.get("code_verifier")?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     let now = st.clock.now();
     let mut store = st.store();
     let Some(c) = store.codes.get(code).cloned() else {
@@ -172,10 +173,13 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     }
     if !st.fault(Fault::CodeNotRedirectBound) {
         // OAuth 2.1 §10.2: OAuth 2.1 clients leave `redirect_uri` out; one that is sent must
-        // be the one of the authorization request (RFC 6749 §4.1.3).
+        // be the one of the authorization request (RFC 6749 §4.1.3, which also requires it
+        // whenever the request had one: the `token-redirect-uri-required` variant).
+        let required =
+            st.fault(Fault::TokenRequiresRedirectUri) || st.variant(Variant::TokenRedirectUriRequired);
         let matches = match sent_uri {
             Some(u) => u == c.redirect_uri,
-            None => !(c.redirect_uri_sent && st.fault(Fault::TokenRequiresRedirectUri)),
+            None => !(c.redirect_uri_sent && required),
         };
         if !matches {
             return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
@@ -216,6 +220,15 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     Ok(body)
 }
 
+/// The `resource` parameters (RFC 8707 §2.2), or none under `no-resource-indicators`, which
+/// ignores them as RFC 6749 §3.1 asks of unrecognized parameters.
+fn requested_resources(st: &AppState, p: &Params) -> Vec<String> {
+    if st.variant(Variant::NoResourceIndicators) {
+        return Vec::new();
+    }
+    p.all("resource").map(str::to_string).collect()
+}
+
 /// A revocation time that is already in effect: the `delayed-revocation` fault concerns the
 /// revocation endpoint, not the revocations the server decides itself (code replay, refresh
 /// token reuse).
@@ -254,7 +267,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     let presented =
         p.get("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let scope = p.get("scope")?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     if !requested.is_empty() && st.fault(Fault::RefreshRejectsResource) {
         return Err(OAuthError::invalid_target("resource is not supported when refreshing"));
     }
@@ -312,10 +325,12 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
     } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
+        && !st.variant(Variant::SlidingRefresh)
         && let Some(successor) = body["refresh_token"].as_str()
         && let Some(new) = st.store().refresh_tokens.get_mut(successor)
     {
-        // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3).
+        // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3),
+        // unless the `sliding-refresh` variant gives each successor a full lifetime.
         new.exp = new.exp.min(rt.exp);
     }
     Ok(body)
@@ -323,7 +338,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
 
 fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
     let scopes = requested_scopes(st, &caller.client, p.get("scope")?).map_err(OAuthError::invalid_scope)?;
-    let requested: Vec<String> = p.all("resource").map(str::to_string).collect();
+    let requested = requested_resources(st, p);
     let audience = token_audience(st, caller, None, &requested)?;
     let now = st.clock.now();
     let grant_id = st.store().new_grant(Grant {

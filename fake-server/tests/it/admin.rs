@@ -54,20 +54,20 @@ async fn every_application_is_reachable_through_pagination_in_order() {
         total = page["total_count"].as_u64().unwrap();
         seen.extend(page["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()));
     }
-    assert_eq!(total, 21, "9 fixtures and 12 new applications");
+    assert_eq!(total, 22, "10 fixtures and 12 new applications");
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!((seen.len(), unique.len()), (21, 21));
+    assert_eq!((seen.len(), unique.len()), (22, 22));
 
     let newest = json_of(api(&server, Method::GET, "/admin/api/applications?limit=1"), StatusCode::OK).await;
     assert_eq!(newest["data"][0]["name"], "App 11", "default order is newest first");
     let oldest = json_of(
-        api(&server, Method::GET, "/admin/api/applications?order_by=created_at&limit=21"),
+        api(&server, Method::GET, "/admin/api/applications?order_by=created_at&limit=22"),
         StatusCode::OK,
     )
     .await;
-    assert_eq!(oldest["data"][20]["name"], "App 11");
+    assert_eq!(oldest["data"][21]["name"], "App 11");
     let by_name =
         json_of(api(&server, Method::GET, "/admin/api/applications?order_by=name&limit=2"), StatusCode::OK)
             .await;
@@ -267,7 +267,7 @@ async fn reset_returns_to_the_fixtures() {
     let resp = api(&server, Method::POST, "/admin/api/reset").send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let all = json_of(api(&server, Method::GET, "/admin/api/applications?limit=100"), StatusCode::OK).await;
-    assert_eq!(all["total_count"], 9);
+    assert_eq!(all["total_count"], 10);
     assert!(!all.to_string().contains(info["client_id"].as_str().unwrap()));
 }
 

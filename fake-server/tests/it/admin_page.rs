@@ -79,14 +79,14 @@ async fn applications_are_listed_ten_a_page_with_names_escaped() {
     let first = sign_in(&server, &b).await;
     assert!(!first.contains("<script>alert"), "names are escaped");
     assert!(first.contains("&lt;script&gt;alert(0)&lt;/script&gt;"));
-    assert!(first.contains("Page 1 of 2 · 12 applications"), "{first}");
+    assert!(first.contains("Page 1 of 2 · 13 applications"), "{first}");
     assert_eq!(first.matches("class=\"application\"").count(), 10);
     assert!(!first.contains("<script"), "the page runs no script at all");
     let second = b.get(server.url("/admin/applications?page=2")).send().await.unwrap();
     assert_eq!(second.headers()["x-frame-options"], "DENY");
     assert!(second.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     let second = second.text().await.unwrap();
-    assert_eq!(second.matches("class=\"application\"").count(), 2);
+    assert_eq!(second.matches("class=\"application\"").count(), 3);
     assert!(second.contains("id=\"prev-page\""));
 }
 

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 
-use fake_server::Fault;
+use fake_server::{Fault, Variant};
 use url::Url;
 
 use crate::support::{Reply, http};
@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_oauth-fake-server");
 /// `args` choose a port.
 fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    for var in ["PORT", "HOST", "ISSUER", "FIXTURES", "FAULTS", "JWT", "QUIET"] {
+    for var in ["PORT", "HOST", "ISSUER", "FIXTURES", "FAULTS", "VARIANTS", "JWT", "QUIET"] {
         cmd.env_remove(format!("FAKE_OAUTH_{var}"));
     }
     if !args.contains(&"--port") {
@@ -148,6 +148,50 @@ fn list_faults_names_every_fault() {
     let text = String::from_utf8_lossy(&out.stdout);
     for f in Fault::ALL {
         assert!(text.lines().any(|l| l.starts_with(f.name())), "{} missing", f.name());
+    }
+}
+
+#[test]
+fn list_variants_names_every_variant_with_one_line_each() {
+    let out = command(&["--list-variants"]).output().expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), Variant::ALL.len(), "{text}");
+    for v in Variant::ALL {
+        let line = text.lines().find(|l| l.split_whitespace().next() == Some(v.name()));
+        let line = line.unwrap_or_else(|| panic!("{} missing from:\n{text}", v.name()));
+        assert!(line.len() > v.name().len() + 10, "a description follows the name: {line}");
+    }
+}
+
+#[test]
+fn unknown_variants_are_refused_with_the_known_names() {
+    let out = command(&["--variant", "no-such-variant"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-variant") && err.contains("login-302"), "{err}");
+}
+
+#[test]
+fn the_banner_lists_the_variants_given_repeated_or_comma_separated() {
+    let args = ["--variant", "login-302,other-paths", "--variant", "no-prompt"];
+    let mut child = command(&args).stdout(Stdio::piped()).spawn().expect("starts");
+    let mut banner = String::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.unwrap_or_default();
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.starts_with("Ctrl-C") {
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = banner.lines().find(|l| l.starts_with("variants on")).unwrap_or_else(|| panic!("{banner}"));
+    for name in ["login-302", "other-paths", "no-prompt"] {
+        assert!(line.contains(name), "{line}");
     }
 }
 

@@ -35,3 +35,8 @@ mod revocation;
 mod snapshots;
 mod token;
 mod userinfo;
+mod variants_authorize;
+mod variants_clients;
+mod variants_config;
+mod variants_pages;
+mod variants_tokens;

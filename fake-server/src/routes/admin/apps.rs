@@ -198,7 +198,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Response {
         let name = ch.name.clone().ok_or_else(|| OAuthError::invalid_request("name is required"))?;
         let public = ch.public.unwrap_or(false);
         let mut grant_types = vec!["authorization_code".to_string(), "refresh_token".to_string()];
-        if !public {
+        if !public && !st.variant(crate::variants::Variant::SingleGrantType) {
             grant_types.push("client_credentials".into());
         }
         let client = Client {

@@ -68,6 +68,13 @@ pub const RESOURCE_SERVER: Client = Client {
     redirect_uri: "https://rs.example.test/callback",
 };
 
+/// Confidential, allowed only the client-credentials grant (no user, no redirect URI).
+pub const MACHINE: Client = Client {
+    id: "conformance-machine",
+    secret: Some("machine-secret"),
+    redirect_uri: "https://machine.example.test/unused",
+};
+
 /// The fixtures' known resource indicator besides the built-in MCP resource.
 pub const API: &str = "https://api.example.test";
 
