@@ -105,13 +105,17 @@ variants! {
     /// lifetime from login). RFC 6749 §6 and OAuth 2.1 §4.3 leave refresh-token lifetime to the
     /// server, and many servers slide it: each successor lives a full
     /// `refresh_token_lifetime_secs` from its issue, so an app in daily use never signs out.
+    /// Public clients keep the fixed lifetime: draft-ietf-oauth-browser-based-apps §6.3.2.3
+    /// requires it for the refresh tokens of browser-based applications.
     SlidingRefresh => "sliding-refresh",
     /// A plain OAuth server: no `prompt_values_supported`, and `prompt` is ignored.
     ///
     /// `prompt` is defined by OpenID Connect Core §3.1.2.1, not by RFC 6749, whose §3.1 says
     /// the server MUST ignore unrecognized request parameters. The metadata does not advertise
     /// `prompt_values_supported`; `prompt=none` gets no `login_required`, `prompt=login`
-    /// forces no login and `prompt=consent` no consent.
+    /// forces no login and `prompt=consent` no consent. An OpenID Provider must support
+    /// `prompt` (OIDC Core §15.1), so the server presents itself as none: no `openid` in
+    /// `scopes_supported`, no OpenID members and no OpenID configuration document.
     NoPrompt => "no-prompt",
     /// The login form's POST is answered with 302 Found instead of 303 See Other.
     ///

@@ -256,7 +256,12 @@ impl Agent {
         result
     }
 
-    async fn perform(&self, channel: Channel, req: &Request, ex: &mut Exchange) -> Result<Response, AgentError> {
+    async fn perform(
+        &self,
+        channel: Channel,
+        req: &Request,
+        ex: &mut Exchange,
+    ) -> Result<Response, AgentError> {
         let party = match channel {
             Channel::Browser => &self.browser,
             Channel::Client => &self.back,

@@ -92,6 +92,10 @@ pub struct TargetArgs {
     /// Switch on a fault in the bundled fake server (repeatable); only without --issuer.
     #[arg(long = "fault", env = "OAUTH_CONFORMANCE_FAULTS", value_delimiter = ',')]
     pub faults: Vec<String>,
+    /// Switch on a legitimate variant of the bundled fake server (repeatable; behaviour the
+    /// specifications allow, see `oauth-fake-server --list-variants`); only without --issuer.
+    #[arg(long = "variant", env = "OAUTH_CONFORMANCE_VARIANTS", value_delimiter = ',')]
+    pub variants: Vec<String>,
     /// Serve the bundled fake server under this path, so its issuer has one (RFC 8414 §3.1),
     /// e.g. `/tenant`; only without --issuer.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_ISSUER_PATH")]

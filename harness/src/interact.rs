@@ -161,11 +161,9 @@ impl InteractionProfile {
         }
         if let Some(link_css) = link.filter(|_| button.is_none()) {
             let sel = selector(link_css, page_url)?;
-            let href = doc
-                .select(&sel)
-                .next()
-                .and_then(|a| a.value().attr("href"))
-                .ok_or_else(|| absent(format!("the {page} page offers no {control}: no link matches `{link_css}`")))?;
+            let href = doc.select(&sel).next().and_then(|a| a.value().attr("href")).ok_or_else(|| {
+                absent(format!("the {page} page offers no {control}: no link matches `{link_css}`"))
+            })?;
             return Ok(Request::get(resolve(page_url, href)));
         }
         let form = self.form(&doc, form_css, page, page_url)?;
@@ -189,7 +187,11 @@ impl InteractionProfile {
             let sel = selector(css, page_url)?;
             let b = form.select(&sel).next().ok_or_else(|| {
                 let reason = format!("the {page} page offers no {control}: no button matches `{css}`");
-                if matches!(action, Action::CancelLogin | Action::Deny) { absent(reason) } else { fail(reason) }
+                if matches!(action, Action::CancelLogin | Action::Deny) {
+                    absent(reason)
+                } else {
+                    fail(reason)
+                }
             })?;
             if let Some(name) = b.value().attr("name") {
                 fields.push((name.to_string(), b.value().attr("value").unwrap_or("").to_string()));

@@ -147,6 +147,9 @@ pub struct Target {
     /// Faults switched on in the embedded server.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,
+    /// Legitimate variants switched on in the embedded server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// Why discovery failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_error: Option<String>,

@@ -25,6 +25,8 @@ pub struct Settings {
     pub resource: Option<String>,
     pub mcp_version: Option<String>,
     pub faults: Vec<fake_server::Fault>,
+    /// Legitimate variants switched on in the bundled fake server.
+    pub variants: Vec<fake_server::Variant>,
     /// A path for the bundled fake server's issuer (`/tenant`), to test path issuers.
     pub fake_issuer_path: Option<String>,
     /// An initial access token the bundled fake server requires to register.
@@ -81,6 +83,13 @@ impl Settings {
         if issuer.is_some() && !faults.is_empty() {
             return Err("--fault applies only to the bundled fake server (drop --issuer)".into());
         }
+        let mut variants = Vec::new();
+        for name in &t.variants {
+            variants.push(name.parse::<fake_server::Variant>().map_err(|e| e.to_string())?);
+        }
+        if issuer.is_some() && !variants.is_empty() {
+            return Err("--variant applies only to the bundled fake server (drop --issuer)".into());
+        }
         let fake_issuer_path = match t.fake_issuer_path.as_deref().map(|p| p.trim_end_matches('/')) {
             _ if issuer.is_some() && t.fake_issuer_path.is_some() => {
                 return Err(
@@ -115,6 +124,7 @@ impl Settings {
             resource: t.resource.clone(),
             mcp_version: t.mcp_version.clone(),
             faults,
+            variants,
             fake_issuer_path,
             fake_registration_token,
             limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },

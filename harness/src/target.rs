@@ -33,6 +33,9 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
             for f in &settings.faults {
                 builder = builder.fault(*f);
             }
+            for v in &settings.variants {
+                builder = builder.variant(*v);
+            }
             if let Some(token) = settings.fake_registration_token.clone() {
                 builder = builder.settings(|s| {
                     s.registration = fake_server::RegistrationPolicy::Token;
@@ -85,6 +88,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         profile: settings.profile_label.clone(),
         mcp_version,
         faults: settings.faults.iter().map(|f| f.name().to_string()).collect(),
+        variants: settings.variants.iter().map(|v| v.name().to_string()).collect(),
         discovery_error,
     };
     Ok(Prepared { env, target, server })
@@ -144,11 +148,21 @@ async fn register_missing_clients(env: &mut Env) {
     let confidential_grants = if client_credentials { ALL } else { CODE };
     // (roles, method, redirect URIs, grant types)
     let mut wanted: Vec<(&[&str], &str, Vec<&str>, &[&str])> = vec![
-        (&["confidential"], "client_secret_basic", vec!["https://client.example.test/callback"], confidential_grants),
+        (
+            &["confidential"],
+            "client_secret_basic",
+            vec!["https://client.example.test/callback"],
+            confidential_grants,
+        ),
         (&["other"], "client_secret_basic", vec!["https://other.example.test/callback"], confidential_grants),
         (&["public"], "none", vec!["http://127.0.0.1/callback"], CODE),
         (&["query"], "client_secret_basic", vec!["https://client.example.test/cb?tenant=a"], CODE),
-        (&["multi", "localhost"], "none", vec!["http://127.0.0.1/callback", "http://localhost/callback"], CODE),
+        (
+            &["multi", "localhost"],
+            "none",
+            vec!["http://127.0.0.1/callback", "http://localhost/callback"],
+            CODE,
+        ),
     ];
     if client_credentials {
         wanted.push((&["machine"], "client_secret_basic", Vec::new(), &["client_credentials"]));
@@ -192,16 +206,17 @@ async fn register_missing_clients(env: &mut Env) {
                 None => format!("status {}", resp.status),
             };
             for role in roles {
-                env.profile
-                    .registration_failures
-                    .insert(role.to_string(), format!("registering a `{role}` client at {endpoint} failed: {why}"));
+                env.profile.registration_failures.insert(
+                    role.to_string(),
+                    format!("registering a `{role}` client at {endpoint} failed: {why}"),
+                );
             }
             continue;
         };
         let strings = |key: &str| {
-            reg.get(key).and_then(Value::as_array).map(|a| {
-                a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>()
-            })
+            reg.get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>())
         };
         let registered_method =
             reg.get("token_endpoint_auth_method").and_then(Value::as_str).unwrap_or(method).to_string();
@@ -217,7 +232,8 @@ async fn register_missing_clients(env: &mut Env) {
                     redirect_uri: redirects.get(i).or(redirects.first()).map(|r| r.to_string()),
                     auth_method: Some(registered_method.clone()),
                     auth_methods: None,
-                    grant_types: strings("grant_types").or_else(|| Some(grants.iter().map(|g| g.to_string()).collect())),
+                    grant_types: strings("grant_types")
+                        .or_else(|| Some(grants.iter().map(|g| g.to_string()).collect())),
                     scope: scope.clone(),
                     name: Some(name.clone()),
                     resource: None,

@@ -64,7 +64,16 @@ pub fn document(st: &AppState) -> Value {
         obj.insert("client_id_metadata_document_supported".into(), json!(true));
     }
     if st.variant(Variant::NoPrompt) {
+        // A plain OAuth server: no `prompt`, and so no OpenID Provider, which must support it
+        // (OIDC Core §15.1). It does not list `openid` or the OpenID members.
         obj.remove("prompt_values_supported");
+        for member in ["subject_types_supported", "id_token_signing_alg_values_supported", "claims_supported"]
+        {
+            obj.remove(member);
+        }
+        if let Some(Value::Array(scopes)) = obj.get_mut("scopes_supported") {
+            scopes.retain(|s| s != "openid");
+        }
     }
     if st.fault(Fault::NoPkceMethodsInMetadata) {
         obj.remove("code_challenge_methods_supported");
@@ -149,7 +158,8 @@ fn documents(st: &AppState) -> &Documents {
         }
         Documents {
             oauth: bytes(&oauth),
-            openid: (!st.fault(Fault::OidcConfigurationMissing)).then(|| bytes(&openid)),
+            openid: (!st.fault(Fault::OidcConfigurationMissing) && !st.variant(Variant::NoPrompt))
+                .then(|| bytes(&openid)),
             jwks: bytes(&keys),
         }
     })

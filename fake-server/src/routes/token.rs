@@ -325,12 +325,13 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
     } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
-        && !st.variant(Variant::SlidingRefresh)
+        && !(st.variant(Variant::SlidingRefresh) && !caller.client.is_public())
         && let Some(successor) = body["refresh_token"].as_str()
         && let Some(new) = st.store().refresh_tokens.get_mut(successor)
     {
         // A rotated token never outlives the one it replaces (BBA §6.3.2.3; OAuth 2.1 §4.3.3),
-        // unless the `sliding-refresh` variant gives each successor a full lifetime.
+        // unless the `sliding-refresh` variant gives a confidential client's successors a full
+        // lifetime (the browser-app MUST binds public clients only).
         new.exp = new.exp.min(rt.exp);
     }
     Ok(body)

@@ -169,6 +169,11 @@ async fn prompt_is_ignored_and_not_advertised_under_no_prompt() {
     let metadata = crate::support::http().get(server.metadata_url()).send().await.unwrap();
     let metadata: serde_json::Value = metadata.json().await.unwrap();
     assert!(metadata.get("prompt_values_supported").is_none(), "{metadata}");
+    let scopes = metadata["scopes_supported"].as_array().unwrap();
+    assert!(!scopes.iter().any(|s| s == "openid"), "not an OpenID Provider: {metadata}");
+    let oidc = server.url("/.well-known/openid-configuration");
+    let oidc = crate::support::http().get(oidc).send().await.unwrap();
+    assert_eq!(oidc.status(), 404, "no OpenID configuration document");
     let browser = Browser::new(&server);
     // prompt=none without a session: the login page, not login_required.
     let (_, _, html) = start(&server, &browser, &Authz::new(CONFIDENTIAL).set("prompt", "none")).await;

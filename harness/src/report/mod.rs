@@ -113,6 +113,9 @@ pub fn target_line(report: &RunReport) -> String {
         parts.push(format!("profile {p}"));
     }
     parts.push(format!("MCP {}", t.mcp_version));
+    if !t.variants.is_empty() {
+        parts.push(format!("variants: {}", t.variants.join(", ")));
+    }
     if !t.faults.is_empty() {
         parts.push(format!("faults: {}", t.faults.join(", ")));
     }

@@ -81,13 +81,22 @@ pub fn from_json(v: &Value) -> Option<ClientInfo> {
     let scope = v.get("scope").and_then(Value::as_str).map(str::to_string);
     let resource = v.get("resource").and_then(Value::as_str).map(str::to_string);
     let strings = |key: &str| {
-        v.get(key).and_then(Value::as_array).map(|a| {
-            a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>()
-        })
+        v.get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>())
     };
     let auth_methods = strings("auth_methods").unwrap_or_else(|| vec![auth_method.clone()]);
     let grant_types = strings("grant_types");
-    Some(ClientInfo { client_id, client_secret, redirect_uri, auth_method, scope, resource, auth_methods, grant_types })
+    Some(ClientInfo {
+        client_id,
+        client_secret,
+        redirect_uri,
+        auth_method,
+        scope,
+        resource,
+        auth_methods,
+        grant_types,
+    })
 }
 
 /// Is the client allowed `grant_type`, as far as the profile or its registration says?

@@ -64,13 +64,13 @@ fn settings(faults: &[Fault], variant: Variant) -> Settings {
 }
 
 /// The newest MCP version a scenario's `mcp>=` / `mcp<` gates allow.
-fn mcp_version(s: &Scenario) -> &'static str {
+pub fn mcp_version(s: &Scenario) -> &'static str {
     MCP_VERSIONS.iter().rev().copied().find(|v| s.applies_to_mcp(v)).unwrap_or(LATEST_MCP)
 }
 
 /// Run every scenario under the newest MCP version it applies to (one fake server per version
 /// in use), so the scenarios of older MCP versions are proven too; results in input order.
-async fn run_versions(base: Settings, scenarios: Vec<Scenario>) -> RunReport {
+pub async fn run_versions(base: Settings, scenarios: Vec<Scenario>) -> RunReport {
     let mut groups: BTreeMap<&str, Vec<Scenario>> = BTreeMap::new();
     for s in &scenarios {
         groups.entry(mcp_version(s)).or_default().push(s.clone());
@@ -121,7 +121,7 @@ fn run_each(
     })
 }
 
-fn describe(report: &RunReport, id: &str) -> String {
+pub fn describe(report: &RunReport, id: &str) -> String {
     report
         .results
         .iter()

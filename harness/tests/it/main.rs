@@ -7,3 +7,4 @@ mod hostile;
 mod kill_matrix;
 mod snapshots_cmd;
 mod support;
+mod variant_matrix;
