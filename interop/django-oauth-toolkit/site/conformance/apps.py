@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class ConformanceConfig(AppConfig):
-    """Templates (login, consent), the client_credentials validator and the `seed` command."""
+    """The login and consent templates and the `seed` command."""
 
     name = "conformance"

@@ -148,13 +148,7 @@ OAUTH2_PROVIDER = {
     # Open dynamic registration (RFC 7591), as MCP clients need; RFC 7592 management stays on.
     "DCR_ENABLED": True,
     "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
-    # One grant type per application is the library's model; the validator below lets the
-    # clients named in CLIENT_CREDENTIALS_TOO use client_credentials as well.
-    "OAUTH2_VALIDATOR_CLASS": "conformance.validators.ConformanceValidator",
 }
-
-# Confidential authorization-code clients that may also use the client_credentials grant.
-CLIENT_CREDENTIALS_TOO = ["conformance-confidential", "conformance-other"]
 
 # CORS (django-cors-headers) on the endpoints a browser-based client calls with fetch: token,
 # revocation, introspection, userinfo, registration, metadata and JWKS. Not on /authorize/ or the

@@ -28,6 +28,8 @@ CLIENTS = [
      "trusted-s3cret-value", ["https://client.example.test/callback"], True),
     ("conformance-resource-server", "Conformance resource server", CONFIDENTIAL, CLIENT_CREDENTIALS,
      "rs-s3cret-value", [], False),
+    ("conformance-machine", "Conformance machine client", CONFIDENTIAL, CLIENT_CREDENTIALS,
+     "machine-s3cret-value", [], False),
 ]
 
 
