@@ -118,12 +118,18 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     Ok(())
 }
 
+/// The URLs an endpoint is reached at: the issuer's, and the one the metadata advertises
+/// (another origin under the `split-origin` variant).
+fn endpoint_urls<'a>(st: &'a AppState, path: &'a str) -> impl Iterator<Item = String> + 'a {
+    [st.url(path), crate::routes::metadata::advertised_url(st, path)].into_iter()
+}
+
 /// RFC 10070: the issuer identifier, as a string. The faults bring back what RFC 7523 allowed.
 fn check_audience(st: &AppState, aud: Option<&Value>) -> Result<(), String> {
     let acceptable = |v: &str| {
         v == st.issuer
             || (st.fault(Fault::AssertionAudienceEndpoint)
-                && ["/token", "/introspect", "/revoke"].iter().any(|p| st.url(p) == v))
+                && ["/token", "/introspect", "/revoke"].iter().any(|p| endpoint_urls(st, p).any(|u| u == v)))
     };
     let ok = match aud {
         Some(Value::String(s)) => acceptable(s),

@@ -193,6 +193,12 @@ faults! {
     ReusableCodes => "reusable-codes",
     /// A replayed code is refused but its tokens stay valid (CODE-02).
     NoRevokeOnCodeReuse => "no-revoke-on-code-reuse",
+    /// A replayed code revokes the access tokens it produced but not the refresh token, which
+    /// keeps minting new ones (CODE-02.refresh).
+    CodeReuseKeepsRefreshToken => "code-reuse-keeps-refresh-token",
+    /// A replayed code revokes the refresh token it produced but not the access token
+    /// (CODE-02).
+    CodeReuseKeepsAccessToken => "code-reuse-keeps-access-token",
     /// A replay with a wrong verifier still revokes the first tokens (CODE-03).
     RevokeOnBadReplay => "revoke-on-bad-replay",
     /// Codes can be redeemed by any client (CODE-04).

@@ -99,6 +99,7 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../fixtures/profiles/fake-server.toml")),
     ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider.toml")),
     ("clerk", include_str!("../../fixtures/profiles/clerk.toml")),
+    ("django-oauth-toolkit", include_str!("../../fixtures/profiles/django-oauth-toolkit.toml")),
 ];
 
 /// The choice an option takes when the profile leaves it unset. An option without a default
@@ -111,6 +112,7 @@ pub const OPTION_DEFAULTS: &[(&str, &str)] = &[("token_redirect_uri", "oauth2.1"
 pub const BUILTIN_INTERACTIONS: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../fixtures/profiles/fake-server-ui.toml")),
     ("node-oidc-provider", include_str!("../../fixtures/profiles/node-oidc-provider-ui.toml")),
+    ("django-oauth-toolkit", include_str!("../../fixtures/profiles/django-oauth-toolkit-ui.toml")),
 ];
 
 impl Profile {

@@ -46,7 +46,7 @@ PORT="${port}" "${here}/start.sh" >/dev/null
 trap 'PORT="${port}" "${here}/stop.sh" >/dev/null || true; rm -rf "${work}"' EXIT
 
 status=0
-# The profile names its interaction profile by a path relative to the repository root.
+# The profile and its interaction profile are built in; the paths above are from the root.
 (cd "${root}" && "${bin}" run --stable --fail-on should --color never \
   --profile "fixtures/profiles/${name}.toml" --issuer "http://127.0.0.1:${port}" \
   --baseline "${here}/baseline.toml" --report-dir "${work}/report") >"${work}/run.txt" || status=$?

@@ -92,7 +92,8 @@ pub fn authenticate(
             if secret.is_none() { "this client must authenticate" } else { "client authentication failed" };
         return Err(OAuthError::invalid_client(desc));
     }
-    if st.variant(Variant::SingleAuthMethod) && secret.is_some() {
+    // Credentials in the query are no method at all; the fault that accepts them wins.
+    if st.variant(Variant::SingleAuthMethod) && secret.is_some() && !in_query {
         // RFC 7591 §2: one registered method per client, `client_secret_basic` by default.
         let registered = client
             .metadata

@@ -105,14 +105,20 @@ fn form_action(st: &AppState, page: Page, id: &str) -> String {
     }
 }
 
-/// `request=ID` as a query string, for the `other-paths` handlers.
-fn request_query(id: &str) -> RawQuery {
-    RawQuery(Some(form_urlencoded::Serializer::new(String::new()).append_pair("request", id).finish()))
+/// The page's query with `request=ID` from its path, for the `other-paths` handlers (the
+/// rest of the query is kept, as the pages at the usual paths see it).
+fn request_query(id: &str, query: Option<String>) -> RawQuery {
+    let mut q = form_urlencoded::Serializer::new(String::new()).append_pair("request", id).finish();
+    if let Some(rest) = query.filter(|r| !r.is_empty()) {
+        q.push('&');
+        q.push_str(&rest);
+    }
+    RawQuery(Some(q))
 }
 
 /// GET `/u/login/{id}` (`other-paths`).
-pub async fn login_form_at(st: State<AppState>, Path(id): Path<String>) -> Response {
-    login_form(st, request_query(&id)).await
+pub async fn login_form_at(st: State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    login_form(st, request_query(&id, q)).await
 }
 
 /// POST `/u/login/{id}` (`other-paths`): the path names the request.
@@ -121,8 +127,13 @@ pub async fn login_submit_at(st: State<AppState>, Path(id): Path<String>, Form(p
 }
 
 /// GET `/interaction/{id}/consent` (`other-paths`).
-pub async fn consent_form_at(st: State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    consent_form(st, request_query(&id), headers).await
+pub async fn consent_form_at(
+    st: State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    consent_form(st, request_query(&id, q), headers).await
 }
 
 /// POST `/interaction/{id}/consent` (`other-paths`).

@@ -28,9 +28,7 @@ pub fn document(st: &AppState) -> Value {
     }
     let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
     claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
-    // The `split-origin` variant names the back-channel endpoints on a second host name.
-    let api =
-        |path: &str| if st.variant(Variant::SplitOrigin) { second_origin(st, path) } else { st.url(path) };
+    let api = |path: &str| advertised_url(st, path);
     let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": st.url("/authorize"),
@@ -105,6 +103,12 @@ pub fn document(st: &AppState) -> Value {
         obj.insert("ui_locales_supported".into(), json!([]));
     }
     doc
+}
+
+/// Where the metadata says a back-channel endpoint is: the issuer's origin, or a second host
+/// name under the `split-origin` variant.
+pub(crate) fn advertised_url(st: &AppState, path: &str) -> String {
+    if st.variant(Variant::SplitOrigin) { second_origin(st, path) } else { st.url(path) }
 }
 
 /// `path` on the same listener reached through the other loopback name: `localhost` for an

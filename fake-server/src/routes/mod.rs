@@ -9,7 +9,7 @@ mod extra;
 pub mod interaction;
 mod introspect;
 mod mcp;
-mod metadata;
+pub(crate) mod metadata;
 pub use metadata::Documents;
 mod registration;
 mod resource;

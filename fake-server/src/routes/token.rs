@@ -164,7 +164,18 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         let revoke =
             (verifier_ok || st.fault(Fault::RevokeOnBadReplay)) && !st.fault(Fault::NoRevokeOnCodeReuse);
         if revoke {
-            store.revoke_grant(grant_id, immediately(st));
+            let at = immediately(st);
+            if st.fault(Fault::CodeReuseKeepsRefreshToken) {
+                for t in store.access_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+                    t.revoked_at_ms.get_or_insert(at);
+                }
+            } else if st.fault(Fault::CodeReuseKeepsAccessToken) {
+                for t in store.refresh_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+                    t.revoked_at_ms.get_or_insert(at);
+                }
+            } else {
+                store.revoke_grant(grant_id, at);
+            }
         }
         return Err(OAuthError::invalid_grant("the authorization code was already used"));
     }

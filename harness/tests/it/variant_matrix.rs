@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fake_server::{Fault, Variant};
-use harness::app::execute;
 use harness::outcome::{Outcome, RunReport};
 use harness::settings::Settings;
 use harness::suite::{self, Level, Scenario};
