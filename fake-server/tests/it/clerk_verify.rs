@@ -101,7 +101,11 @@ async fn an_expired_token_is_refused_whether_the_clock_moves_in_process_or_over_
     let at = live_token(&other, CONFIDENTIAL).await;
     let r = admin_post(&other, "/admin/api/clock/advance", json!({ "seconds": 3000 })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(verify(&other, &at).await.status, StatusCode::OK, "ten minutes before expiry it still verifies");
+    assert_eq!(
+        verify(&other, &at).await.status,
+        StatusCode::OK,
+        "ten minutes before expiry it still verifies"
+    );
     let before = r.json["now"].as_i64().unwrap();
     let r = admin_post(&other, "/admin/api/clock/advance", json!({ "seconds": 700 })).await;
     assert!(r.json["now"].as_i64().unwrap() >= before + 700, "{}", r.text);
@@ -116,7 +120,8 @@ async fn the_clock_endpoint_needs_the_admin_key_and_a_whole_number_of_seconds() 
     for bad in [json!({ "seconds": -5 }), json!({ "seconds": "60" }), json!({ "seconds": 1.5 }), json!({})] {
         admin_post(&server, "/admin/api/clock/advance", bad).await.assert_error(400, "invalid_request");
     }
-    let unknown = admin_post(&server, "/admin/api/access_tokens/describe", json!({ "access_token": "oat_x" }));
+    let unknown =
+        admin_post(&server, "/admin/api/access_tokens/describe", json!({ "access_token": "oat_x" }));
     assert_eq!(unknown.await.status, StatusCode::NOT_FOUND);
 }
 
