@@ -33,6 +33,10 @@ struct Cli {
     /// Switch on a deliberate protocol violation (repeatable); see --list-faults.
     #[arg(long = "fault", env = "FAKE_OAUTH_FAULTS", value_delimiter = ',')]
     faults: Vec<String>,
+    /// The admin key (also the secret key of the Clerk-compatible verification endpoint);
+    /// a random one when neither this nor the fixtures set it.
+    #[arg(long, env = "FAKE_OAUTH_ADMIN_KEY")]
+    admin_key: Option<String>,
     /// Issue RFC 9068 JWT access tokens instead of opaque ones.
     #[arg(long, env = "FAKE_OAUTH_JWT")]
     jwt: bool,
@@ -78,6 +82,9 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
         if !config.server.faults.contains(&fault) {
             config.server.faults.push(fault);
         }
+    }
+    if let Some(key) = &cli.admin_key {
+        config.server.admin_key = Some(key.clone());
     }
     if cli.jwt {
         config.server.access_token_format = fake_server::TokenFormat::Jwt;
