@@ -322,6 +322,10 @@ faults! {
     JwtScpInsteadOfScope => "jwt-scp-instead-of-scope",
     /// The refresh grant refuses any `resource` parameter with `invalid_target` (RI-01).
     RefreshRejectsResource => "refresh-rejects-resource",
+    /// The Clerk-compatible verification endpoint answers a revoked or expired access token
+    /// with 200 and `"revoked": true` / `"expired": true`, which Clerk's SDKs read as valid
+    /// (REV-09.clerk-verify, REV-10.clerk-verify, INT-09.clerk-verify).
+    VerifyReportsRevokedAsValid => "verify-reports-revoked-as-valid",
 
     // ------------------------------------------------ protected-resource metadata, MCP CORS
     /// Protected-resource metadata sits at `<resource>/.well-known/oauth-protected-resource` (appended, not inserted), and the 401 names that URL (PRM-01, PRM-04).

@@ -37,6 +37,10 @@ struct Cli {
     /// see --list-variants.
     #[arg(long = "variant", env = "FAKE_OAUTH_VARIANTS", value_delimiter = ',')]
     variants: Vec<String>,
+    /// The admin key (also the secret key of the Clerk-compatible verification endpoint);
+    /// a random one when neither this nor the fixtures set it.
+    #[arg(long, env = "FAKE_OAUTH_ADMIN_KEY")]
+    admin_key: Option<String>,
     /// Issue RFC 9068 JWT access tokens instead of opaque ones.
     #[arg(long, env = "FAKE_OAUTH_JWT")]
     jwt: bool,
@@ -97,6 +101,9 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
         if !config.server.variants.contains(&variant) {
             config.server.variants.push(variant);
         }
+    }
+    if let Some(key) = &cli.admin_key {
+        config.server.admin_key = Some(key.clone());
     }
     if cli.jwt {
         config.server.access_token_format = fake_server::TokenFormat::Jwt;

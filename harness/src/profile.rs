@@ -58,6 +58,25 @@ pub struct Profile {
     /// server's answer (filled in at run time, never read from a file).
     #[serde(skip)]
     pub registration_failures: BTreeMap<String, String>,
+    /// Clerk's Backend API, for the scenarios that verify tokens the way Clerk's SDKs do
+    /// (`requires = ["clerk_api"]`).
+    pub clerk: Option<ClerkApi>,
+}
+
+/// Where Clerk's backend SDKs verify OAuth access tokens: the Backend API URL and the
+/// instance's secret key (`sk_test_…` / `sk_live_…`), sent as a Bearer token.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClerkApi {
+    /// `https://api.clerk.com`, without the `/v1` version segment.
+    pub api_url: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for ClerkApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClerkApi").field("api_url", &self.api_url).field("secret_key", &"[redacted]").finish()
+    }
 }
 
 /// A pre-registered client.
@@ -230,6 +249,19 @@ mod tests {
         assert_eq!(unset.option("client_auth"), None, "no default: every choice runs");
         let set = Profile::parse("[options]\ntoken_redirect_uri = \"rfc6749\"\n", None).unwrap();
         assert_eq!(set.option("token_redirect_uri"), Some("rfc6749"));
+    }
+
+    #[test]
+    fn a_clerk_api_table_is_read_and_its_secret_key_never_printed() {
+        let p = Profile::parse(
+            "[clerk]\napi_url = \"{issuer}\"\nsecret_key = \"sk_test_x\"\n",
+            Some("http://h:1"),
+        )
+        .unwrap();
+        let clerk = p.clerk.expect("a [clerk] table");
+        assert_eq!((clerk.api_url.as_str(), clerk.secret_key.as_str()), ("http://h:1", "sk_test_x"));
+        assert!(!format!("{clerk:?}").contains("sk_test_x"));
+        assert!(Profile::parse("[clerk]\napi_url = \"x\"\n", None).is_err(), "the secret key is required");
     }
 
     #[test]

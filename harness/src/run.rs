@@ -129,6 +129,9 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
         Requirement::RegistrationToken if env.profile.registration_token.is_none() => {
             "the target profile names no `registration_token`: registration is open, or its initial access token is unknown".into()
         }
+        Requirement::ClerkApi if env.profile.clerk.is_none() => {
+            "the target profile names no Clerk Backend API (a `[clerk]` table with `api_url` and `secret_key`)".into()
+        }
         Requirement::Clock if env.clock.is_none() && env.profile.skips("feature:clock") => {
             "the target's clock cannot be moved".into()
         }
@@ -238,6 +241,7 @@ fn globals(env: &Env) -> Map<String, Value> {
     vars.insert("origin".into(), json!(env.profile.origin.as_deref().unwrap_or("https://app.example.test")));
     vars.insert("target".into(), json!({ "clock": env.clock.is_some(), "embedded": env.embedded }));
     vars.insert("assertion_jwks".into(), crate::steps::assertion::public_jwks());
+    vars.insert("clerk".into(), serde_json::to_value(&env.profile.clerk).unwrap_or(Value::Null));
     vars
 }
 

@@ -21,6 +21,19 @@ pub struct Prepared {
     pub server: Option<Arc<FakeServer>>,
 }
 
+/// The bundled server's profile names its admin key, which serves as the Clerk secret key,
+/// as `{admin_key}`: filled in for the embedded server; with any other target the key is
+/// unknown, so the Clerk API table is dropped and its scenarios are skipped.
+fn fill_admin_key(profile: &mut Profile, server: Option<&FakeServer>) {
+    let Some(clerk) = profile.clerk.as_mut() else { return };
+    if clerk.secret_key.contains("{admin_key}") {
+        match server {
+            Some(s) => clerk.secret_key = clerk.secret_key.replace("{admin_key}", s.admin_key()),
+            None => profile.clerk = None,
+        }
+    }
+}
+
 /// Prepare the target; an `Err` is a configuration problem (exit code 2).
 pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
     crate::install_crypto_provider();
@@ -60,6 +73,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
     if settings.fake_registration_token.is_some() {
         profile.registration_token = settings.fake_registration_token.clone();
     }
+    fill_admin_key(&mut profile, server.as_deref());
     let mcp_version =
         settings.mcp_version.clone().or(profile.mcp_version.clone()).unwrap_or_else(|| LATEST_MCP.into());
     let interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))?;

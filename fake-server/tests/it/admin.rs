@@ -206,8 +206,11 @@ async fn deleting_an_application_ends_its_tokens() {
     let read =
         api(&server, Method::GET, "/admin/api/applications/conformance-confidential").send().await.unwrap();
     assert_eq!(read.status(), StatusCode::NOT_FOUND);
+    let verify = api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
+        .json(&json!({ "access_token": t["access_token"] }));
+    assert_eq!(verify.send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let v = json_of(
-        api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
+        api(&server, Method::POST, "/admin/api/access_tokens/describe")
             .json(&json!({ "access_token": t["access_token"] })),
         StatusCode::OK,
     )
@@ -242,7 +245,7 @@ async fn users_and_their_grants_can_be_listed_and_revoked() {
         api(&server, Method::DELETE, &format!("/admin/api/users/alice/grants/{id}")).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     let v = json_of(
-        api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
+        api(&server, Method::POST, "/admin/api/access_tokens/describe")
             .json(&json!({ "access_token": t["access_token"] })),
         StatusCode::OK,
     )
@@ -304,21 +307,20 @@ async fn verify_describes_tokens_the_way_clerk_sdks_read_them() {
         .await
         .unwrap();
     assert_eq!(revoke.status(), StatusCode::OK);
-    let v = json_of(
+    let revoked = json_of(
         api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
             .json(&json!({ "access_token": at })),
-        StatusCode::OK,
+        StatusCode::NOT_FOUND,
     )
     .await;
-    assert_eq!((v["revoked"].as_bool(), v["revocation_reason"].as_str()), (Some(true), Some("revoked")));
+    assert_eq!(revoked["errors"][0]["code"], "resource_not_found");
     server.advance(Duration::from_secs(3700));
     let v = json_of(
-        api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
-            .json(&json!({ "access_token": at })),
+        api(&server, Method::POST, "/admin/api/access_tokens/describe").json(&json!({ "access_token": at })),
         StatusCode::OK,
     )
     .await;
-    assert_eq!(v["expired"], true);
+    assert_eq!((v["revoked"].as_bool(), v["expired"].as_bool()), (Some(true), Some(true)));
 
     let unknown = api(&server, Method::POST, "/oauth_applications/access_tokens/verify")
         .json(&json!({ "access_token": "oat_nope" }))

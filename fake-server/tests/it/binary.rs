@@ -221,3 +221,11 @@ async fn issuer_sets_the_public_base_url_served_on_the_chosen_port() {
     assert_eq!(doc.json["issuer"], "https://auth.example.test");
     assert_eq!(doc.json["token_endpoint"], "https://auth.example.test/token");
 }
+
+#[tokio::test]
+async fn admin_key_fixes_the_key_that_the_admin_api_and_clerk_verification_accept() {
+    let running = Running::spawn(&["--admin-key", "sk_test_fixed"]);
+    let users = |key: &str| http().get(format!("{}/admin/api/users", running.issuer)).bearer_auth(key).send();
+    assert_eq!(users("sk_test_fixed").await.unwrap().status(), reqwest::StatusCode::OK);
+    assert_eq!(users("sk_test_other").await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+}

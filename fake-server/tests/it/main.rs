@@ -12,6 +12,7 @@ mod bad_input;
 mod binary;
 mod blocking;
 mod cimd;
+mod clerk_verify;
 mod client_credentials;
 mod cors;
 mod discovery;

@@ -24,6 +24,9 @@ const VOLATILE: &[&str] = &[
     "state",
     "nonce",
     "jti",
+    // The id of a token object (Clerk's verification answer): a fresh one per token. Numbers,
+    // such as JSON-RPC ids, are left alone.
+    "id",
     "csrf",
     "request",
     "session_state",

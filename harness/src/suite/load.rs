@@ -25,6 +25,7 @@ pub const GLOBALS: &[&str] = &[
     "origin",
     "target",
     "assertion_jwks",
+    "clerk",
 ];
 
 #[derive(Debug, Deserialize)]

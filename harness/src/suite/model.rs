@@ -92,6 +92,8 @@ pub enum Requirement {
     RegistrationToken,
     /// The server's clock must be controllable (the embedded fake server).
     Clock,
+    /// The profile must name Clerk's Backend API URL and secret key (`clerk_api`).
+    ClerkApi,
     /// The MCP profile at or after a version (`mcp>=2025-11-25`).
     McpAtLeast(String),
     /// The MCP profile before a version (`mcp<2025-11-25`).
@@ -115,6 +117,7 @@ impl fmt::Display for Requirement {
             Requirement::OtherResource => f.write_str("other_resource"),
             Requirement::RegistrationToken => f.write_str("registration_token"),
             Requirement::Clock => f.write_str("clock"),
+            Requirement::ClerkApi => f.write_str("clerk_api"),
             Requirement::McpAtLeast(v) => write!(f, "mcp>={v}"),
             Requirement::McpBefore(v) => write!(f, "mcp<{v}"),
             Requirement::Option(k, v) => write!(f, "option:{k}={v}"),
@@ -162,6 +165,7 @@ impl Requirement {
             "other_resource" => Some(Requirement::OtherResource),
             "registration_token" => Some(Requirement::RegistrationToken),
             "clock" => Some(Requirement::Clock),
+            "clerk_api" => Some(Requirement::ClerkApi),
             _ if valid_word(s) => Some(Requirement::Metadata(s.to_string())),
             _ => None,
         }
@@ -265,6 +269,7 @@ mod tests {
         assert_eq!(Requirement::parse("mcp>=2025-11-25"), Some(Requirement::McpAtLeast("2025-11-25".into())));
         assert_eq!(Requirement::parse("mcp<2025-06-18"), Some(Requirement::McpBefore("2025-06-18".into())));
         assert_eq!(Requirement::parse("other_resource"), Some(Requirement::OtherResource));
+        assert_eq!(Requirement::parse("clerk_api").unwrap().to_string(), "clerk_api");
         assert_eq!(Requirement::parse("other_resource").unwrap().to_string(), "other_resource");
     }
 

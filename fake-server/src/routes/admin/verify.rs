@@ -1,11 +1,13 @@
 //! `POST /oauth_applications/access_tokens/verify`, shaped like Clerk's Backend API so an app
 //! using its SDK (`acceptsToken: 'oauth_token'`) can run against the fake server offline.
 //!
-//! The shape follows Clerk's backend SDK: an `IdPOAuthAccessToken` JSON object with
-//! millisecond timestamps; 401 for a bad secret key and 404 for an unknown token, each with
-//! Clerk's `{"errors": [{code, message, long_message}]}` body, which the SDK maps to
-//! "invalid secret key" and "token invalid". A known token that was revoked or expired is
-//! still described (200) with `revoked` / `expired` set, as those fields exist to say so.
+//! The shape follows Clerk's backend SDKs: an `IdPOAuthAccessToken` JSON object with
+//! millisecond timestamps for a token that is valid now, and Clerk's
+//! `{"errors": [{code, message, long_message, meta}]}` body otherwise. The SDKs judge by status
+//! alone (`@clerk/backend` 3.25 maps 401 to "secret key invalid", 404 to "token invalid" and
+//! anything else to "unexpected error"; `clerk-backend-api` 7.0 refuses every status but 200)
+//! and never read `revoked` or `expired`, so a revoked or expired token must be a 404 like an
+//! unknown one. The admin API keeps describing such tokens for operators (`describe`).
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::is_admin_key;
+use crate::faults::Fault;
 use crate::form::read_body;
 use crate::issue::subject;
 use crate::lookup::bearer_token;
@@ -21,6 +24,14 @@ use crate::state::{AppState, alive};
 fn clerk_error(status: StatusCode, code: &str, message: &str, long: &str) -> Response {
     let body = json!({ "errors": [{ "code": code, "message": message, "long_message": long, "meta": {} }] });
     (status, axum::Json(body)).into_response()
+}
+
+/// The token named by a JSON body: `access_token`, or `secret`, the older member that
+/// `clerk-backend-api` still sends.
+pub(super) fn token_in(body: &[u8]) -> Option<String> {
+    let v = serde_json::from_slice::<Value>(body).ok()?;
+    let t = ["access_token", "secret"].iter().find_map(|k| v.get(*k).and_then(Value::as_str))?;
+    Some(t.to_string()).filter(|t| !t.is_empty())
 }
 
 /// POST `[/v1]/oauth_applications/access_tokens/verify`.
@@ -39,10 +50,7 @@ pub async fn verify(State(st): State<AppState>, req: Request) -> Response {
             return clerk_error(StatusCode::PAYLOAD_TOO_LARGE, "request_body_invalid", "Body too large", "");
         }
     };
-    let token = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("access_token").and_then(Value::as_str).map(str::to_string));
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
+    let Some(token) = token_in(&body) else {
         return clerk_error(
             StatusCode::BAD_REQUEST,
             "form_param_missing",
@@ -50,19 +58,31 @@ pub async fn verify(State(st): State<AppState>, req: Request) -> Response {
             "Send a JSON body {\"access_token\": \"...\"}.",
         );
     };
-    match describe(&st, &token) {
-        Some(v) => axum::Json(v).into_response(),
-        None => clerk_error(
-            StatusCode::NOT_FOUND,
-            "resource_not_found",
-            "OAuth access token not found",
-            "No access token issued by this server has this value.",
-        ),
+    let Some(v) = describe(&st, &token) else {
+        return not_found("No access token issued by this server has this value.");
+    };
+    if st.fault(Fault::VerifyReportsRevokedAsValid) {
+        return axum::Json(v).into_response();
     }
+    if v["revoked"] == true {
+        // The reason stays in the operator's view (the admin API), not in the refusal.
+        return not_found("This access token was revoked.");
+    }
+    if v["expired"] == true {
+        return not_found("This access token has expired.");
+    }
+    axum::Json(v).into_response()
 }
 
-/// The token object, or `None` when this server never issued the token.
-fn describe(st: &AppState, token: &str) -> Option<Value> {
+/// The answer for a token that cannot be used: the same status and code whatever the reason,
+/// as Clerk's SDKs read only the status.
+fn not_found(long: &str) -> Response {
+    clerk_error(StatusCode::NOT_FOUND, "resource_not_found", "OAuth access token not found", long)
+}
+
+/// The token object, or `None` when this server never issued the token. Revoked and expired
+/// tokens are described too, with `revoked` / `expired` set and the reason.
+pub(super) fn describe(st: &AppState, token: &str) -> Option<Value> {
     let now = st.clock.now();
     let now_ms = st.clock.now_ms();
     let delay = st.revocation_delay_ms();
