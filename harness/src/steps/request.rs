@@ -13,6 +13,9 @@ use crate::agent::{Body, Channel, Request};
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
     pub url: String,
+    /// Query parameters added to the URL (encoded, after any query it already has).
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
     /// `GET` when unset.
     pub method: Option<String>,
     #[serde(default)]
@@ -46,7 +49,16 @@ impl RawRequest {
         } else {
             Body::None
         };
-        let mut req = Request { method, url: ctx.str(&self.url)?, headers: Vec::new(), body };
+        let mut url = ctx.str(&self.url)?;
+        if !self.query.is_empty() {
+            let mut u = url::Url::parse(&url)
+                .map_err(|_| StepError::Prerequisite(format!("`{url}` is not a URL to add a query to")))?;
+            for (k, v) in &self.query {
+                u.query_pairs_mut().append_pair(k, &ctx.str(v)?);
+            }
+            url = u.into();
+        }
+        let mut req = Request { method, url, headers: Vec::new(), body };
         for (k, v) in &self.headers {
             req = req.header(k, ctx.str(v)?);
         }
