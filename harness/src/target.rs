@@ -138,6 +138,14 @@ async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) 
     (Value::Null, Some(format!("no metadata document: {}", problems.join("; "))))
 }
 
+/// A client the harness registers for one or more roles.
+struct Wanted {
+    roles: &'static [&'static str],
+    method: &'static str,
+    redirects: Vec<&'static str>,
+    grants: &'static [&'static str],
+}
+
 /// With `--issuer` alone, register the client roles the suites use that open registration
 /// can make (RFC 7591), so a bare URL is enough for servers that allow it: `confidential` and
 /// `other` (with client credentials where the server offers that grant), `machine` (client
@@ -160,32 +168,42 @@ async fn register_missing_clients(env: &mut Env) {
     const CODE: &[&str] = &["authorization_code", "refresh_token"];
     const ALL: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
     let confidential_grants = if client_credentials { ALL } else { CODE };
-    // (roles, method, redirect URIs, grant types)
-    let mut wanted: Vec<(&[&str], &str, Vec<&str>, &[&str])> = vec![
-        (
+    let role = |roles: &'static [&'static str], method, redirects: &[&'static str], grants| Wanted {
+        roles,
+        method,
+        redirects: redirects.to_vec(),
+        grants,
+    };
+    let mut wanted = vec![
+        role(
             &["confidential"],
             "client_secret_basic",
-            vec!["https://client.example.test/callback"],
+            &["https://client.example.test/callback"],
             confidential_grants,
         ),
-        (&["other"], "client_secret_basic", vec!["https://other.example.test/callback"], confidential_grants),
-        (&["public"], "none", vec!["http://127.0.0.1/callback"], CODE),
-        (&["query"], "client_secret_basic", vec!["https://client.example.test/cb?tenant=a"], CODE),
-        (
+        role(
+            &["other"],
+            "client_secret_basic",
+            &["https://other.example.test/callback"],
+            confidential_grants,
+        ),
+        role(&["public"], "none", &["http://127.0.0.1/callback"], CODE),
+        role(&["query"], "client_secret_basic", &["https://client.example.test/cb?tenant=a"], CODE),
+        role(
             &["multi", "localhost"],
             "none",
-            vec!["http://127.0.0.1/callback", "http://localhost/callback"],
+            &["http://127.0.0.1/callback", "http://localhost/callback"],
             CODE,
         ),
     ];
     if client_credentials {
-        wanted.push((&["machine"], "client_secret_basic", Vec::new(), &["client_credentials"]));
+        wanted.push(role(&["machine"], "client_secret_basic", &[], &["client_credentials"]));
     }
     // The scope a scenario's requests carry when it names none, as a profile's clients have.
     let scope =
         ["openid", "profile"].iter().filter(|s| supports("scopes_supported", s)).copied().collect::<Vec<_>>();
     let scope = (!scope.is_empty()).then(|| scope.join(" "));
-    for (roles, method, redirects, grants) in wanted {
+    for Wanted { roles, method, redirects, grants } in wanted {
         if roles.iter().all(|r| env.profile.clients.contains_key(*r)) {
             continue;
         }

@@ -336,7 +336,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
     } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
-        && !(st.variant(Variant::SlidingRefresh) && !caller.client.is_public())
+        && (!st.variant(Variant::SlidingRefresh) || caller.client.is_public())
         && let Some(successor) = body["refresh_token"].as_str()
         && let Some(new) = st.store().refresh_tokens.get_mut(successor)
     {
