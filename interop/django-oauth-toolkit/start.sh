@@ -8,6 +8,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/server.sh
+source "${here}/../lib/server.sh"
 port="${PORT:-3200}"
 issuer="http://127.0.0.1:${port}"
 run_dir="${here}/artifacts"
@@ -21,16 +23,7 @@ if [[ ! -x "${python_bin}" || ! -f "${run_dir}/seed.sqlite3" ]]; then
   exit 1
 fi
 
-if [[ -f "${pid_file}" ]] && kill -0 "$(cat "${pid_file}")" 2>/dev/null \
-  && tr '\0' ' ' <"/proc/$(cat "${pid_file}")/cmdline" 2>/dev/null | grep -q 'manage.py runserver'; then
-  echo "start.sh: already running with pid $(cat "${pid_file}") (run stop.sh first)" >&2
-  exit 1
-fi
-
-if curl -s -o /dev/null --max-time 2 "${issuer}/.well-known/openid-configuration"; then
-  echo "start.sh: something already answers on ${issuer}" >&2
-  exit 1
-fi
+refuse_if_running "${pid_file}" 'manage.py runserver' "${issuer}"
 
 rm -f "${db}" "${db}-wal" "${db}-shm"
 cp "${run_dir}/seed.sqlite3" "${db}"
@@ -41,22 +34,4 @@ DOT_PORT="${port}" DOT_DB="${db}" PYTHONUNBUFFERED=1 nohup "${python_bin}" manag
 pid=$!
 echo "${pid}" >"${pid_file}"
 
-for _ in $(seq 1 120); do
-  if ! kill -0 "${pid}" 2>/dev/null; then
-    echo "start.sh: server exited during start-up; log follows" >&2
-    cat "${log_file}" >&2
-    rm -f "${pid_file}"
-    exit 1
-  fi
-  if curl -sf -o /dev/null --max-time 2 "${issuer}/.well-known/openid-configuration"; then
-    echo "${issuer}"
-    exit 0
-  fi
-  sleep 0.25
-done
-
-echo "start.sh: no discovery document at ${issuer} after 30 s; stopping pid ${pid}" >&2
-kill "${pid}" 2>/dev/null || true
-rm -f "${pid_file}"
-cat "${log_file}" >&2
-exit 1
+wait_ready "${pid}" "${pid_file}" "${log_file}" "${issuer}" 120

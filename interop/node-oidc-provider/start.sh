@@ -8,6 +8,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/server.sh
+source "${here}/../lib/server.sh"
 port="${PORT:-3100}"
 node_bin="${NODE:-node}"
 issuer="http://127.0.0.1:${port}"
@@ -22,38 +24,11 @@ fi
 
 mkdir -p "${run_dir}"
 
-if [[ -f "${pid_file}" ]] && kill -0 "$(cat "${pid_file}")" 2>/dev/null \
-  && tr '\0' ' ' <"/proc/$(cat "${pid_file}")/cmdline" 2>/dev/null | grep -q 'server.mjs'; then
-  echo "start.sh: already running with pid $(cat "${pid_file}") (run stop.sh first)" >&2
-  exit 1
-fi
-
-if curl -s -o /dev/null --max-time 2 "${issuer}/.well-known/openid-configuration"; then
-  echo "start.sh: something already answers on ${issuer}" >&2
-  exit 1
-fi
+refuse_if_running "${pid_file}" 'server.mjs' "${issuer}"
 
 cd "${here}"
 PORT="${port}" nohup "${node_bin}" server.mjs >"${log_file}" 2>&1 </dev/null &
 pid=$!
 echo "${pid}" >"${pid_file}"
 
-for _ in $(seq 1 80); do
-  if ! kill -0 "${pid}" 2>/dev/null; then
-    echo "start.sh: server exited during start-up; log follows" >&2
-    cat "${log_file}" >&2
-    rm -f "${pid_file}"
-    exit 1
-  fi
-  if curl -sf -o /dev/null --max-time 2 "${issuer}/.well-known/openid-configuration"; then
-    echo "${issuer}"
-    exit 0
-  fi
-  sleep 0.25
-done
-
-echo "start.sh: no discovery document at ${issuer} after 20 s; stopping pid ${pid}" >&2
-kill "${pid}" 2>/dev/null || true
-rm -f "${pid_file}"
-cat "${log_file}" >&2
-exit 1
+wait_ready "${pid}" "${pid_file}" "${log_file}" "${issuer}" 80
