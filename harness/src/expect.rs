@@ -148,19 +148,12 @@ fn where_it_ended(result: &Value) -> String {
     let url = result.get("url").and_then(Value::as_str).unwrap_or("?");
     let status = result.get("status").and_then(Value::as_u64).map_or("no".to_string(), |s| s.to_string());
     let body = result.get("body").and_then(Value::as_str).unwrap_or("");
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
+    // The words a person reads on the page: text outside tags, entities decoded, no scripts.
+    let doc = scraper::Html::parse_document(body);
+    let skip = scraper::Selector::parse("script, style").expect("static selector");
+    let hidden: Vec<_> = doc.select(&skip).flat_map(|e| e.text()).map(|t| t.as_ptr()).collect();
+    let text: String =
+        doc.root_element().text().filter(|t| !hidden.contains(&t.as_ptr())).collect::<Vec<_>>().join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut snippet = words.join(" ");
     if snippet.chars().count() > 200 {
@@ -532,6 +525,23 @@ fn loose_number_eq(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_callback_parameter_quotes_the_page_the_journey_ended_on() {
+        let page = "<html><head><title>t</title><style>p{}</style></head><body><h1>Error</h1>\
+                    <p>loopback documents are refused &amp; not fetched</p><script>x()</script></body></html>";
+        let r = serde_json::json!({
+            "redirected": false, "params": {}, "url": "http://as/authorize", "status": 400, "body": page,
+        });
+        let check = Check::Param { name: "code".into(), ops: Ops { exists: Some(true), ..Ops::default() } };
+        let m = evaluate(&check, &r, &Map::new()).unwrap().unwrap();
+        assert_eq!(
+            m.actual,
+            "absent (no redirect back to the client: the journey ended at http://as/authorize with status 400: «t Error loopback documents are refused & not fetched»)"
+        );
+        let back = serde_json::json!({ "redirected": true, "params": {} });
+        assert_eq!(evaluate(&check, &back, &Map::new()).unwrap().unwrap().actual, "absent");
+    }
     use serde_json::json;
 
     fn vars() -> Map<String, Value> {

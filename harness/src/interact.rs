@@ -59,6 +59,17 @@ pub enum PageKind {
     Other,
 }
 
+impl PageKind {
+    /// The name journeys record (`pages`, `page`, `page_headers`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageKind::Login => "login",
+            PageKind::Consent => "consent",
+            PageKind::Other => "other",
+        }
+    }
+}
+
 /// What the simulated user does on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

@@ -11,7 +11,7 @@ use crate::agent::{Agent, Body, Request};
 use crate::outcome::Target;
 use crate::profile::{ClientProfile, Profile, interaction_profile};
 use crate::settings::{LATEST_MCP, Settings};
-use crate::steps::{ClockHandle, Env, discover_url};
+use crate::steps::{ClockHandle, Env, discover_url, string_list};
 
 /// A target ready for scenarios. Keeps the embedded server alive while it lives.
 #[derive(Debug)]
@@ -245,11 +245,6 @@ async fn register_missing_clients(env: &mut Env) {
             }
             continue;
         };
-        let strings = |key: &str| {
-            reg.get(key)
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>())
-        };
         let registered_method =
             reg.get("token_endpoint_auth_method").and_then(Value::as_str).unwrap_or(method).to_string();
         for (i, role) in roles.iter().enumerate() {
@@ -264,7 +259,7 @@ async fn register_missing_clients(env: &mut Env) {
                     redirect_uri: redirects.get(i).or(redirects.first()).map(|r| r.to_string()),
                     auth_method: Some(registered_method.clone()),
                     auth_methods: None,
-                    grant_types: strings("grant_types")
+                    grant_types: string_list(&reg, "grant_types")
                         .or_else(|| Some(grants.iter().map(|g| g.to_string()).collect())),
                     scope: scope.clone(),
                     name: Some(name.clone()),

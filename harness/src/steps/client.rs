@@ -80,13 +80,8 @@ pub fn from_json(v: &Value) -> Option<ClientInfo> {
         );
     let scope = v.get("scope").and_then(Value::as_str).map(str::to_string);
     let resource = v.get("resource").and_then(Value::as_str).map(str::to_string);
-    let strings = |key: &str| {
-        v.get(key)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<String>>())
-    };
-    let auth_methods = strings("auth_methods").unwrap_or_else(|| vec![auth_method.clone()]);
-    let grant_types = strings("grant_types");
+    let auth_methods = string_list(v, "auth_methods").unwrap_or_else(|| vec![auth_method.clone()]);
+    let grant_types = string_list(v, "grant_types");
     Some(ClientInfo {
         client_id,
         client_secret,
@@ -97,6 +92,12 @@ pub fn from_json(v: &Value) -> Option<ClientInfo> {
         auth_methods,
         grant_types,
     })
+}
+
+/// A member that is a list of strings (`grant_types` of a registration response), as owned strings.
+pub fn string_list(v: &Value, key: &str) -> Option<Vec<String>> {
+    let list = v.get(key)?.as_array()?;
+    Some(list.iter().filter_map(Value::as_str).map(str::to_string).collect())
 }
 
 /// Is the client allowed `grant_type`, as far as the profile or its registration says?

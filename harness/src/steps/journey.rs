@@ -63,14 +63,6 @@ pub struct Journey {
     seen: Vec<(String, PageKind, usize)>,
 }
 
-fn kind_name(kind: PageKind) -> &'static str {
-    match kind {
-        PageKind::Login => "login",
-        PageKind::Consent => "consent",
-        PageKind::Other => "other",
-    }
-}
-
 fn is_html(resp: &Response) -> bool {
     resp.header("content-type").is_some_and(|c| c.to_ascii_lowercase().contains("html"))
         || resp.text().trim_start().starts_with('<')
@@ -244,7 +236,7 @@ impl Journey {
         if n >= 3 {
             return Err(StepError::Prerequisite(format!(
                 "the journey keeps coming back to the same {} page ({page}): shown {n} times",
-                kind_name(kind)
+                kind.as_str()
             )));
         }
         Ok(())
@@ -254,7 +246,7 @@ impl Journey {
     fn land(&mut self, ctx: &Ctx<'_>, resp: &Response) -> PageKind {
         let html = resp.text();
         let kind = ctx.env.interaction.classify(&html);
-        let name = kind_name(kind);
+        let name = kind.as_str();
         self.pages.push(name.into());
         self.page_headers.insert(name.into(), resp.headers_json());
         self.result.insert("page".into(), json!(name));

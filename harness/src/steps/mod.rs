@@ -32,6 +32,7 @@ use crate::interact::{InteractError, InteractionProfile};
 use crate::profile::Profile;
 use crate::template::{self, TemplateError};
 
+pub use client::string_list;
 pub use discover::well_known as discover_url;
 pub use journey::Journey;
 
