@@ -195,6 +195,8 @@ pub struct Agent {
     limits: Limits,
     extra_headers: Vec<(String, String)>,
     pub exchanges: Vec<Exchange>,
+    /// Where what the target creates for the run is noted, for the clean-up.
+    ledger: Option<Arc<crate::cleanup::Ledger>>,
 }
 
 impl Agent {
@@ -206,7 +208,14 @@ impl Agent {
             limits,
             extra_headers,
             exchanges: Vec::new(),
+            ledger: None,
         })
+    }
+
+    /// This agent, noting every exchange in `ledger`.
+    pub fn noting(mut self, ledger: Arc<crate::cleanup::Ledger>) -> Agent {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// Start over with an empty browser (a different browser, no session), keeping the
@@ -251,6 +260,9 @@ impl Agent {
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         if let Err(e) = &result {
             exchange.error = Some(e.to_string());
+        }
+        if let Some(ledger) = &self.ledger {
+            ledger.observe(&exchange);
         }
         self.exchanges.push(exchange);
         result

@@ -2,13 +2,14 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::Exit;
 use crate::cli::{ColorChoice, Command, ExplainArgs, Format, ListArgs, ListFormat, RunArgs};
-use crate::outcome::RunReport;
+use crate::cleanup::Ledger;
+use crate::outcome::{Incomplete, RunReport, ScenarioResult};
 use crate::report::{self, Style};
-use crate::run::{Progress, run_all};
+use crate::run::{Progress, Sink, run_into};
 use crate::settings::{Settings, select};
 use crate::suite::{LoadError, Scenario};
 
@@ -57,22 +58,109 @@ pub async fn execute(
     scenarios: Vec<Scenario>,
     progress: Option<Progress>,
 ) -> Result<RunReport, String> {
+    execute_until(settings, scenarios, progress, std::future::pending()).await
+}
+
+/// The clean-up of an interrupted run must end within the two seconds a user waits.
+const INTERRUPTED_CLEANUP: Duration = Duration::from_millis(1500);
+/// The clean-up of a finished run.
+const CLEANUP: Duration = Duration::from_secs(60);
+
+/// [`execute`], stopping early when `stop` yields (the name of a signal): the report then
+/// covers the scenarios that finished and is marked incomplete. Either way, what the run
+/// created on a target other than the bundled server is removed (unless `keep_clients`).
+pub async fn execute_until(
+    settings: &Settings,
+    scenarios: Vec<Scenario>,
+    progress: Option<Progress>,
+    stop: impl std::future::Future<Output = String>,
+) -> Result<RunReport, String> {
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let clock = Instant::now();
-    let prepared = crate::target::prepare(settings).await?;
-    let env = Arc::new(prepared.env);
-    let mut results = run_all(env, scenarios, settings.jobs, progress).await;
+    let ledger: Arc<Ledger> = Arc::default();
+    let sink: Sink = Arc::default();
+    let ids: Vec<String> = scenarios.iter().map(|s| s.id.clone()).collect();
+    // The prepared target, kept outside the work so that an interrupted run still knows it.
+    let slot = std::sync::Mutex::new(None);
+    tokio::pin!(stop);
+    let work = async {
+        let prepared = crate::target::prepare(settings, ledger.clone()).await?;
+        let env = Arc::new(prepared.env);
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((prepared.target, prepared.server, env.metadata.clone()));
+        run_into(env, scenarios, settings.jobs, progress, sink.clone()).await;
+        Ok::<_, String>(())
+    };
+    let signal = tokio::select! {
+        done = work => {
+            done?;
+            None
+        }
+        signal = &mut stop => Some(signal),
+    };
+    let mut results: Vec<(usize, ScenarioResult)> =
+        std::mem::take(&mut *sink.lock().unwrap_or_else(|p| p.into_inner()));
+    results.sort_by_key(|(i, _)| *i);
+    let not_run: Vec<String> =
+        ids.iter().enumerate().filter(|(i, _)| !results.iter().any(|(j, _)| j == i)).map(|(_, id)| id.clone()).collect();
+    let mut results: Vec<ScenarioResult> = results.into_iter().map(|(_, r)| r).collect();
     if let Some(b) = &settings.baseline {
         b.apply(&mut results);
     }
-    drop(prepared.server);
-    Ok(RunReport::new(
-        prepared.target,
-        settings.fail_on,
-        started_at,
-        clock.elapsed().as_millis() as u64,
-        results,
-    ))
+    let prepared = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let (target, server, metadata) =
+        prepared.unwrap_or_else(|| (crate::target::describe(settings), None, serde_json::Value::Null));
+    let embedded = target.embedded;
+    drop(server);
+    let mut report =
+        RunReport::new(target, settings.fail_on, started_at, clock.elapsed().as_millis() as u64, results);
+    if let Some(signal) = signal {
+        report.incomplete = Some(Incomplete { reason: format!("interrupted by {signal}"), not_run });
+    }
+    if !embedded {
+        let revocation_endpoint = metadata.get("revocation_endpoint").and_then(serde_json::Value::as_str);
+        let plan = crate::cleanup::Plan {
+            revocation_endpoint,
+            limits: settings.limits,
+            keep_clients: settings.keep_clients,
+            budget: if report.incomplete.is_some() { INTERRUPTED_CLEANUP } else { CLEANUP },
+        };
+        report.cleanup = Some(crate::cleanup::clean(&ledger, plan).await);
+    }
+    report.learned = ledger.learned();
+    Ok(report)
+}
+
+/// `signal`, saying on standard error as soon as it arrives that the run stops.
+pub async fn announced(signal: impl std::future::Future<Output = String>) -> String {
+    let name = signal.await;
+    eprintln!("\noauth-conformance: interrupted by {name}: cleaning up and writing what finished");
+    name
+}
+
+/// Waits for SIGINT or SIGTERM and names it; never yields where they cannot be caught.
+pub async fn interrupted() -> String {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT".to_string(),
+                _ = term.recv() => "SIGTERM".to_string(),
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT".to_string()
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C".to_string(),
+            Err(_) => std::future::pending().await,
+        }
+    }
 }
 
 async fn run(args: RunArgs) -> Exit {
@@ -103,7 +191,8 @@ async fn run(args: RunArgs) -> Exit {
         });
         p
     });
-    let mut report = match execute(&settings, scenarios, progress.clone()).await {
+    let mut report = match execute_until(&settings, scenarios, progress.clone(), announced(interrupted())).await
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("oauth-conformance: {e}");
@@ -130,6 +219,9 @@ async fn run(args: RunArgs) -> Exit {
     {
         eprintln!("oauth-conformance: {e}");
         return Exit::Usage;
+    }
+    if report.incomplete.is_some() {
+        return Exit::Interrupted;
     }
     match report.exit_code() {
         0 => Exit::Pass,

@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// Exit codes: 0 every scenario passed (skips allowed); 1 a failure at or above --fail-on (or a
 /// stale baseline entry); 2 usage or configuration error; 3 errors (could not judge) but no
-/// failure.
+/// failure; 130 interrupted (SIGINT or SIGTERM: clean-up done, partial reports marked
+/// incomplete).
 #[derive(Debug, Parser)]
 #[command(name = "oauth-conformance", version, about, long_about)]
 pub struct Cli {
@@ -104,6 +105,10 @@ pub struct TargetArgs {
     /// endpoint (RFC 7591 §3) and send it on every registration; only without --issuer.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_REGISTRATION_TOKEN")]
     pub fake_registration_token: Option<String>,
+    /// Leave the clients the run registered on the target (by default they are deleted at the
+    /// end with RFC 7592 where the server offers it, and their tokens revoked).
+    #[arg(long, env = "OAUTH_CONFORMANCE_KEEP_CLIENTS")]
+    pub keep_clients: bool,
 }
 
 /// Which scenarios.

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod app;
 pub mod baseline;
+pub mod cleanup;
 pub mod cli;
 pub mod compare;
 pub mod expect;
@@ -38,6 +39,8 @@ pub enum Exit {
     Usage = 2,
     /// Errors (could not judge) but no failure.
     Errors = 3,
+    /// Interrupted by SIGINT or SIGTERM: the clean-up ran and the reports cover what finished.
+    Interrupted = 130,
 }
 
 /// Choose rustls' `ring` provider once, before any TLS client is built.

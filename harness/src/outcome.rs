@@ -155,6 +155,48 @@ pub struct Target {
     pub discovery_error: Option<String>,
 }
 
+/// What the clean-up did, for the reports.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Cleanup {
+    /// Clients the run registered.
+    pub registered: usize,
+    /// Of those, removed (by the clean-up or already by a scenario).
+    pub deleted: usize,
+    /// Tokens the run obtained.
+    pub tokens: usize,
+    /// Of those, revoked by the clean-up.
+    pub revoked: usize,
+    /// `--keep-clients`: the clients were left on purpose.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
+    /// What remains on the target, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
+}
+
+impl Cleanup {
+    /// One line for the terminal and the Markdown report.
+    pub fn line(&self) -> String {
+        let mut out = format!("clean-up: {} of {} registered clients removed", self.deleted, self.registered);
+        if self.kept {
+            out = format!("clean-up: {} registered clients kept (--keep-clients)", self.registered);
+        }
+        if self.tokens > 0 {
+            out.push_str(&format!(", {} of {} tokens revoked", self.revoked, self.tokens));
+        }
+        out
+    }
+}
+
+/// A run that did not finish: its report covers the scenarios that did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incomplete {
+    /// Why it stopped (`interrupted by SIGINT`).
+    pub reason: String,
+    /// The scenarios that did not finish.
+    pub not_run: Vec<String>,
+}
+
 /// A whole run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RunReport {
@@ -169,7 +211,19 @@ pub struct RunReport {
     pub started_at: u64,
     pub duration_ms: u64,
     pub summary: Summary,
+    /// Set when the run was interrupted: the results are those of the scenarios that finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
+    /// What the run removed from the target again (not for the bundled server, which is
+    /// discarded with everything it holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<Cleanup>,
     pub results: Vec<ScenarioResult>,
+    /// Values the target gave the run outside any scenario's exchanges (the clients the
+    /// harness registered for itself), with what each is: snapshots replace them (never
+    /// serialized).
+    #[serde(skip)]
+    pub learned: Vec<(String, &'static str)>,
 }
 
 impl RunReport {
@@ -208,7 +262,10 @@ impl RunReport {
             started_at,
             duration_ms,
             summary: s,
+            incomplete: None,
+            cleanup: None,
             results,
+            learned: Vec::new(),
         }
     }
 

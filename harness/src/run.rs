@@ -17,6 +17,9 @@ use crate::suite::{Requirement, Scenario, Step};
 /// Called as each scenario finishes: (done, total, result).
 pub type Progress = Arc<dyn Fn(usize, usize, &ScenarioResult) + Send + Sync>;
 
+/// Results as scenarios finish, by their index in the input: what an interrupted run reports.
+pub type Sink = Arc<std::sync::Mutex<Vec<(usize, ScenarioResult)>>>;
+
 /// Run every scenario against `env`, `jobs` at a time; results come back in input order.
 pub async fn run_all(
     env: Arc<Env>,
@@ -24,60 +27,69 @@ pub async fn run_all(
     jobs: usize,
     progress: Option<Progress>,
 ) -> Vec<ScenarioResult> {
+    let sink: Sink = Arc::default();
+    run_into(env, scenarios, jobs, progress, sink.clone()).await;
+    let mut results = std::mem::take(&mut *sink.lock().unwrap_or_else(|p| p.into_inner()));
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Run every scenario against `env`, `jobs` at a time, putting each result into `sink` as it
+/// finishes (in any order). Dropping the future stops the scenarios still running.
+pub async fn run_into(
+    env: Arc<Env>,
+    scenarios: Vec<Scenario>,
+    jobs: usize,
+    progress: Option<Progress>,
+    sink: Sink,
+) {
     let total = scenarios.len();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let finish = {
+        let sink = sink.clone();
+        let done = done.clone();
+        move |index: usize, result: ScenarioResult| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(p) = &progress {
+                p(n, total, &result);
+            }
+            sink.lock().unwrap_or_else(|p| p.into_inner()).push((index, result));
+        }
+    };
+    let finish = Arc::new(finish);
     let (exclusive, parallel): (Vec<_>, Vec<_>) =
         scenarios.into_iter().enumerate().partition(|(_, s)| s.exclusive);
     if jobs <= 1 {
         // One at a time, in file order: the same sequence of requests on every run (snapshots
         // depend on it, since server state such as remembered consent carries over).
-        let mut results = Vec::with_capacity(total);
-        for (n, (index, scenario)) in parallel.into_iter().chain(exclusive).enumerate() {
+        for (index, scenario) in parallel.into_iter().chain(exclusive) {
             let result = run_one(&env, &scenario).await;
-            if let Some(p) = &progress {
-                p(n + 1, total, &result);
-            }
-            results.push((index, result));
+            finish(index, result);
         }
-        results.sort_by_key(|(i, _)| *i);
-        return results.into_iter().map(|(_, r)| r).collect();
+        return;
     }
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, scenario) in parallel {
         let env = env.clone();
         let semaphore = semaphore.clone();
-        let progress = progress.clone();
-        let done = done.clone();
+        let finish = finish.clone();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let result = run_one(&env, &scenario).await;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if let Some(p) = &progress {
-                p(n, total, &result);
-            }
-            (index, result)
+            finish(index, result);
         });
     }
-    let mut results: Vec<(usize, ScenarioResult)> = Vec::with_capacity(total);
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(r) => results.push(r),
-            // A panic inside a scenario is our bug; the run goes on and the scenario is lost,
-            // which the count check below turns into a visible error result.
-            Err(e) => eprintln!("oauth-conformance: internal error in a scenario task: {e}"),
+        if let Err(e) = joined {
+            // A panic inside a scenario is our bug; the run goes on and the scenario is lost.
+            eprintln!("oauth-conformance: internal error in a scenario task: {e}");
         }
     }
     for (index, scenario) in exclusive {
         let result = run_one(&env, &scenario).await;
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if let Some(p) = &progress {
-            p(n, total, &result);
-        }
-        results.push((index, result));
+        finish(index, result);
     }
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Why a scenario cannot apply to this target, if it cannot.
@@ -325,7 +337,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     let headers: Vec<(String, String)> =
         env.profile.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
     let agent = match Agent::new(env.limits, headers) {
-        Ok(a) => a,
+        Ok(a) => a.noting(env.ledger.clone()),
         Err(e) => return result(s, Outcome::Error, Some(e)),
     };
     if let Some(cookie) = &env.profile.session_cookie {
@@ -455,6 +467,7 @@ status = 200
             embedded: false,
             limits: crate::agent::Limits::default(),
             mcp_version: crate::settings::LATEST_MCP.into(),
+            ledger: Default::default(),
         }
     }
 

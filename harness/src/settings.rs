@@ -35,6 +35,8 @@ pub struct Settings {
     pub jobs: usize,
     pub fail_on: Level,
     pub baseline: Option<Baseline>,
+    /// Leave the clients the run registered on the target (`--keep-clients`).
+    pub keep_clients: bool,
 }
 
 impl Settings {
@@ -131,6 +133,7 @@ impl Settings {
             jobs: 8,
             fail_on: Level::Must,
             baseline: None,
+            keep_clients: t.keep_clients,
         })
     }
 }

@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 
 use crate::Exit;
-use crate::app::{color_enabled, execute, print_load_errors};
+use crate::app::{announced, color_enabled, execute_until, interrupted, print_load_errors};
+use crate::report::cleanup_lines;
 use crate::cli::{CompareArgs, DiffArgs, SnapshotArgs};
 use crate::outcome::RunReport;
 use crate::settings::{Settings, select};
@@ -24,10 +25,18 @@ async fn record(
         print_load_errors(&errors);
         Exit::Usage
     })?;
-    execute(&settings, scenarios, None).await.map_err(|e| {
+    let report = execute_until(&settings, scenarios, None, announced(interrupted())).await.map_err(|e| {
         eprintln!("oauth-conformance: {e}");
         Exit::Usage
-    })
+    })?;
+    if report.incomplete.is_some() {
+        // Half a recording compares with nothing: neither written nor compared.
+        return Err(Exit::Interrupted);
+    }
+    if let Some(line) = report.cleanup.as_ref().map(cleanup_lines) {
+        eprint!("{line}");
+    }
+    Ok(report)
 }
 
 pub async fn snapshot(args: SnapshotArgs) -> Exit {

@@ -8,6 +8,7 @@ use fake_server::FakeServer;
 use serde_json::{Value, json};
 
 use crate::agent::{Agent, Body, Request};
+use crate::cleanup::Ledger;
 use crate::outcome::Target;
 use crate::profile::{ClientProfile, Profile, interaction_profile};
 use crate::settings::{LATEST_MCP, Settings};
@@ -34,8 +35,9 @@ fn fill_admin_key(profile: &mut Profile, server: Option<&FakeServer>) {
     }
 }
 
-/// Prepare the target; an `Err` is a configuration problem (exit code 2).
-pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
+/// Prepare the target, noting in `ledger` what the preparation creates on it; an `Err` is a
+/// configuration problem (exit code 2).
+pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepared, String> {
     crate::install_crypto_provider();
     let (issuer, server) = match &settings.issuer {
         Some(i) => (i.trim_end_matches('/').to_string(), None),
@@ -92,6 +94,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         embedded: server.is_some(),
         limits: settings.limits,
         mcp_version: mcp_version.clone(),
+        ledger,
     };
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;
@@ -106,6 +109,19 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, String> {
         discovery_error,
     };
     Ok(Prepared { env, target, server })
+}
+
+/// The target as the settings name it, for a run interrupted before it was prepared.
+pub fn describe(settings: &Settings) -> Target {
+    Target {
+        issuer: settings.issuer.clone().unwrap_or_else(|| "(the bundled fake server, not started)".into()),
+        embedded: settings.issuer.is_none(),
+        profile: settings.profile_label.clone(),
+        mcp_version: settings.mcp_version.clone().unwrap_or_else(|| LATEST_MCP.into()),
+        faults: settings.faults.iter().map(|f| f.name().to_string()).collect(),
+        variants: settings.variants.iter().map(|v| v.name().to_string()).collect(),
+        discovery_error: None,
+    }
 }
 
 /// The metadata document, from the RFC 8414 location or one of the OpenID forms.
@@ -160,7 +176,8 @@ async fn register_missing_clients(env: &mut Env) {
     else {
         return;
     };
-    let Ok(mut agent) = Agent::new(env.limits, Vec::new()) else { return };
+    let Ok(agent) = Agent::new(env.limits, Vec::new()) else { return };
+    let mut agent = agent.noting(env.ledger.clone());
     let supports = |member: &str, value: &str| {
         env.metadata.get(member).and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == value))
     };

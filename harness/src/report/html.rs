@@ -112,6 +112,7 @@ fn scenario(out: &mut String, r: &ScenarioResult, report: &RunReport) {
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let title = match report.exit_code() {
+        _ if report.incomplete.is_some() => "interrupted",
         0 => "passed",
         1 => "failed",
         _ => "inconclusive",
@@ -126,6 +127,9 @@ pub fn render(report: &RunReport) -> String {
     );
     if let Some(e) = &report.target.discovery_error {
         let _ = write!(out, "<p class=\"fail\">Discovery failed: {}</p>", esc(e));
+    }
+    for note in super::closing_notes(report) {
+        let _ = write!(out, "<p>{}</p>", esc(note.trim_start()));
     }
     out.push_str("<div class=\"bar\"><button class=\"on\" data-f=\"all\">All</button>");
     for (word, label) in [

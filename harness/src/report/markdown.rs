@@ -121,6 +121,7 @@ fn known_outcomes(out: &mut String, report: &RunReport) {
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let icon = match report.exit_code() {
+        _ if report.incomplete.is_some() => "⚠️ interrupted",
         0 => "✅ passed",
         1 => "❌ failed",
         _ => "⚠️ inconclusive",
@@ -130,6 +131,9 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "{}.\n", summary_line(report));
     if let Some(e) = &report.target.discovery_error {
         let _ = writeln!(out, "**Discovery failed:** {e}\n");
+    }
+    for note in super::closing_notes(report) {
+        let _ = writeln!(out, "{}\n", note.trim_start().replacen("INCOMPLETE:", "**Incomplete:**", 1));
     }
     known_outcomes(&mut out, report);
     let problems: Vec<&ScenarioResult> = by_severity(&report.results)

@@ -7,7 +7,7 @@ mod terminal;
 
 use std::path::Path;
 
-use crate::outcome::{Outcome, RunReport, ScenarioResult};
+use crate::outcome::{Cleanup, Outcome, RunReport, ScenarioResult};
 
 pub use terminal::{Style, progress_line};
 
@@ -42,6 +42,40 @@ pub fn markdown(report: &RunReport) -> String {
 
 pub fn html(report: &RunReport) -> String {
     html::render(report)
+}
+
+/// What the clean-up did, and each thing it left on the target, one per line.
+pub fn cleanup_lines(c: &Cleanup) -> String {
+    let mut out = format!("{}\n", c.line());
+    for what in &c.left {
+        out.push_str(&format!("  left on the target: {what}\n"));
+    }
+    out
+}
+
+/// The notes after the counts: an interrupted run and what its clean-up did.
+pub fn closing_notes(report: &RunReport) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(i) = &report.incomplete {
+        out.push(format!(
+            "INCOMPLETE: {}; {} scenarios did not run ({})",
+            i.reason,
+            i.not_run.len(),
+            ellipsis(&i.not_run, 8)
+        ));
+    }
+    if let Some(c) = &report.cleanup {
+        out.extend(cleanup_lines(c).lines().map(str::to_string));
+    }
+    out
+}
+
+fn ellipsis(ids: &[String], n: usize) -> String {
+    let mut s = ids.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > n {
+        s.push_str(", …");
+    }
+    s
 }
 
 /// Write every format into `dir`.

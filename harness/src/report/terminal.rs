@@ -82,8 +82,12 @@ pub fn render(report: &RunReport, style: Style) -> String {
     for (n, what) in skip_groups(report) {
         let _ = writeln!(out, "  {n} skipped: {what}");
     }
+    for note in super::closing_notes(report) {
+        let _ = writeln!(out, "{note}");
+    }
     let code = report.exit_code();
     let verdict = match code {
+        _ if report.incomplete.is_some() => style.paint("1;35", "INTERRUPTED"),
         0 => style.paint("1;32", "PASSED"),
         1 => style.paint("1;31", "FAILED"),
         _ => style.paint("1;35", "INCONCLUSIVE (errors)"),

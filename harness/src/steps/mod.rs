@@ -53,6 +53,8 @@ pub struct Env {
     pub embedded: bool,
     pub limits: Limits,
     pub mcp_version: String,
+    /// What the run created on the target (clients, tokens), for the clean-up.
+    pub ledger: Arc<crate::cleanup::Ledger>,
 }
 
 impl std::fmt::Debug for Env {
