@@ -361,8 +361,15 @@ impl Store {
 
     /// Revoke a grant and so everything issued from it.
     pub fn revoke_grant(&mut self, id: u64, now_ms: i64) {
+        let mut user_client = None;
         if let Some(g) = self.grants.get_mut(&id) {
             g.revoked_at_ms.get_or_insert(now_ms);
+            user_client = g.username.clone().map(|u| (u, g.client_id.clone()));
+        }
+        // The consent the user gave lives as long as the grant: after a revocation the next
+        // authorization asks again (as revoking a token at Google withdraws the app's access).
+        if let Some(key) = user_client {
+            self.consents.remove(&key);
         }
     }
 

@@ -223,20 +223,7 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
         ..Cleanup::default()
     };
     let limits = Limits { timeout: plan.limits.timeout.min(plan.budget), ..plan.limits };
-    // A deleted client's tokens went with it (RFC 7592 §2.3); a client whose secret a
-    // scenario rotated authenticates with its current one.
-    let current = |t: &Obtained| -> Option<Option<Obtained>> {
-        let Some(auth) = &t.auth else { return Some(None) };
-        match clients.iter().find(|c| c.client_id == auth.client_id) {
-            Some(c) if c.deleted => None,
-            Some(c) => {
-                let auth = ClientAuth { secret: c.client_secret.clone().or(auth.secret.clone()), ..auth.clone() };
-                Some(Some(Obtained { auth: Some(auth), ..t.clone() }))
-            }
-            None => Some(Some(t.clone())),
-        }
-    };
-    let live: Vec<Option<Obtained>> = tokens.iter().filter_map(current).collect();
+    let live: Vec<Option<Obtained>> = tokens.iter().filter_map(|t| current(t, &clients)).collect();
     report.tokens = live.len();
     if let Some(endpoint) = plan.revocation_endpoint {
         let requests: Vec<Request> = live.iter().flatten().filter_map(|t| revocation(endpoint, t)).collect();
@@ -293,6 +280,21 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
         }
     }
     report
+}
+
+/// `t` as it can be revoked now: `None` when its client was deleted (its tokens went with
+/// it, RFC 7592 §2.3), `Some(None)` when it cannot be revoked (a signed client assertion
+/// obtained it), else with the client's current secret (a scenario may have rotated it).
+fn current(t: &Obtained, clients: &[Registered]) -> Option<Option<Obtained>> {
+    let Some(auth) = &t.auth else { return Some(None) };
+    match clients.iter().find(|c| c.client_id == auth.client_id) {
+        Some(c) if c.deleted => None,
+        Some(c) => {
+            let auth = ClientAuth { secret: c.client_secret.clone().or(auth.secret.clone()), ..auth.clone() };
+            Some(Some(Obtained { auth: Some(auth), ..t.clone() }))
+        }
+        None => Some(Some(t.clone())),
+    }
 }
 
 fn first_error(answers: &[Result<u16, String>]) -> String {

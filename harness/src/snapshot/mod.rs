@@ -40,7 +40,7 @@ pub fn scenario_text(norm: &Normalizer, r: &ScenarioResult) -> String {
 
 /// Every scenario's snapshot text, by file name.
 pub fn texts(report: &RunReport) -> BTreeMap<String, String> {
-    let norm = Normalizer::new(&report.target.issuer);
+    let norm = Normalizer::new(&report.target.issuer).knowing(&report.learned);
     report.results.iter().map(|r| (format!("{}.snap", r.id), scenario_text(&norm, r))).collect()
 }
 

@@ -32,9 +32,12 @@ const VOLATILE: &[&str] = &[
     "session_state",
     "sid",
     "password",
-    // The coordinates of an EC key a run generates (a client's registered jwks).
+    // The coordinates of an EC key a run generates (a client's registered jwks), the modulus
+    // of a generated RSA key, and key ids.
     "x",
     "y",
+    "n",
+    "kid",
 ];
 
 /// Members holding a time.
@@ -67,13 +70,138 @@ const KEPT_HEADERS: &[&str] = &[
     "mcp-session-id",
 ];
 
+/// Values shorter than this are not followed: short strings occur by chance.
+const MIN_LEARNED: usize = 8;
+
+/// Does `v` look generated (an id, a handle, a random token) rather than chosen (a word, a
+/// URL)? Only such values are followed from positions without a volatile name.
+fn looks_generated(v: &str) -> bool {
+    v.len() >= 12
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().any(|b| b.is_ascii_alphabetic())
+        && !v.contains("//")
+}
+
+/// The values learned so far, each with its placeholder.
+struct Learned(Vec<(String, String)>);
+
+impl Learned {
+    fn add(&mut self, name: &str, value: &str) {
+        if value.len() >= MIN_LEARNED && !self.0.iter().any(|(v, _)| v == value) {
+            self.0.push((value.to_string(), placeholder(name, value)));
+        }
+    }
+
+    /// Longest first, so that a value inside another is replaced after it.
+    fn sorted(mut self) -> Vec<(String, String)> {
+        self.0.sort_by(|(a, _), (b, _)| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        self.0
+    }
+
+    fn pairs(&mut self, pairs: impl Iterator<Item = (String, String)>) {
+        for (k, v) in pairs {
+            if VOLATILE.contains(&k.as_str()) {
+                self.add(&k, &v);
+            }
+        }
+    }
+
+    fn url(&mut self, u: &str) {
+        let Ok(parsed) = url::Url::parse(u).or_else(|_| url::Url::parse("http://relative.invalid")?.join(u))
+        else {
+            return;
+        };
+        self.pairs(parsed.query_pairs().into_owned());
+        if let Some(fragment) = parsed.fragment() {
+            self.pairs(url::form_urlencoded::parse(fragment.as_bytes()).into_owned());
+        }
+        for segment in parsed.path_segments().into_iter().flatten() {
+            if looks_generated(segment) {
+                self.add("path", segment);
+            }
+        }
+    }
+
+    fn json(&mut self, v: &Value, key: Option<&str>) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| self.json(v, Some(k))),
+            Value::Array(a) => a.iter().for_each(|i| self.json(i, key)),
+            Value::String(s) if key.is_some_and(|k| VOLATILE.contains(&k)) => self.add(key.unwrap_or(""), s),
+            Value::String(s) if key == Some("registration_client_uri") => self.url(s),
+            _ => {}
+        }
+    }
+
+    fn from_exchange(&mut self, ex: &Exchange) {
+        self.url(&ex.url);
+        let header = |headers: &[(String, String)], name: &str| {
+            headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>()
+        };
+        for cookies in header(&ex.request_headers, "cookie") {
+            for c in cookies.split(';') {
+                if let Some((_, v)) = c.trim().split_once('=') {
+                    self.add("cookie", v);
+                }
+            }
+        }
+        for c in header(&ex.response_headers, "set-cookie") {
+            if let Some((_, v)) = c.split(';').next().unwrap_or("").split_once('=') {
+                self.add("cookie", v);
+            }
+        }
+        for location in header(&ex.response_headers, "location") {
+            self.url(&location);
+        }
+        if let Some(b) = &ex.request_body {
+            match serde_json::from_str::<Value>(b) {
+                Ok(v) => self.json(&v, None),
+                Err(_) => self.pairs(url::form_urlencoded::parse(b.as_bytes()).into_owned()),
+            }
+        }
+        let Some(body) = &ex.response_body else { return };
+        match serde_json::from_str::<Value>(body) {
+            Ok(v) => {
+                self.json(&v, None);
+                // A client id the request did not carry was issued by the server (RFC 7591).
+                if let Some(id) = v.get("client_id").and_then(Value::as_str) {
+                    let sent = ex.url.contains(id)
+                        || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
+                        || ex.request_headers.iter().any(|(_, v)| v.contains(id));
+                    if !sent {
+                        self.add("client_id", id);
+                    }
+                }
+            }
+            Err(_) if body.trim_start().starts_with('<') => self.page(body),
+            Err(_) => {}
+        }
+    }
+
+    /// Hidden form values and form targets that look generated (CSRF tokens, interaction ids).
+    fn page(&mut self, html: &str) {
+        let doc = scraper::Html::parse_document(html);
+        let sel = |s: &str| scraper::Selector::parse(s).expect("static selector");
+        for input in doc.select(&sel("input[type=hidden]")) {
+            if let Some(v) = input.value().attr("value").filter(|v| looks_generated(v)) {
+                self.add(input.value().attr("name").unwrap_or("hidden"), v);
+            }
+        }
+        for form in doc.select(&sel("form[action]")) {
+            if let Some(action) = form.value().attr("action") {
+                self.url(action);
+            }
+        }
+    }
+}
+
 /// Substitutions that make a run's text independent of where the target listened.
 #[derive(Debug, Clone)]
 pub struct Normalizer {
     issuer: String,
     port: regex::Regex,
-    /// Values the server generated during this scenario (registered client ids), with the
-    /// placeholder that replaces them wherever they appear.
+    /// Values the target generated (registered client ids, tokens, codes, cookies, ...), with
+    /// the placeholder that replaces them wherever they appear; longest first.
     learned: Vec<(String, String)>,
 }
 
@@ -139,38 +267,42 @@ impl Normalizer {
         }
     }
 
-    /// This normalizer, also replacing the client ids the server issued in `exchanges`: a
-    /// `client_id` in a JSON response that the request did not carry (RFC 7591 registration).
-    pub fn learning(&self, exchanges: &[Exchange]) -> Normalizer {
-        let mut learned = Vec::new();
-        for ex in exchanges {
-            let Some(Value::Object(body)) =
-                ex.response_body.as_deref().and_then(|b| serde_json::from_str(b).ok())
-            else {
-                continue;
-            };
-            let Some(id) = body.get("client_id").and_then(Value::as_str) else { continue };
-            let sent = ex.url.contains(id)
-                || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
-                || ex.request_headers.iter().any(|(_, v)| v.contains(id));
-            if !sent && id.len() >= 8 && !learned.iter().any(|(v, _): &(String, String)| v == id) {
-                learned.push((id.to_string(), placeholder("client_id", id)));
-            }
+    /// This normalizer, also replacing `values` (what the target gave the run outside the
+    /// recorded exchanges, each with what it is) wherever they appear.
+    pub fn knowing(&self, values: &[(String, &str)]) -> Normalizer {
+        let mut learned = Learned(self.learned.clone());
+        for (value, name) in values {
+            learned.add(name, value);
         }
-        learned.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
-        Normalizer { learned, ..self.clone() }
+        Normalizer { learned: learned.sorted(), ..self.clone() }
     }
 
-    /// Replace the issuer with `{issuer}` and other loopback ports with `[port]`.
+    /// This normalizer, also following every value the run learned in `exchanges`: whatever
+    /// a volatile parameter or member carried (codes, tokens, state, nonce, PKCE values,
+    /// secrets, key ids), client ids the server issued, cookies, generated path segments and
+    /// hidden form values. Each becomes its typed placeholder wherever it reappears later, in
+    /// any position: query, form, JSON, headers, pages.
+    pub fn learning(&self, exchanges: &[Exchange]) -> Normalizer {
+        let mut learned = Learned(self.learned.clone());
+        for ex in exchanges {
+            learned.from_exchange(ex);
+        }
+        Normalizer { learned: learned.sorted(), ..self.clone() }
+    }
+
+    /// Replace the issuer with `{issuer}`, learned values with their placeholders (as they
+    /// are, form-encoded or percent-encoded) and other loopback ports with `[port]`.
     pub fn text(&self, s: &str) -> String {
         let mut s = if self.issuer.is_empty() { s.to_string() } else { s.replace(&self.issuer, "{issuer}") };
         for (value, placeholder) in &self.learned {
             if s.contains(value.as_str()) {
                 s = s.replace(value.as_str(), placeholder);
             }
-            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-            if encoded != *value && s.contains(encoded.as_str()) {
-                s = s.replace(encoded.as_str(), placeholder);
+            let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            for encoded in [form.clone(), form.replace('+', "%20")] {
+                if encoded != *value && s.contains(encoded.as_str()) {
+                    s = s.replace(encoded.as_str(), placeholder);
+                }
             }
         }
         self.port.replace_all(&s, "$1:[port]").into_owned()
