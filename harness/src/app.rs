@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::Exit;
-use crate::cli::{ColorChoice, Command, ExplainArgs, Format, ListArgs, ListFormat, RunArgs};
 use crate::cleanup::Ledger;
+use crate::cli::{ColorChoice, Command, ExplainArgs, Format, ListArgs, ListFormat, RunArgs};
 use crate::outcome::{Incomplete, RunReport, ScenarioResult};
 use crate::report::{self, Style};
 use crate::run::{Progress, Sink, run_into};
@@ -101,8 +101,12 @@ pub async fn execute_until(
     let mut results: Vec<(usize, ScenarioResult)> =
         std::mem::take(&mut *sink.lock().unwrap_or_else(|p| p.into_inner()));
     results.sort_by_key(|(i, _)| *i);
-    let not_run: Vec<String> =
-        ids.iter().enumerate().filter(|(i, _)| !results.iter().any(|(j, _)| j == i)).map(|(_, id)| id.clone()).collect();
+    let not_run: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !results.iter().any(|(j, _)| j == i))
+        .map(|(_, id)| id.clone())
+        .collect();
     let mut results: Vec<ScenarioResult> = results.into_iter().map(|(_, r)| r).collect();
     if let Some(b) = &settings.baseline {
         b.apply(&mut results);
@@ -191,14 +195,14 @@ async fn run(args: RunArgs) -> Exit {
         });
         p
     });
-    let mut report = match execute_until(&settings, scenarios, progress.clone(), announced(interrupted())).await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("oauth-conformance: {e}");
-            return Exit::Usage;
-        }
-    };
+    let mut report =
+        match execute_until(&settings, scenarios, progress.clone(), announced(interrupted())).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("oauth-conformance: {e}");
+                return Exit::Usage;
+            }
+        };
     if progress.is_some() {
         eprint!("\r\x1b[2K");
     }

@@ -46,9 +46,12 @@ struct ClientAuth {
 impl ClientAuth {
     fn from_basic(header: &str) -> Option<ClientAuth> {
         use base64::Engine;
-        let raw = base64::engine::general_purpose::STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
+        let raw =
+            base64::engine::general_purpose::STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
         let (id, secret) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
-        let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+        };
         Some(ClientAuth { client_id: decode(id)?, secret: decode(secret), basic: true })
     }
 }
@@ -151,7 +154,8 @@ impl Ledger {
                         Some(h) => ClientAuth::from_basic(h),
                         None if form.iter().any(|(k, _)| k == "client_assertion") => None,
                         None => {
-                            let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                            let get =
+                                |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                             get("client_id").map(|client_id| ClientAuth {
                                 client_id,
                                 secret: get("client_secret"),
@@ -405,13 +409,20 @@ mod tests {
         ledger.observe(&exchange(
             "POST",
             "http://as/token",
-            ("application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=c1&client_secret=s1"),
+            (
+                "application/x-www-form-urlencoded",
+                "grant_type=client_credentials&client_id=c1&client_secret=s1",
+            ),
             200,
             r#"{"access_token":"at1","token_type":"Bearer"}"#,
         ));
         let clients = ledger.clients();
         assert_eq!(clients.len(), 1, "a refused registration creates nothing");
-        assert_eq!(clients[0].registration_access_token.as_deref(), Some("rat2"), "the rotated token is kept");
+        assert_eq!(
+            clients[0].registration_access_token.as_deref(),
+            Some("rat2"),
+            "the rotated token is kept"
+        );
         let tokens = ledger.lock().tokens.clone();
         assert_eq!(tokens.len(), 1);
         let auth = tokens[0].auth.clone().unwrap();

@@ -56,9 +56,20 @@ pub struct DiffArgs {
     /// Accept the new behaviour: overwrite the stored snapshots.
     #[arg(long)]
     pub update: bool,
+    /// How the drift is printed: text (unified diffs), markdown (for a CI job summary) or json.
+    #[arg(long, env = "OAUTH_CONFORMANCE_DIFF_FORMAT", value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
     /// Colour: auto, always or never.
     #[arg(long, env = "OAUTH_CONFORMANCE_COLOR", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// How `diff` prints the drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Args)]

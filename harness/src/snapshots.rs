@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 
 use crate::Exit;
 use crate::app::{announced, color_enabled, execute_until, interrupted, print_load_errors};
-use crate::report::cleanup_lines;
-use crate::cli::{CompareArgs, DiffArgs, SnapshotArgs};
+use crate::cli::{CompareArgs, DiffArgs, DiffFormat, SnapshotArgs};
 use crate::outcome::RunReport;
+use crate::report::cleanup_lines;
 use crate::settings::{Settings, select};
 use crate::snapshot;
 
@@ -76,23 +76,34 @@ pub async fn diff(args: DiffArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    match args.format {
+        DiffFormat::Markdown => print!("{}", snapshot::render_markdown(&drifts, &args.dir)),
+        DiffFormat::Json => print!("{}", snapshot::render_json(&drifts)),
+        DiffFormat::Text if drifts.is_empty() => {
+            println!("no drift: {} scenarios match {}", report.results.len(), args.dir.display())
+        }
+        DiffFormat::Text => {
+            let color = color_enabled(args.color, std::io::stdout().is_terminal());
+            print!("{}", snapshot::render(&drifts, color));
+        }
+    }
     if drifts.is_empty() {
-        println!("no drift: {} scenarios match {}", report.results.len(), args.dir.display());
         return Exit::Pass;
     }
-    print!("{}", snapshot::render(&drifts, color_enabled(args.color, std::io::stdout().is_terminal())));
     if args.update {
         if let Err(e) = snapshot::update(&args.dir, &report, &drifts) {
             eprintln!("oauth-conformance: {e}");
             return Exit::Usage;
         }
-        println!("{} snapshots updated in {}", drifts.len(), args.dir.display());
+        eprintln!("{} snapshots updated in {}", drifts.len(), args.dir.display());
         return Exit::Pass;
     }
-    println!(
-        "{} scenarios drifted; `oauth-conformance diff --update` accepts the new behaviour",
-        drifts.len()
-    );
+    if args.format == DiffFormat::Text {
+        println!(
+            "{} scenarios drifted; `oauth-conformance diff --update` accepts the new behaviour",
+            drifts.len()
+        );
+    }
     Exit::Failure
 }
 
