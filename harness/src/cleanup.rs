@@ -114,8 +114,9 @@ impl Ledger {
                     }
                 }
             }
-            "PUT" if status == 200 => {
-                // RFC 7592 §2.2: an update may rotate the secret and the management token.
+            "PUT" | "GET" if status == 200 => {
+                // RFC 7592 §2.1, §2.2: a read or an update may rotate the secret and the
+                // management token.
                 let Some(Value::Object(reg)) = json else { return };
                 for c in entries.clients.iter_mut() {
                     if c.registration_client_uri.as_deref().is_some_and(|u| same_uri(u, &ex.url)) {

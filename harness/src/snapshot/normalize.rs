@@ -322,7 +322,7 @@ impl Normalizer {
             })
             .collect();
         parsed.set_query(None);
-        let mut out = if relative { parsed.path().to_string() } else { self.text(parsed.as_str()) };
+        let mut out = self.text(if relative { parsed.path() } else { parsed.as_str() });
         if !pairs.is_empty() {
             out.push('?');
             let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -371,7 +371,17 @@ impl Normalizer {
             "set-cookie" => match value.split_once('=') {
                 Some((k, rest)) => {
                     let attrs = rest.split_once(';').map(|(_, a)| a.trim()).unwrap_or("");
-                    format!("{k}=«cookie»; {attrs}")
+                    // An expiry date is the time of the request plus a lifetime: keep only
+                    // that there is one.
+                    let attrs: Vec<String> = attrs
+                        .split(';')
+                        .map(str::trim)
+                        .map(|a| match a.split_once('=') {
+                            Some((name, _)) if name.eq_ignore_ascii_case("expires") => format!("{name}=«date»"),
+                            _ => self.text(a),
+                        })
+                        .collect();
+                    format!("{k}=«cookie»; {}", attrs.join("; "))
                 }
                 None => value.to_string(),
             },
@@ -386,7 +396,7 @@ impl Normalizer {
             return serde_json::to_string_pretty(&self.json(&v, None)).unwrap_or_default();
         }
         if content_type.contains("html") || body.trim_start().starts_with('<') {
-            return html_outline(body);
+            return self.text(&html_outline(body));
         }
         if content_type.contains("x-www-form-urlencoded") {
             return self.form(body);
