@@ -70,6 +70,27 @@ struct Entries {
     tokens: Vec<Obtained>,
 }
 
+/// The client id a registration issued, if `ex` is one: a JSON POST answered 201 (RFC 7591
+/// §3.2.1), or 200 with what only a registration answers (a registration access token or an
+/// issue time), carrying a client id the request did not.
+pub fn issued_client_id(ex: &Exchange) -> Option<String> {
+    let json = header(&ex.request_headers, "content-type").is_some_and(|t| t.starts_with("application/json"));
+    if ex.method != "POST" || !json {
+        return None;
+    }
+    let body: Value = serde_json::from_str(ex.response_body.as_deref()?).ok()?;
+    let id = body.get("client_id")?.as_str()?;
+    let registered = match ex.status? {
+        201 => true,
+        200 => body.get("registration_access_token").is_some() || body.get("client_id_issued_at").is_some(),
+        _ => false,
+    };
+    let sent = ex.url.contains(id)
+        || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
+        || ex.request_headers.iter().any(|(_, v)| v.contains(id));
+    (registered && !sent).then(|| id.to_string())
+}
+
 /// Everything the run created on the target, noted as the exchanges pass.
 #[derive(Default)]
 pub struct Ledger {
@@ -133,8 +154,8 @@ impl Ledger {
                 let Some(Value::Object(body)) = json else { return };
                 let request_type = header(&ex.request_headers, "content-type").unwrap_or("");
                 if request_type.starts_with("application/json") {
-                    // A registration: a JSON request answered with a client id (RFC 7591 §3.2.1).
-                    let Some(id) = body.get("client_id").and_then(Value::as_str) else { return };
+                    let Some(id) = issued_client_id(ex) else { return };
+                    let id = id.as_str();
                     if entries.clients.iter().any(|c| c.client_id == id) {
                         return;
                     }

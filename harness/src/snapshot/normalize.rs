@@ -163,14 +163,8 @@ impl Learned {
         match serde_json::from_str::<Value>(body) {
             Ok(v) => {
                 self.json(&v, None);
-                // A client id the request did not carry was issued by the server (RFC 7591).
-                if let Some(id) = v.get("client_id").and_then(Value::as_str) {
-                    let sent = ex.url.contains(id)
-                        || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
-                        || ex.request_headers.iter().any(|(_, v)| v.contains(id));
-                    if !sent {
-                        self.add("client_id", id);
-                    }
+                if let Some(id) = crate::cleanup::issued_client_id(ex) {
+                    self.add("client_id", &id);
                 }
             }
             Err(_) if body.trim_start().starts_with('<') => self.page(body),
