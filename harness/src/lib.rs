@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compare;
 pub mod expect;
 pub mod interact;
+pub mod jwks;
 pub mod mask;
 pub mod outcome;
 pub mod profile;
