@@ -60,19 +60,25 @@ pub async fn execute(
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let clock = Instant::now();
     let prepared = crate::target::prepare(settings).await?;
-    let env = Arc::new(prepared.env);
-    let mut results = run_all(env, scenarios, settings.jobs, progress).await;
+    let trust = prepared.env.trust.clone();
+    // Without metadata every scenario would end in the same error: the cause is said once.
+    let mut results = match prepared.target.discovery_error {
+        Some(_) => Vec::new(),
+        None => run_all(Arc::new(prepared.env), scenarios, settings.jobs, progress).await,
+    };
     if let Some(b) = &settings.baseline {
         b.apply(&mut results);
     }
     drop(prepared.server);
-    Ok(RunReport::new(
+    let mut report = RunReport::new(
         prepared.target,
         settings.fail_on,
         started_at,
         clock.elapsed().as_millis() as u64,
         results,
-    ))
+    );
+    report.contacted = trust.contacted();
+    Ok(report)
 }
 
 async fn run(args: RunArgs) -> Exit {
@@ -95,15 +101,28 @@ async fn run(args: RunArgs) -> Exit {
         }
     };
     let stderr_tty = std::io::stderr().is_terminal();
-    let progress: Option<Progress> = (stderr_tty && scenarios.len() > 20).then(|| {
-        let p: Progress = Arc::new(|done, total, r| {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "{}", report::progress_line(done, total, r));
-            let _ = err.flush();
+    let last = Arc::new(std::sync::Mutex::new((Instant::now(), 0usize, scenarios.len())));
+    let progress: Option<Progress> = stderr_tty.then(|| {
+        let last = last.clone();
+        let p: Progress = Arc::new(move |done, total, r| {
+            if let Ok(mut l) = last.lock() {
+                *l = (Instant::now(), done, total);
+            }
+            if total > 20 {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "{}", report::progress_line(done, total, r));
+                let _ = err.flush();
+            }
         });
         p
     });
-    let mut report = match execute(&settings, scenarios, progress.clone()).await {
+    // On a terminal, a server that keeps the harness waiting is said while it does.
+    let ticker = stderr_tty.then(|| tokio::spawn(waiting_ticker(last)));
+    let report = execute(&settings, scenarios, progress.clone()).await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    let mut report = match report {
         Ok(r) => r,
         Err(e) => {
             eprintln!("oauth-conformance: {e}");
@@ -135,6 +154,21 @@ async fn run(args: RunArgs) -> Exit {
         0 => Exit::Pass,
         1 => Exit::Failure,
         _ => Exit::Errors,
+    }
+}
+
+/// Every second without a finished scenario after the first two, rewrite a line on stderr
+/// saying how long the harness has been waiting for the server.
+async fn waiting_ticker(last: Arc<std::sync::Mutex<(Instant, usize, usize)>>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let Ok((at, done, total)) = last.lock().map(|l| *l) else { return };
+        let idle = at.elapsed().as_secs();
+        if idle >= 2 {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}", report::waiting_line(done, total, idle));
+            let _ = err.flush();
+        }
     }
 }
 

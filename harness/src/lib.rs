@@ -17,6 +17,7 @@ pub mod mask;
 pub mod outcome;
 pub mod profile;
 pub mod report;
+pub mod retry;
 pub mod run;
 pub mod settings;
 pub mod snapshot;
@@ -26,6 +27,7 @@ pub mod steps;
 pub mod suite;
 pub mod target;
 pub mod template;
+pub mod trust;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,6 +47,11 @@ pub struct Profile {
     /// Origins the login and consent pages may live on besides the issuer's.
     #[serde(default)]
     pub interaction_origins: Vec<String>,
+    /// Origins besides the issuer's that may receive the run's credentials (client secrets,
+    /// the user's password, registration and issued tokens): an API host the metadata points
+    /// to, say. `scheme://host:port`, or `scheme://host:*` for any port.
+    #[serde(default)]
+    pub trusted_origins: Vec<String>,
     /// The browser origin used for CORS checks.
     pub origin: Option<String>,
     /// Metadata members to assume when the server's own document lacks them, e.g. an
@@ -141,7 +146,9 @@ impl Profile {
             Some(i) => text.replace("{issuer}", i),
             None => text.to_string(),
         };
-        toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())
+        let profile: Profile = toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())?;
+        crate::trust::validate_origins(&profile.trusted_origins)?;
+        Ok(profile)
     }
 
     /// A built-in profile by name.

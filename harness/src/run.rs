@@ -325,7 +325,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     let headers: Vec<(String, String)> =
         env.profile.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
     let agent = match Agent::new(env.limits, headers) {
-        Ok(a) => a,
+        Ok(a) => a.with_trust(env.trust.clone()),
         Err(e) => return result(s, Outcome::Error, Some(e)),
     };
     if let Some(cookie) = &env.profile.session_cookie {
@@ -455,6 +455,7 @@ status = 200
             embedded: false,
             limits: crate::agent::Limits::default(),
             mcp_version: crate::settings::LATEST_MCP.into(),
+            trust: Arc::new(crate::trust::Trust::open()),
         }
     }
 

@@ -117,6 +117,10 @@ impl Settings {
         if t.timeout == 0 {
             return Err("--timeout must be at least 1 second".into());
         }
+        if t.budget == Some(0) {
+            return Err("--budget must be at least 1 second".into());
+        }
+        let deadline = t.budget.map(|b| std::time::Instant::now() + Duration::from_secs(b));
         Ok(Settings {
             issuer,
             profile_text,
@@ -127,7 +131,7 @@ impl Settings {
             variants,
             fake_issuer_path,
             fake_registration_token,
-            limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },
+            limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
             jobs: 8,
             fail_on: Level::Must,
             baseline: None,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{by_severity, cause, stale_note, summary_line, target_line, verdict};
+use super::{by_severity, cause, contacted_line, stale_note, summary_line, target_line, verdict};
 use crate::agent::Exchange;
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -130,6 +130,10 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "{}.\n", summary_line(report));
     if let Some(e) = &report.target.discovery_error {
         let _ = writeln!(out, "**Discovery failed:** {e}\n");
+    }
+    let contacted = contacted_line(report);
+    if !contacted.is_empty() {
+        let _ = writeln!(out, "{contacted}.\n");
     }
     known_outcomes(&mut out, report);
     let problems: Vec<&ScenarioResult> = by_severity(&report.results)

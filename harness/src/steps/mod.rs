@@ -53,6 +53,8 @@ pub struct Env {
     pub embedded: bool,
     pub limits: Limits,
     pub mcp_version: String,
+    /// Where credentials may go, and the origins contacted.
+    pub trust: Arc<crate::trust::Trust>,
 }
 
 impl std::fmt::Debug for Env {

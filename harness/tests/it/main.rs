@@ -5,6 +5,7 @@ mod cli;
 mod fake_surface;
 mod hostile;
 mod kill_matrix;
+mod raw_server;
 mod snapshots_cmd;
 mod support;
 mod variant_matrix;
