@@ -102,6 +102,9 @@ pub struct Exchange {
     pub response_body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the agent did about this answer (a retry after `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -279,6 +282,7 @@ impl Agent {
     /// Send one request from `channel` and record the exchange; a retryable answer is tried
     /// once more after its `Retry-After` when the delay fits, and is an error if it stays.
     pub async fn send_as(&mut self, channel: Channel, req: Request) -> Result<Response, AgentError> {
+        let at = self.exchanges.len();
         let first = self.send_once(channel, &req).await?;
         if !retry::is_retryable(first.status) {
             return Ok(first);
@@ -287,6 +291,9 @@ impl Agent {
             first.header("retry-after").and_then(|v| retry::retry_after(v, std::time::SystemTime::now()));
         let note = match wait {
             Some(delay) if retry::fits(delay, self.limits.timeout, self.limits.deadline) => {
+                if let Some(ex) = self.exchanges.get_mut(at) {
+                    ex.note = Some(format!("Retry-After: {} s honoured: asked again once", delay.as_secs()));
+                }
                 tokio::time::sleep(delay).await;
                 let again = self.send_once(channel, &req).await?;
                 if !retry::is_retryable(again.status) {
@@ -318,6 +325,7 @@ impl Agent {
             response_headers: Vec::new(),
             response_body: None,
             error: None,
+            note: None,
             duration_ms: 0,
         };
         let result = self.perform(channel, req, &mut exchange).await;

@@ -47,6 +47,9 @@ pub fn transcript(ex: &Exchange) -> String {
         }
         (None, None) => {}
     }
+    if let Some(note) = &ex.note {
+        let _ = writeln!(t, "\n({note})");
+    }
     t
 }
 

@@ -437,6 +437,7 @@ fn a_429_with_a_short_retry_after_is_asked_again_once_and_then_judged() {
     let statuses: Vec<u64> =
         exchanges.as_array().unwrap().iter().filter_map(|e| e["status"].as_u64()).collect();
     assert_eq!(statuses, vec![429, 200], "{exchanges}");
+    assert_eq!(exchanges[0]["note"], "Retry-After: 1 s honoured: asked again once", "the report says so");
 }
 
 #[test]
