@@ -272,6 +272,15 @@ mod tests {
     }
 
     #[test]
+    fn trusted_origins_are_read_and_a_value_that_is_no_origin_is_refused() {
+        let p = Profile::parse("trusted_origins = [\"https://api.example\", \"http://localhost:*\"]", None)
+            .unwrap();
+        assert_eq!(p.trusted_origins.len(), 2);
+        let e = Profile::parse("trusted_origins = [\"https://api.example/v1\"]", None).unwrap_err();
+        assert!(e.contains("trusted_origins") && e.contains("https://api.example/v1"), "{e}");
+    }
+
+    #[test]
     fn the_issuer_placeholder_is_filled_in() {
         let p = Profile::parse("resource = \"{issuer}/mcp\"", Some("http://h:1")).unwrap();
         assert_eq!(p.resource.as_deref(), Some("http://h:1/mcp"));

@@ -181,6 +181,17 @@ mod tests {
     }
 
     #[test]
+    fn a_budget_sets_a_deadline_and_zero_is_refused() {
+        let with = |budget: Option<u64>| {
+            Settings::from_target_args(&TargetArgs { timeout: 15, budget, ..TargetArgs::default() })
+        };
+        assert!(with(None).unwrap().limits.deadline.is_none());
+        let deadline = with(Some(60)).unwrap().limits.deadline.expect("a deadline");
+        assert!(deadline > std::time::Instant::now() + Duration::from_secs(50));
+        assert!(with(Some(0)).unwrap_err().contains("--budget"));
+    }
+
+    #[test]
     fn a_fake_registration_token_is_a_plain_token_for_the_bundled_server_only() {
         let with = |issuer: Option<&str>, token: &str| {
             let args = TargetArgs {
