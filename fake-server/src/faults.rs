@@ -59,6 +59,16 @@ faults! {
     IssNotAdvertised => "iss-not-advertised",
     /// The JWKS publishes a key without `kid`/`use` and a wrong modulus (JWT-03).
     BrokenJwks => "broken-jwks",
+    /// The JWKS also lists a key that is no key: an RSA key whose `n` is not base64url
+    /// (JWT-03.keys).
+    JwksGarbageKey => "jwks-garbage-key",
+    /// The JWKS lists the signing key twice under one `kid` (JWT-03.kid).
+    JwksDuplicateKid => "jwks-duplicate-kid",
+    /// The JWKS publishes the signing key with private members (`d` and the CRT values)
+    /// (JWT-03.private).
+    JwksPrivateKey => "jwks-private-key",
+    /// The signing key in the JWKS says `use` `enc` while its `alg` is RS256 (DISC-07.jwks).
+    JwksUseMismatch => "jwks-use-mismatch",
     /// With an issuer path, the RFC 8414 document is served at `{issuer}/.well-known/…`
     /// (appended, the Keycloak pattern) instead of with the well-known segment inserted before
     /// the path (DISC-01, DISC-02). Shows only with an issuer path.

@@ -86,9 +86,13 @@ pub async fn execute_until(
     let work = async {
         let prepared = crate::target::prepare(settings, ledger.clone()).await?;
         let env = Arc::new(prepared.env);
+        let discovered = prepared.target.discovery_error.is_none();
         *slot.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((prepared.target, prepared.server, env.metadata.clone()));
-        run_into(env, scenarios, settings.jobs, progress, sink.clone()).await;
+            Some((prepared.target, prepared.server, env.metadata.clone(), env.trust.clone()));
+        // Without metadata every scenario would end in the same error: the cause is said once.
+        if discovered {
+            run_into(env, scenarios, settings.jobs, progress, sink.clone()).await;
+        }
         Ok::<_, String>(())
     };
     let signal = tokio::select! {
@@ -112,13 +116,20 @@ pub async fn execute_until(
         b.apply(&mut results);
     }
     let prepared = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let (target, server, metadata) =
-        prepared.unwrap_or_else(|| (crate::target::describe(settings), None, serde_json::Value::Null));
+    let (target, server, metadata, trust) = prepared.unwrap_or_else(|| {
+        (
+            crate::target::describe(settings),
+            None,
+            serde_json::Value::Null,
+            Arc::new(crate::trust::Trust::open()),
+        )
+    });
     let embedded = target.embedded;
     drop(server);
     let mut report =
         RunReport::new(target, settings.fail_on, started_at, clock.elapsed().as_millis() as u64, results);
     if let Some(signal) = signal {
+        let not_run = if report.target.discovery_error.is_some() { Vec::new() } else { not_run };
         report.incomplete = Some(Incomplete { reason: format!("interrupted by {signal}"), not_run });
     }
     if !embedded {
@@ -128,10 +139,12 @@ pub async fn execute_until(
             limits: settings.limits,
             keep_clients: settings.keep_clients,
             budget: if report.incomplete.is_some() { INTERRUPTED_CLEANUP } else { CLEANUP },
+            trust: trust.clone(),
         };
         report.cleanup = Some(crate::cleanup::clean(&ledger, plan).await);
     }
     report.learned = ledger.learned();
+    report.contacted = trust.contacted();
     Ok(report)
 }
 
@@ -187,22 +200,34 @@ async fn run(args: RunArgs) -> Exit {
         }
     };
     let stderr_tty = std::io::stderr().is_terminal();
-    let progress: Option<Progress> = (stderr_tty && scenarios.len() > 20).then(|| {
-        let p: Progress = Arc::new(|done, total, r| {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "{}", report::progress_line(done, total, r));
-            let _ = err.flush();
+    let last = Arc::new(std::sync::Mutex::new((Instant::now(), 0usize, scenarios.len())));
+    let progress: Option<Progress> = stderr_tty.then(|| {
+        let last = last.clone();
+        let p: Progress = Arc::new(move |done, total, r| {
+            if let Ok(mut l) = last.lock() {
+                *l = (Instant::now(), done, total);
+            }
+            if total > 20 {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "{}", report::progress_line(done, total, r));
+                let _ = err.flush();
+            }
         });
         p
     });
-    let mut report =
-        match execute_until(&settings, scenarios, progress.clone(), announced(interrupted())).await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("oauth-conformance: {e}");
-                return Exit::Usage;
-            }
-        };
+    // On a terminal, a server that keeps the harness waiting is said while it does.
+    let ticker = stderr_tty.then(|| tokio::spawn(waiting_ticker(last)));
+    let report = execute_until(&settings, scenarios, progress.clone(), announced(interrupted())).await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    let mut report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("oauth-conformance: {e}");
+            return Exit::Usage;
+        }
+    };
     if progress.is_some() {
         eprint!("\r\x1b[2K");
     }
@@ -231,6 +256,21 @@ async fn run(args: RunArgs) -> Exit {
         0 => Exit::Pass,
         1 => Exit::Failure,
         _ => Exit::Errors,
+    }
+}
+
+/// Every second without a finished scenario after the first two, rewrite a line on stderr
+/// saying how long the harness has been waiting for the server.
+async fn waiting_ticker(last: Arc<std::sync::Mutex<(Instant, usize, usize)>>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let Ok((at, done, total)) = last.lock().map(|l| *l) else { return };
+        let idle = at.elapsed().as_secs();
+        if idle >= 2 {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}", report::waiting_line(done, total, idle));
+            let _ = err.flush();
+        }
     }
 }
 

@@ -5,13 +5,14 @@
 //! are revoked (RFC 7009) where the server offers revocation and the clients are deleted where
 //! it offers management; what could not be removed is reported.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::agent::{Agent, Body, Exchange, Limits, Request};
 use crate::outcome::Cleanup;
+use crate::trust::Trust;
 
 /// A client a registration created.
 #[derive(Clone, PartialEq)]
@@ -230,6 +231,8 @@ pub struct Plan<'a> {
     pub keep_clients: bool,
     /// The time the whole clean-up may take.
     pub budget: Duration,
+    /// Where credentials may go: the clean-up sends secrets and tokens too.
+    pub trust: Arc<Trust>,
 }
 
 /// Requests the clean-up sends at once.
@@ -248,13 +251,14 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
         kept: plan.keep_clients,
         ..Cleanup::default()
     };
-    let limits = Limits { timeout: plan.limits.timeout.min(plan.budget), ..plan.limits };
+    // The run's --budget is spent; the clean-up has a budget of its own.
+    let limits = Limits { timeout: plan.limits.timeout.min(plan.budget), deadline: None, ..plan.limits };
     let live: Vec<Option<Obtained>> = tokens.iter().filter_map(|t| current(t, &clients)).collect();
     report.tokens = live.len();
     if let Some(endpoint) = plan.revocation_endpoint {
         let requests: Vec<Request> = live.iter().flatten().filter_map(|t| revocation(endpoint, t)).collect();
         let unauthenticated = live.len() - requests.len();
-        let answers = send_all(requests, limits, deadline).await;
+        let answers = send_all(requests, limits, deadline, &plan.trust).await;
         report.revoked = answers.iter().filter(|a| matches!(a, Ok(200))).count();
         let refused = answers.iter().filter(|a| matches!(a, Ok(s) if *s != 200)).count();
         let unsent = answers.iter().filter(|a| a.is_err()).count();
@@ -297,7 +301,7 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
             )),
         }
     }
-    let answers = send_all(requests, limits, deadline).await;
+    let answers = send_all(requests, limits, deadline, &plan.trust).await;
     for (id, answer) in owners.iter().zip(&answers) {
         match answer {
             Ok(204 | 200) => report.deleted += 1,
@@ -351,7 +355,12 @@ fn revocation(endpoint: &str, t: &Obtained) -> Option<Request> {
 }
 
 /// Send `requests`, a few at a time, until `deadline`; each answer is a status or why none came.
-async fn send_all(requests: Vec<Request>, limits: Limits, deadline: Instant) -> Vec<Result<u16, String>> {
+async fn send_all(
+    requests: Vec<Request>,
+    limits: Limits,
+    deadline: Instant,
+    trust: &Arc<Trust>,
+) -> Vec<Result<u16, String>> {
     let mut answers: Vec<Result<u16, String>> = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(PARALLEL) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -359,9 +368,12 @@ async fn send_all(requests: Vec<Request>, limits: Limits, deadline: Instant) -> 
             answers.extend(chunk.iter().map(|_| Err("the clean-up ran out of time".to_string())));
             continue;
         }
-        let sends = chunk.iter().cloned().map(|req| async move {
-            let mut agent = Agent::new(limits, Vec::new())?;
-            agent.send(req).await.map(|r| r.status).map_err(|e| e.to_string())
+        let sends = chunk.iter().cloned().map(|req| {
+            let trust = trust.clone();
+            async move {
+                let mut agent = Agent::new(limits, Vec::new())?.with_trust(trust);
+                agent.send(req).await.map(|r| r.status).map_err(|e| e.to_string())
+            }
         });
         match tokio::time::timeout(left, futures_join(sends)).await {
             Ok(results) => answers.extend(results),

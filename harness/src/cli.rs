@@ -101,6 +101,10 @@ pub struct TargetArgs {
     /// Seconds each HTTP request may take.
     #[arg(long, env = "OAUTH_CONFORMANCE_TIMEOUT", default_value_t = 15)]
     pub timeout: u64,
+    /// Seconds the whole run may take (discovery, registration and every scenario); requests
+    /// that would start later are not sent and their scenarios end in error. No limit if unset.
+    #[arg(long, env = "OAUTH_CONFORMANCE_BUDGET", value_name = "SECS")]
+    pub budget: Option<u64>,
     /// Switch on a fault in the bundled fake server (repeatable); only without --issuer.
     #[arg(long = "fault", env = "OAUTH_CONFORMANCE_FAULTS", value_delimiter = ',')]
     pub faults: Vec<String>,

@@ -111,6 +111,10 @@ pub enum Check {
     Body {
         ops: Ops,
     },
+    /// A rule about the JWK Set in the response body.
+    Jwks {
+        rule: crate::jwks::JwksRule,
+    },
     /// Holds when every check of at least one alternative holds ("rejected, or fixed").
     Any {
         alternatives: Vec<Vec<Check>>,
@@ -130,6 +134,7 @@ impl Check {
             Check::Field { pointer, .. } => format!("result {pointer}"),
             Check::Value { of, .. } => format!("value {of}"),
             Check::Body { .. } => "body".into(),
+            Check::Jwks { rule } => format!("jwks {}", rule.name()),
             Check::Any { alternatives } => format!("any of {} alternatives", alternatives.len()),
         }
     }
@@ -225,6 +230,9 @@ pub fn evaluate(
             let v = result.get("body").cloned().filter(|b| !b.is_null());
             apply(ops, v.as_ref(), vars)
         }
+        Check::Jwks { rule } => Ok(rule
+            .violation(result.get("json"))
+            .map(|actual| Mismatch { expected: rule.expected().to_string(), actual })),
         Check::Any { alternatives } => {
             let (mut expected, mut actual) = (Vec::new(), Vec::new());
             for (i, alternative) in alternatives.iter().enumerate() {

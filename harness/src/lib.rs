@@ -13,10 +13,12 @@ pub mod cli;
 pub mod compare;
 pub mod expect;
 pub mod interact;
+pub mod jwks;
 pub mod mask;
 pub mod outcome;
 pub mod profile;
 pub mod report;
+pub mod retry;
 pub mod run;
 pub mod settings;
 pub mod snapshot;
@@ -26,6 +28,7 @@ pub mod steps;
 pub mod suite;
 pub mod target;
 pub mod template;
+pub mod trust;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -141,6 +141,7 @@ fn mask_one(ex: &Exchange, secrets: &[String]) -> Exchange {
         response_headers: headers(&ex.response_headers),
         response_body: ex.response_body.as_deref().map(|b| replace_all(b, secrets)),
         error: ex.error.clone(),
+        note: ex.note.clone(),
         duration_ms: ex.duration_ms,
     }
 }
@@ -159,6 +160,7 @@ mod tests {
             response_headers: vec![("set-cookie".into(), "sid=abcdef123; Path=/; HttpOnly".into())],
             response_body: Some(resp_body.into()),
             error: None,
+            note: None,
             duration_ms: 1,
         }
     }

@@ -224,6 +224,9 @@ pub struct RunReport {
     /// serialized).
     #[serde(skip)]
     pub learned: Vec<(String, &'static str)>,
+    /// Every origin the run sent a request to (`scheme://host:port`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contacted: Vec<String>,
 }
 
 impl RunReport {
@@ -266,15 +269,16 @@ impl RunReport {
             cleanup: None,
             results,
             learned: Vec::new(),
+            contacted: Vec::new(),
         }
     }
 
     /// The process exit code: 0 pass, 1 failure at or above `fail_on` (or a stale baseline
-    /// entry), 3 errors without failure.
+    /// entry), 3 errors without failure (a failed discovery among them).
     pub fn exit_code(&self) -> u8 {
         if self.results.iter().any(|r| r.fails_run(self.fail_on)) {
             1
-        } else if self.summary.error > 0 {
+        } else if self.summary.error > 0 || self.target.discovery_error.is_some() {
             3
         } else {
             0

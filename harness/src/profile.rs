@@ -47,6 +47,11 @@ pub struct Profile {
     /// Origins the login and consent pages may live on besides the issuer's.
     #[serde(default)]
     pub interaction_origins: Vec<String>,
+    /// Origins besides the issuer's that may receive the run's credentials (client secrets,
+    /// the user's password, registration and issued tokens): an API host the metadata points
+    /// to, say. `scheme://host:port`, or `scheme://host:*` for any port.
+    #[serde(default)]
+    pub trusted_origins: Vec<String>,
     /// The browser origin used for CORS checks.
     pub origin: Option<String>,
     /// Metadata members to assume when the server's own document lacks them, e.g. an
@@ -141,7 +146,9 @@ impl Profile {
             Some(i) => text.replace("{issuer}", i),
             None => text.to_string(),
         };
-        toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())
+        let profile: Profile = toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())?;
+        crate::trust::validate_origins(&profile.trusted_origins)?;
+        Ok(profile)
     }
 
     /// A built-in profile by name.
@@ -262,6 +269,15 @@ mod tests {
         assert_eq!((clerk.api_url.as_str(), clerk.secret_key.as_str()), ("http://h:1", "sk_test_x"));
         assert!(!format!("{clerk:?}").contains("sk_test_x"));
         assert!(Profile::parse("[clerk]\napi_url = \"x\"\n", None).is_err(), "the secret key is required");
+    }
+
+    #[test]
+    fn trusted_origins_are_read_and_a_value_that_is_no_origin_is_refused() {
+        let p = Profile::parse("trusted_origins = [\"https://api.example\", \"http://localhost:*\"]", None)
+            .unwrap();
+        assert_eq!(p.trusted_origins.len(), 2);
+        let e = Profile::parse("trusted_origins = [\"https://api.example/v1\"]", None).unwrap_err();
+        assert!(e.contains("trusted_origins") && e.contains("https://api.example/v1"), "{e}");
     }
 
     #[test]

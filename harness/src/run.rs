@@ -337,7 +337,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     let headers: Vec<(String, String)> =
         env.profile.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
     let agent = match Agent::new(env.limits, headers) {
-        Ok(a) => a.noting(env.ledger.clone()),
+        Ok(a) => a.noting(env.ledger.clone()).with_trust(env.trust.clone()),
         Err(e) => return result(s, Outcome::Error, Some(e)),
     };
     if let Some(cookie) = &env.profile.session_cookie {
@@ -468,6 +468,7 @@ status = 200
             limits: crate::agent::Limits::default(),
             mcp_version: crate::settings::LATEST_MCP.into(),
             ledger: Default::default(),
+            trust: Arc::new(crate::trust::Trust::open()),
         }
     }
 

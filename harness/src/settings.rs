@@ -119,6 +119,10 @@ impl Settings {
         if t.timeout == 0 {
             return Err("--timeout must be at least 1 second".into());
         }
+        if t.budget == Some(0) {
+            return Err("--budget must be at least 1 second".into());
+        }
+        let deadline = t.budget.map(|b| std::time::Instant::now() + Duration::from_secs(b));
         Ok(Settings {
             issuer,
             profile_text,
@@ -129,7 +133,7 @@ impl Settings {
             variants,
             fake_issuer_path,
             fake_registration_token,
-            limits: Limits { timeout: Duration::from_secs(t.timeout), ..Limits::default() },
+            limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
             jobs: 8,
             fail_on: Level::Must,
             baseline: None,
@@ -177,6 +181,17 @@ mod tests {
         assert_eq!(with_path(None, "/").unwrap().fake_issuer_path, None);
         assert!(with_path(None, "tenant").is_err());
         assert!(with_path(Some("https://as.example"), "/tenant").is_err());
+    }
+
+    #[test]
+    fn a_budget_sets_a_deadline_and_zero_is_refused() {
+        let with = |budget: Option<u64>| {
+            Settings::from_target_args(&TargetArgs { timeout: 15, budget, ..TargetArgs::default() })
+        };
+        assert!(with(None).unwrap().limits.deadline.is_none());
+        let deadline = with(Some(60)).unwrap().limits.deadline.expect("a deadline");
+        assert!(deadline > std::time::Instant::now() + Duration::from_secs(50));
+        assert!(with(Some(0)).unwrap_err().contains("--budget"));
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub fn stabilize(report: &mut RunReport) {
     report.duration_ms = 0;
     report.target.issuer = PORT.replace_all(&report.target.issuer, "$1:[port]").into_owned();
     report.target.discovery_error = report.target.discovery_error.as_deref().map(|e| volatile_text(&norm, e));
+    let mut contacted: Vec<String> =
+        report.contacted.iter().map(|o| PORT.replace_all(o, "$1:[port]").into_owned()).collect();
+    contacted.sort();
+    contacted.dedup();
+    report.contacted = contacted;
     for r in &mut report.results {
         r.duration_ms = 0;
         r.steps.clear();

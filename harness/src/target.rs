@@ -13,6 +13,7 @@ use crate::outcome::Target;
 use crate::profile::{ClientProfile, Profile, interaction_profile};
 use crate::settings::{LATEST_MCP, Settings};
 use crate::steps::{ClockHandle, Env, discover_url, string_list};
+use crate::trust::Trust;
 
 /// A target ready for scenarios. Keeps the embedded server alive while it lives.
 #[derive(Debug)]
@@ -83,7 +84,8 @@ pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepare
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
     });
-    let (mut metadata, discovery_error) = discover(&issuer, settings).await;
+    let trust = Arc::new(Trust::for_target(&issuer, &profile));
+    let (mut metadata, discovery_error) = discover(&issuer, settings, &trust).await;
     profile.fill_metadata(&mut metadata);
     let mut env = Env {
         issuer: issuer.clone(),
@@ -95,6 +97,7 @@ pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepare
         limits: settings.limits,
         mcp_version: mcp_version.clone(),
         ledger,
+        trust,
     };
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;
@@ -125,9 +128,9 @@ pub fn describe(settings: &Settings) -> Target {
 }
 
 /// The metadata document, from the RFC 8414 location or one of the OpenID forms.
-async fn discover(issuer: &str, settings: &Settings) -> (Value, Option<String>) {
+async fn discover(issuer: &str, settings: &Settings, trust: &Arc<Trust>) -> (Value, Option<String>) {
     let mut agent = match Agent::new(settings.limits, Vec::new()) {
-        Ok(a) => a,
+        Ok(a) => a.with_trust(trust.clone()),
         Err(e) => return (Value::Null, Some(e)),
     };
     let mut problems = Vec::new();
@@ -177,7 +180,7 @@ async fn register_missing_clients(env: &mut Env) {
         return;
     };
     let Ok(agent) = Agent::new(env.limits, Vec::new()) else { return };
-    let mut agent = agent.noting(env.ledger.clone());
+    let mut agent = agent.noting(env.ledger.clone()).with_trust(env.trust.clone());
     let supports = |member: &str, value: &str| {
         env.metadata.get(member).and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == value))
     };
@@ -243,7 +246,16 @@ async fn register_missing_clients(env: &mut Env) {
         };
         let req =
             Request { method: reqwest::Method::POST, url: endpoint.clone(), headers, body: Body::Json(body) };
-        let Ok(resp) = agent.send(req).await else { return };
+        let resp = match agent.send(req).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                for role in roles {
+                    let why = format!("registering a `{role}` client failed: {e}");
+                    env.profile.registration_failures.insert(role.to_string(), why);
+                }
+                continue;
+            }
+        };
         let reg = resp.json().filter(|_| resp.status == 201 || resp.status == 200);
         let Some((reg, id)) = reg.and_then(|r| {
             let id = r.get("client_id").and_then(Value::as_str)?.to_string();

@@ -160,6 +160,7 @@ fn documents(st: &AppState) -> &Documents {
             k.remove("kid");
             k.insert("n".into(), json!("AQAB"));
         }
+        jwks_faults(st, &mut keys);
         Documents {
             oauth: bytes(&oauth),
             openid: (!st.fault(Fault::OidcConfigurationMissing) && !st.variant(Variant::NoPrompt))
@@ -167,6 +168,32 @@ fn documents(st: &AppState) -> &Documents {
             jwks: bytes(&keys),
         }
     })
+}
+
+/// The JWKS faults that change what the set holds besides the signing key itself.
+fn jwks_faults(st: &AppState, keys: &mut Value) {
+    let Some(list) = keys.get_mut("keys").and_then(Value::as_array_mut) else { return };
+    let Some(signing) = list.first().cloned() else { return };
+    if st.fault(Fault::JwksGarbageKey) {
+        list.push(
+            json!({ "kty": "RSA", "kid": "garbage", "use": "sig", "n": "not base64url!", "e": "AQAB" }),
+        );
+    }
+    if st.fault(Fault::JwksDuplicateKid) {
+        list.push(signing.clone());
+    }
+    // A stand-in for private key material: the check is that such members are published at all.
+    let filler = "x".repeat(342);
+    if let Some(first) = list.first_mut().and_then(Value::as_object_mut) {
+        if st.fault(Fault::JwksPrivateKey) {
+            for member in ["d", "p", "q", "dp", "dq", "qi"] {
+                first.insert(member.into(), json!(filler));
+            }
+        }
+        if st.fault(Fault::JwksUseMismatch) {
+            first.insert("use".into(), json!("enc"));
+        }
+    }
 }
 
 fn json_response(st: &AppState, body: Bytes) -> Response {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::markdown::transcript;
-use super::{cause, stale_note, summary_line, target_line, verdict};
+use super::{cause, contacted_line, stale_note, summary_line, target_line, verdict};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// Escape text for HTML content and quoted attributes.
@@ -130,6 +130,10 @@ pub fn render(report: &RunReport) -> String {
     }
     for note in super::closing_notes(report) {
         let _ = write!(out, "<p>{}</p>", esc(note.trim_start()));
+    }
+    let contacted = contacted_line(report);
+    if !contacted.is_empty() {
+        let _ = write!(out, "<p>{}</p>", esc(&contacted));
     }
     out.push_str("<div class=\"bar\"><button class=\"on\" data-f=\"all\">All</button>");
     for (word, label) in [

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{by_severity, cause, stale_note, summary_line, target_line, verdict};
+use super::{by_severity, cause, contacted_line, stale_note, summary_line, target_line, verdict};
 use crate::agent::Exchange;
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -46,6 +46,9 @@ pub fn transcript(ex: &Exchange) -> String {
             let _ = writeln!(t, "\n→ no response: {e}");
         }
         (None, None) => {}
+    }
+    if let Some(note) = &ex.note {
+        let _ = writeln!(t, "\n({note})");
     }
     t
 }
@@ -134,6 +137,10 @@ pub fn render(report: &RunReport) -> String {
     }
     for note in super::closing_notes(report) {
         let _ = writeln!(out, "{}\n", note.trim_start().replacen("INCOMPLETE:", "**Incomplete:**", 1));
+    }
+    let contacted = contacted_line(report);
+    if !contacted.is_empty() {
+        let _ = writeln!(out, "{contacted}.\n");
     }
     known_outcomes(&mut out, report);
     let problems: Vec<&ScenarioResult> = by_severity(&report.results)

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::outcome::{Cleanup, Outcome, RunReport, ScenarioResult};
 
-pub use terminal::{Style, progress_line};
+pub use terminal::{Style, progress_line, waiting_line};
 
 /// A report format: the whole run as text.
 pub type Renderer = fn(&RunReport) -> String;
@@ -156,7 +156,14 @@ pub fn target_line(report: &RunReport) -> String {
     format!("{} ({})", t.issuer, parts.join(", "))
 }
 
-/// The summary sentence.
+/// The origins the run contacted, as one line (empty when none was recorded).
+pub fn contacted_line(report: &RunReport) -> String {
+    match report.contacted.as_slice() {
+        [] => String::new(),
+        all => format!("Origins contacted: {}", all.join(", ")),
+    }
+}
+
 /// Skipped scenarios grouped by what is missing, most first, each with what would unlock
 /// them: `(count, what is missing and how to add it)`.
 pub fn skip_groups(report: &RunReport) -> Vec<(usize, String)> {

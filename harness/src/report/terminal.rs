@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{cause, skip_groups, stale_note, summary_line, target_line, verdict};
+use super::{cause, contacted_line, skip_groups, stale_note, summary_line, target_line, verdict};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// ANSI styling, or none.
@@ -35,7 +35,9 @@ pub fn render(report: &RunReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", report.tool, target_line(report));
     if let Some(e) = &report.target.discovery_error {
-        let _ = writeln!(out, "{}", style.paint("35", &format!("discovery failed: {e}")));
+        let rest =
+            if report.results.is_empty() { " (no scenario was run: each needs the metadata)" } else { "" };
+        let _ = writeln!(out, "{}", style.paint("35", &format!("discovery failed: {e}{rest}")));
     }
     for area in report.areas() {
         let _ = writeln!(out, "\n{}", style.paint("1", area));
@@ -85,6 +87,10 @@ pub fn render(report: &RunReport, style: Style) -> String {
     for note in super::closing_notes(report) {
         let _ = writeln!(out, "{note}");
     }
+    let contacted = contacted_line(report);
+    if !contacted.is_empty() {
+        let _ = writeln!(out, "{contacted}");
+    }
     let code = report.exit_code();
     let verdict = match code {
         _ if report.incomplete.is_some() => style.paint("1;35", "INTERRUPTED"),
@@ -104,6 +110,11 @@ pub fn render(report: &RunReport, style: Style) -> String {
         report.fail_on
     );
     out
+}
+
+/// The progress line while nothing finishes: how long the harness has been waiting.
+pub fn waiting_line(done: usize, total: usize, idle_secs: u64) -> String {
+    format!("\r\x1b[2K[{done:>3}/{total}] waiting for the server: no scenario finished in {idle_secs} s")
 }
 
 /// A one-line progress indicator for long runs (written over itself on a terminal).

@@ -371,7 +371,9 @@ impl Normalizer {
                         .split(';')
                         .map(str::trim)
                         .map(|a| match a.split_once('=') {
-                            Some((name, _)) if name.eq_ignore_ascii_case("expires") => format!("{name}=«date»"),
+                            Some((name, _)) if name.eq_ignore_ascii_case("expires") => {
+                                format!("{name}=«date»")
+                            }
                             _ => self.text(a),
                         })
                         .collect();

@@ -55,6 +55,8 @@ pub struct Env {
     pub mcp_version: String,
     /// What the run created on the target (clients, tokens), for the clean-up.
     pub ledger: Arc<crate::cleanup::Ledger>,
+    /// Where credentials may go, and the origins contacted.
+    pub trust: Arc<crate::trust::Trust>,
 }
 
 impl std::fmt::Debug for Env {

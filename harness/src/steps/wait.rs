@@ -68,6 +68,11 @@ impl Wait {
                 advance(d);
                 Ok(json!({ "seconds": seconds, "clock": "advanced" }))
             }
+            None if ctx.env.limits.deadline.is_some_and(|end| std::time::Instant::now() + d >= end) => {
+                Err(StepError::Prerequisite(format!(
+                    "waiting {seconds} s would outlast the run's time budget (--budget)"
+                )))
+            }
             None if seconds <= MAX_SLEEP => {
                 tokio::time::sleep(d).await;
                 Ok(json!({ "seconds": seconds, "clock": "slept" }))

@@ -226,7 +226,7 @@ fn check_references(v: &Toml, known: &HashSet<String>) -> Result<(), Problem> {
     }
 }
 
-const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body", "any"];
+const CHECK_KEYS: &[&str] = &["status", "header", "json", "param", "field", "value", "body", "jwks", "any"];
 
 fn expectations(mut table: Table, last: &str, known: &HashSet<String>) -> Result<Vec<Expect>, Problem> {
     let step = match table.remove("step") {
@@ -347,6 +347,15 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
             ("`status` must be a number, a list of numbers or a class like \"4xx\"".to_string(), None)
         })?;
         return Ok(Check::Status { status });
+    }
+    if key == "jwks" {
+        let rule: crate::jwks::JwksRule = value.try_into().map_err(|_| {
+            (
+                "`jwks` must be one of \"parses\", \"distinct-kid\", \"public\", \"consistent\"".to_string(),
+                None,
+            )
+        })?;
+        return Ok(Check::Jwks { rule });
     }
     let Toml::Table(mut t) = value else {
         return Err((format!("`{key}` must be a table, e.g. {key} = {{ ..., equals = ... }}"), None));

@@ -6,6 +6,7 @@ mod fake_surface;
 mod hostile;
 mod kill_matrix;
 mod leave_nothing;
+mod raw_server;
 mod snapshots_cmd;
 mod support;
 mod variant_matrix;

@@ -47,6 +47,11 @@ fn profile_for(variant: Variant, base: &str) -> String {
         Variant::SingleAuthMethod => {
             text = text.replace("auth_methods = [\"client_secret_basic\", \"client_secret_post\"]\n", "");
         }
+        Variant::SplitOrigin => {
+            // The back-channel endpoints answer on `localhost` at the issuer's port: an operator
+            // trusts that origin with the run's credentials (a top-level key, so before any table).
+            text.insert_str(0, "trusted_origins = [\"http://localhost:*\"]\n");
+        }
         Variant::TokenRedirectUriRequired => {
             text.push_str("\n[options]\ntoken_redirect_uri = \"rfc6749\"\n");
         }

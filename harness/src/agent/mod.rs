@@ -4,136 +4,48 @@
 //! client's *back end* (token, introspection, revocation, registration, the resource). A
 //! client's back end never holds the browser's cookies, and servers that treat a request with
 //! session cookies as a cross-site browser request must not see them there.
+//!
+//! Every request passes the run's [`Trust`] first: one that would carry a credential to an
+//! origin nobody trusted is not sent. Every request obeys the run's budget, and a retryable
+//! answer (503, 429) is tried once more after its `Retry-After` when that fits.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::cookie::Jar;
-use serde::Serialize;
-use serde_json::Value;
+
+mod message;
+
+pub use message::{Body, Exchange, Request, Response};
+
+use crate::retry;
+use crate::trust::{TRUST_KEY, Trust};
 
 /// Limits every request obeys.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub timeout: Duration,
     pub max_body: usize,
+    /// When the whole run must end (`--budget`); no request is sent or waited for past it.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(15), max_body: 1024 * 1024 }
+        Limits { timeout: Duration::from_secs(15), max_body: 1024 * 1024, deadline: None }
     }
 }
 
-/// What a request carries.
-#[derive(Debug, Clone)]
-pub enum Body {
-    None,
-    Form(Vec<(String, String)>),
-    Json(Value),
-    /// Raw text with its content type (or none).
-    Raw(String, Option<String>),
-}
-
-/// A request to send, exactly as written (no header the caller did not ask for, besides
-/// those reqwest always adds).
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: reqwest::Method,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Body,
-}
-
-impl Request {
-    pub fn get(url: impl Into<String>) -> Request {
-        Request { method: reqwest::Method::GET, url: url.into(), headers: Vec::new(), body: Body::None }
-    }
-
-    pub fn post_form(url: impl Into<String>, form: Vec<(String, String)>) -> Request {
-        Request {
-            method: reqwest::Method::POST,
-            url: url.into(),
-            headers: Vec::new(),
-            body: Body::Form(form),
+impl Limits {
+    /// The time the next request may take: the timeout, or what is left of the budget.
+    fn request_timeout(&self) -> Option<Duration> {
+        match self.deadline {
+            None => Some(self.timeout),
+            Some(d) => d
+                .checked_duration_since(Instant::now())
+                .filter(|left| !left.is_zero())
+                .map(|l| l.min(self.timeout)),
         }
-    }
-
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
-        self.headers.push((name.to_ascii_lowercase(), value.into()));
-        self
-    }
-}
-
-/// One request and its response (or the error that replaced it), as sent and received.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Exchange {
-    pub method: String,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub duration_ms: u64,
-}
-
-/// A received response.
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub status: u16,
-    /// Header names lowercased, in received order, repeated headers kept.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub url: String,
-}
-
-impl Response {
-    /// First value of a header.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body as JSON, if it is JSON.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-
-    pub fn is_redirect(&self) -> bool {
-        matches!(self.status, 301 | 302 | 303 | 307 | 308) && self.header("location").is_some()
-    }
-
-    /// `Location`, resolved against the request URL.
-    pub fn location(&self) -> Option<String> {
-        let loc = self.header("location")?;
-        let base = url::Url::parse(&self.url).ok()?;
-        base.join(loc).ok().map(String::from)
-    }
-
-    /// Headers as a JSON object (names lowercased; repeated headers joined with `, `).
-    pub fn headers_json(&self) -> Value {
-        let mut map = serde_json::Map::new();
-        for (k, v) in &self.headers {
-            match map.get_mut(k) {
-                Some(Value::String(existing)) => {
-                    existing.push_str(", ");
-                    existing.push_str(v);
-                }
-                _ => {
-                    map.insert(k.clone(), Value::String(v.clone()));
-                }
-            }
-        }
-        Value::Object(map)
     }
 }
 
@@ -150,6 +62,18 @@ pub enum AgentError {
     TooLarge { url: String, max: usize },
     #[error("{url}: {cause}")]
     Other { url: String, cause: String },
+    /// Not sent: it would have carried a credential to an origin nobody trusted.
+    #[error(
+        "not sent to {url}: it would carry {what} to {origin}, which is not the issuer's origin; list \"{origin}\" under the profile's `{trusted}` if it belongs to the deployment",
+        trusted = TRUST_KEY
+    )]
+    Untrusted { url: String, origin: String, what: String },
+    /// 503 or 429: the server asked to be asked later, so nothing can be judged.
+    #[error("{url}: the server answered {}, which asks to try again later: inconclusive{note}", retry::describe(*status))]
+    Retryable { url: String, status: u16, note: String },
+    /// The run's budget (`--budget`) is spent.
+    #[error("{url}: not sent, the run's time budget (--budget) is spent")]
+    Budget { url: String },
 }
 
 /// Which party sends a request.
@@ -194,6 +118,7 @@ pub struct Agent {
     back: Party,
     limits: Limits,
     extra_headers: Vec<(String, String)>,
+    trust: Arc<Trust>,
     pub exchanges: Vec<Exchange>,
     /// Where what the target creates for the run is noted, for the clean-up.
     ledger: Option<Arc<crate::cleanup::Ledger>>,
@@ -207,6 +132,7 @@ impl Agent {
             back: Party::new(limits)?,
             limits,
             extra_headers,
+            trust: Arc::new(Trust::open()),
             exchanges: Vec::new(),
             ledger: None,
         })
@@ -215,6 +141,13 @@ impl Agent {
     /// This agent, noting every exchange in `ledger`.
     pub fn noting(mut self, ledger: Arc<crate::cleanup::Ledger>) -> Agent {
         self.ledger = Some(ledger);
+        self
+    }
+
+    /// Send credentials only where `trust` allows, and record the origins contacted there.
+    #[must_use]
+    pub fn with_trust(mut self, trust: Arc<Trust>) -> Agent {
+        self.trust = trust;
         self
     }
 
@@ -242,8 +175,42 @@ impl Agent {
         self.send_as(Channel::Browser, req).await
     }
 
-    /// Send one request from `channel` and record the exchange.
+    /// Send one request from `channel` and record the exchange; a retryable answer is tried
+    /// once more after its `Retry-After` when the delay fits, and is an error if it stays.
     pub async fn send_as(&mut self, channel: Channel, req: Request) -> Result<Response, AgentError> {
+        let at = self.exchanges.len();
+        let first = self.send_once(channel, &req).await?;
+        if !retry::is_retryable(first.status) {
+            return Ok(first);
+        }
+        let wait =
+            first.header("retry-after").and_then(|v| retry::retry_after(v, std::time::SystemTime::now()));
+        let note = match wait {
+            Some(delay) if retry::fits(delay, self.limits.timeout, self.limits.deadline) => {
+                if let Some(ex) = self.exchanges.get_mut(at) {
+                    ex.note = Some(format!("Retry-After: {} s honoured: asked again once", delay.as_secs()));
+                }
+                tokio::time::sleep(delay).await;
+                let again = self.send_once(channel, &req).await?;
+                if !retry::is_retryable(again.status) {
+                    return Ok(again);
+                }
+                format!(
+                    " (asked again once after Retry-After: {} s, and got {})",
+                    delay.as_secs(),
+                    again.status
+                )
+            }
+            Some(delay) => format!(
+                " (Retry-After: {} s does not fit in the request timeout or the run's budget; not retried)",
+                delay.as_secs()
+            ),
+            None => " (no usable Retry-After; not retried)".to_string(),
+        };
+        Err(AgentError::Retryable { url: req.url.clone(), status: first.status, note })
+    }
+
+    async fn send_once(&mut self, channel: Channel, req: &Request) -> Result<Response, AgentError> {
         let started = Instant::now();
         let mut exchange = Exchange {
             method: req.method.to_string(),
@@ -254,9 +221,10 @@ impl Agent {
             response_headers: Vec::new(),
             response_body: None,
             error: None,
+            note: None,
             duration_ms: 0,
         };
-        let result = self.perform(channel, &req, &mut exchange).await;
+        let result = self.perform(channel, req, &mut exchange).await;
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         if let Err(e) = &result {
             exchange.error = Some(e.to_string());
@@ -279,7 +247,15 @@ impl Agent {
             Channel::Client => &self.back,
         };
         let url = url::Url::parse(&req.url).map_err(|_| AgentError::BadUrl(req.url.clone()))?;
-        let mut builder = party.client.request(req.method.clone(), url.clone());
+        if let Err(what) = self.trust.check(&url, req, &self.extra_headers) {
+            let origin = url.origin().ascii_serialization();
+            return Err(AgentError::Untrusted { url: req.url.clone(), origin, what });
+        }
+        let Some(timeout) = self.limits.request_timeout() else {
+            return Err(AgentError::Budget { url: req.url.clone() });
+        };
+        self.trust.record(&url);
+        let mut builder = party.client.request(req.method.clone(), url.clone()).timeout(timeout);
         let mut headers: Vec<(String, String)> = self.extra_headers.clone();
         headers.extend(req.headers.iter().cloned());
         let body = match &req.body {
@@ -314,7 +290,7 @@ impl Agent {
         }
         ex.request_headers = headers;
         ex.request_body = body;
-        let secs = self.limits.timeout.as_secs();
+        let secs = timeout.as_secs().max(1);
         let mut resp = builder.send().await.map_err(|e| classify(&req.url, secs, e))?;
         let status = resp.status().as_u16();
         let resp_headers: Vec<(String, String)> = resp
