@@ -413,6 +413,7 @@ mod tests {
             response_body: Some(resp.into()),
             error: None,
             duration_ms: 0,
+            note: None,
         }
     }
 
