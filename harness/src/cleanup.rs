@@ -259,11 +259,16 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
         let requests: Vec<Request> = live.iter().flatten().filter_map(|t| revocation(endpoint, t)).collect();
         let unauthenticated = live.len() - requests.len();
         let answers = send_all(requests, limits, deadline, &plan.trust).await;
-        report.revoked = answers.iter().filter(|a| matches!(a, Ok(200))).count();
-        let refused = answers.iter().filter(|a| matches!(a, Ok(s) if *s != 200)).count();
+        report.revoked = answers.iter().filter(|a| matches!(a, Ok(a) if a.status == 200)).count();
+        let refused = answers.iter().filter(|a| matches!(a, Ok(a) if a.status != 200)).count();
+        let statuses: std::collections::BTreeSet<String> = answers
+            .iter()
+            .filter_map(|a| a.as_ref().ok().filter(|a| a.status != 200).map(Answer::describe))
+            .collect();
         let unsent = answers.iter().filter(|a| a.is_err()).count();
         if refused > 0 {
-            report.left.push(format!("{refused} tokens: the revocation endpoint refused them"));
+            let statuses = statuses.into_iter().collect::<Vec<_>>().join(", ");
+            report.left.push(format!("{refused} tokens: the revocation endpoint refused them ({statuses})"));
         }
         if unsent > 0 {
             report.left.push(format!("{unsent} tokens: not revoked ({})", first_error(&answers)));
@@ -304,8 +309,8 @@ pub async fn clean(ledger: &Ledger, plan: Plan<'_>) -> Cleanup {
     let answers = send_all(requests, limits, deadline, &plan.trust).await;
     for (id, answer) in owners.iter().zip(&answers) {
         match answer {
-            Ok(204 | 200) => report.deleted += 1,
-            Ok(status) => report.left.push(format!("client {id}: DELETE answered {status}")),
+            Ok(a) if matches!(a.status, 200 | 204) => report.deleted += 1,
+            Ok(a) => report.left.push(format!("client {id}: DELETE answered {}", a.describe())),
             Err(e) => report.left.push(format!("client {id}: not deleted ({e})")),
         }
     }
@@ -327,7 +332,22 @@ fn current(t: &Obtained, clients: &[Registered]) -> Option<Option<Obtained>> {
     }
 }
 
-fn first_error(answers: &[Result<u16, String>]) -> String {
+/// A response to a clean-up request: its status and OAuth error code, if any.
+struct Answer {
+    status: u16,
+    error: Option<String>,
+}
+
+impl Answer {
+    fn describe(&self) -> String {
+        match &self.error {
+            Some(e) => format!("{} {e}", self.status),
+            None => self.status.to_string(),
+        }
+    }
+}
+
+fn first_error(answers: &[Result<Answer, String>]) -> String {
     answers.iter().find_map(|a| a.as_ref().err().cloned()).unwrap_or_default()
 }
 
@@ -360,8 +380,8 @@ async fn send_all(
     limits: Limits,
     deadline: Instant,
     trust: &Arc<Trust>,
-) -> Vec<Result<u16, String>> {
-    let mut answers: Vec<Result<u16, String>> = Vec::with_capacity(requests.len());
+) -> Vec<Result<Answer, String>> {
+    let mut answers: Vec<Result<Answer, String>> = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(PARALLEL) {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -372,7 +392,10 @@ async fn send_all(
             let trust = trust.clone();
             async move {
                 let mut agent = Agent::new(limits, Vec::new())?.with_trust(trust);
-                agent.send(req).await.map(|r| r.status).map_err(|e| e.to_string())
+                agent.send(req).await.map_err(|e| e.to_string()).map(|r| Answer {
+                    status: r.status,
+                    error: r.json().and_then(|j| j.get("error")?.as_str().map(str::to_string)),
+                })
             }
         });
         match tokio::time::timeout(left, futures_join(sends)).await {

@@ -56,6 +56,11 @@ pub fn stabilize(report: &mut RunReport) {
     contacted.sort();
     contacted.dedup();
     report.contacted = contacted;
+    if let Some(c) = &mut report.cleanup {
+        for what in &mut c.left {
+            *what = volatile_text(&norm, what);
+        }
+    }
     for r in &mut report.results {
         r.duration_ms = 0;
         r.steps.clear();

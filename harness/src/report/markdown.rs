@@ -135,8 +135,22 @@ pub fn render(report: &RunReport) -> String {
     if let Some(e) = &report.target.discovery_error {
         let _ = writeln!(out, "**Discovery failed:** {e}\n");
     }
-    for note in super::closing_notes(report) {
-        let _ = writeln!(out, "{}\n", note.trim_start().replacen("INCOMPLETE:", "**Incomplete:**", 1));
+    if let Some(note) = super::incomplete_note(report) {
+        let _ = writeln!(out, "{}\n", note.replacen("INCOMPLETE:", "**Incomplete:**", 1));
+    }
+    if let Some(c) = &report.cleanup {
+        let _ = writeln!(
+            out,
+            "{}{}\n",
+            upper_first(&c.line()),
+            if c.left.is_empty() { "." } else { ". Left on the target:" }
+        );
+        for what in &c.left {
+            let _ = writeln!(out, "- {what}");
+        }
+        if !c.left.is_empty() {
+            out.push('\n');
+        }
     }
     let contacted = contacted_line(report);
     if !contacted.is_empty() {
@@ -178,4 +192,9 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     out
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

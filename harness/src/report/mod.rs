@@ -53,17 +53,21 @@ pub fn cleanup_lines(c: &Cleanup) -> String {
     out
 }
 
-/// The notes after the counts: an interrupted run and what its clean-up did.
-pub fn closing_notes(report: &RunReport) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(i) = &report.incomplete {
-        out.push(format!(
+/// The line that says a run was interrupted, if it was.
+pub fn incomplete_note(report: &RunReport) -> Option<String> {
+    report.incomplete.as_ref().map(|i| {
+        format!(
             "INCOMPLETE: {}; {} scenarios did not run ({})",
             i.reason,
             i.not_run.len(),
             ellipsis(&i.not_run, 8)
-        ));
-    }
+        )
+    })
+}
+
+/// The notes after the counts: an interrupted run and what its clean-up did.
+pub fn closing_notes(report: &RunReport) -> Vec<String> {
+    let mut out: Vec<String> = incomplete_note(report).into_iter().collect();
     if let Some(c) = &report.cleanup {
         out.extend(cleanup_lines(c).lines().map(str::to_string));
     }
