@@ -49,12 +49,12 @@ pub struct Authorize {
     pub method: Option<String>,
     /// An `Origin` header to send.
     pub origin: Option<String>,
-    /// `auto` (default: log in and consent), `manual` (stop at the first page) or `none`.
-    pub interact: Option<String>,
+    /// How far the simulated user goes; `auto` when unset.
+    pub interact: Option<Interact>,
     /// `cancel` presses the login page's cancel control.
-    pub login: Option<String>,
+    pub login: Option<LoginAction>,
     /// `approve` (default) or `deny`.
-    pub consent: Option<String>,
+    pub consent: Option<Decision>,
     /// Approve only these scopes (partial consent).
     pub approve_scopes: Option<Vec<String>>,
     /// The scenario judges the consent page: ask for it with `prompt=consent` where the server
@@ -66,6 +66,34 @@ pub struct Authorize {
     pub password: Option<String>,
     /// Another authorization endpoint URL.
     pub url: Option<String>,
+}
+
+/// How far the simulated user goes through the authorization server's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interact {
+    /// Log in and consent as asked, until the redirect to the client.
+    Auto,
+    /// Stop at the first page and report which it is.
+    Manual,
+    /// Send the request only: no page is answered.
+    None,
+}
+
+/// What the user does on the login page other than signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginAction {
+    /// Press the page's cancel control.
+    Cancel,
+}
+
+/// The user's answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Deny,
 }
 
 impl Authorize {
@@ -82,24 +110,19 @@ impl Authorize {
     }
 
     fn needs_consent(&self) -> bool {
-        self.consent_page || self.consent.as_deref() == Some("deny") || self.approve_scopes.is_some()
+        self.consent_page || self.consent == Some(Decision::Deny) || self.approve_scopes.is_some()
     }
 
     pub fn plan(&self, ctx: &Ctx<'_>) -> Result<Plan, StepError> {
-        let mode = match self.interact.as_deref().unwrap_or("auto") {
-            "auto" => Mode::Auto,
-            "manual" => Mode::Manual,
-            "none" => Mode::Single,
-            other => {
-                return Err(StepError::Prerequisite(format!(
-                    "interact = `{other}`: use auto, manual or none"
-                )));
-            }
+        let mode = match self.interact.unwrap_or(Interact::Auto) {
+            Interact::Auto => Mode::Auto,
+            Interact::Manual => Mode::Manual,
+            Interact::None => Mode::Single,
         };
         Ok(Plan {
             mode,
-            cancel_login: self.login.as_deref() == Some("cancel"),
-            deny: self.consent.as_deref() == Some("deny"),
+            cancel_login: self.login == Some(LoginAction::Cancel),
+            deny: self.consent == Some(Decision::Deny),
             approve_scopes: self.approve_scopes.clone(),
             username: ctx.opt(&self.username)?,
             password: ctx.opt(&self.password)?,

@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::assertion::{AssertionSpec, JWT_BEARER};
@@ -120,13 +121,53 @@ pub struct Credentials {
     pub query: Vec<(String, String)>,
 }
 
+/// How a step authenticates the client, as a scenario names it (checked when the file loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// HTTP Basic (`client_secret_basic`, RFC 6749 §2.3.1).
+    Basic,
+    /// `client_id` and `client_secret` in the body (`client_secret_post`).
+    Post,
+    /// `client_id` only: a public client.
+    None,
+    /// Basic and a body secret at once (two methods in one request, refused by RFC 6749 §2.3).
+    Both,
+    /// Credentials in the URL's query (refused by RFC 6749 §2.3.1).
+    Query,
+    /// A signed client assertion (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// No client authentication at all.
+    Omit,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Basic => "basic",
+            AuthMode::Post => "post",
+            AuthMode::None => "none",
+            AuthMode::Both => "both",
+            AuthMode::Query => "query",
+            AuthMode::PrivateKeyJwt => "private_key_jwt",
+            AuthMode::Omit => "omit",
+        }
+    }
+}
+
+impl std::fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The authentication mode a step uses: the one it names, else the client's own method.
-pub fn mode_of<'a>(client: &ClientInfo, mode: Option<&'a str>) -> &'a str {
+pub fn mode_of(client: &ClientInfo, mode: Option<AuthMode>) -> AuthMode {
     mode.unwrap_or(match client.auth_method.as_str() {
-        "client_secret_post" => "post",
-        "private_key_jwt" => "private_key_jwt",
-        "none" => "none",
-        _ => "basic",
+        "client_secret_post" => AuthMode::Post,
+        "private_key_jwt" => AuthMode::PrivateKeyJwt,
+        "none" => AuthMode::None,
+        _ => AuthMode::Basic,
     })
 }
 
@@ -137,7 +178,7 @@ pub fn mode_of<'a>(client: &ClientInfo, mode: Option<&'a str>) -> &'a str {
 pub fn credentials(
     ctx: &Ctx<'_>,
     client: &ClientInfo,
-    mode: Option<&str>,
+    mode: Option<AuthMode>,
     secret: Option<&str>,
     assertion: Option<&AssertionSpec>,
 ) -> Result<Credentials, StepError> {
@@ -145,8 +186,8 @@ pub fn credentials(
     // A method the client is not registered for would be refused by a server that holds
     // each client to its one method (RFC 7591 §2): a precondition, not a finding.
     let method = match mode {
-        "basic" => Some("client_secret_basic"),
-        "post" => Some("client_secret_post"),
+        AuthMode::Basic => Some("client_secret_basic"),
+        AuthMode::Post => Some("client_secret_post"),
         _ => None,
     };
     if let Some(m) = method.filter(|m| secret.is_none() && !client.auth_methods.iter().any(|a| a == m)) {
@@ -168,32 +209,27 @@ pub fn credentials(
     let id = client.client_id.clone();
     let mut c = Credentials::default();
     match mode {
-        "basic" => c.headers.push(("authorization".into(), basic(&id, &need_secret()?))),
-        "post" => {
+        AuthMode::Basic => c.headers.push(("authorization".into(), basic(&id, &need_secret()?))),
+        AuthMode::Post => {
             c.form.push(("client_id".into(), id));
             c.form.push(("client_secret".into(), need_secret()?));
         }
-        "none" => c.form.push(("client_id".into(), id)),
-        "both" => {
+        AuthMode::None => c.form.push(("client_id".into(), id)),
+        AuthMode::Both => {
             let s = need_secret()?;
             c.headers.push(("authorization".into(), basic(&id, &s)));
             c.form.push(("client_id".into(), id));
             c.form.push(("client_secret".into(), s));
         }
-        "query" => {
+        AuthMode::Query => {
             c.query.push(("client_id".into(), id));
             c.query.push(("client_secret".into(), need_secret()?));
         }
-        "private_key_jwt" => {
+        AuthMode::PrivateKeyJwt => {
             c.form.push(("client_assertion_type".into(), JWT_BEARER.into()));
             c.form.push(("client_assertion".into(), super::assertion::make(ctx, &id, assertion)?));
         }
-        "omit" => {}
-        other => {
-            return Err(StepError::Prerequisite(format!(
-                "unknown auth mode `{other}` (use basic, post, none, both, query, private_key_jwt or omit)"
-            )));
-        }
+        AuthMode::Omit => {}
     }
     Ok(c)
 }

@@ -23,7 +23,7 @@ pub struct Flow {
     pub redirect_uri: Option<String>,
     pub approve_scopes: Option<Vec<String>>,
     /// Client authentication at the token endpoint.
-    pub auth: Option<String>,
+    pub auth: Option<super::client::AuthMode>,
     pub username: Option<String>,
     pub password: Option<String>,
 }
@@ -58,7 +58,7 @@ impl Flow {
             from: Some("__flow_authorize".into()),
             client: self.client.clone(),
             resource: self.token_resource.clone().or_else(|| self.resource.clone()),
-            auth: self.auth.clone(),
+            auth: self.auth,
             ..Token::default()
         };
         let t = token.run(ctx).await;

@@ -18,7 +18,7 @@ pub struct TokenCall {
     pub hint: Option<String>,
     /// The calling client; `confidential` when unset.
     pub client: Option<String>,
-    pub auth: Option<String>,
+    pub auth: Option<super::client::AuthMode>,
     pub secret: Option<String>,
     /// Claims of the client assertion (`private_key_jwt`), to break on purpose.
     pub assertion: Option<AssertionSpec>,
@@ -36,8 +36,7 @@ impl TokenCall {
     pub async fn send(&self, ctx: &mut Ctx<'_>, endpoint: &str) -> Result<Value, StepError> {
         let client = client::resolve(ctx, self.client.as_deref())?;
         let secret = ctx.opt(&self.secret)?;
-        let creds =
-            credentials(ctx, &client, self.auth.as_deref(), secret.as_deref(), self.assertion.as_ref())?;
+        let creds = credentials(ctx, &client, self.auth, secret.as_deref(), self.assertion.as_ref())?;
         let mut form = Vec::new();
         form.extend(ctx.opt(&self.token)?.map(|t| ("token".to_string(), t)));
         form.extend(ctx.opt(&self.hint)?.map(|h| ("token_type_hint".to_string(), h)));

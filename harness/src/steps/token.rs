@@ -29,7 +29,7 @@ pub struct Token {
     pub scope: Option<String>,
     pub resource: Option<OneOrMany>,
     /// `basic`, `post`, `none`, `both`, `query` or `omit`; the client's own method when unset.
-    pub auth: Option<String>,
+    pub auth: Option<super::client::AuthMode>,
     /// A different secret than the client's (to prove wrong ones are refused).
     pub secret: Option<String>,
     /// Claims of the client assertion (`private_key_jwt`), to break on purpose.
@@ -113,8 +113,7 @@ impl Token {
             None => form.extend(client.resource.clone().map(|r| ("resource".to_string(), r))),
         }
         let secret = ctx.opt(&self.secret)?;
-        let creds =
-            credentials(ctx, &client, self.auth.as_deref(), secret.as_deref(), self.assertion.as_ref())?;
+        let creds = credentials(ctx, &client, self.auth, secret.as_deref(), self.assertion.as_ref())?;
         form.extend(creds.form);
         for (k, v) in &self.params {
             let v = ctx.str(v)?;

@@ -400,6 +400,23 @@ json = { pointer = "/issuer", exists = true }
 "#;
 
     #[test]
+    fn a_misspelled_step_value_fails_to_load_with_its_line_and_the_values_allowed() {
+        for (step, wrong, allowed) in [
+            ("authorize = { interact = \"mannual\" }", "mannual", "`auto`, `manual`, `none`"),
+            ("authorize = { login = \"cancle\" }", "cancle", "`cancel`"),
+            ("authorize = { consent = \"deney\" }", "deney", "`approve` or `deny`"),
+            ("token = { auth = \"bsaic\" }", "bsaic", "`basic`, `post`"),
+            ("introspect = { auth = \"Post\" }", "Post", "`basic`, `post`"),
+        ] {
+            let text = FILE.replace("discover = {}", step);
+            let errors = parse_file("t.toml", &text).unwrap_err();
+            let e = &errors[0];
+            assert_eq!((e.file.as_str(), e.line), ("t.toml", 7), "{}", e.message);
+            assert!(e.message.contains(wrong) && e.message.contains(allowed), "{}", e.message);
+        }
+    }
+
+    #[test]
     fn an_expectation_may_carry_a_when_condition() {
         let s = parse_file("t.toml", FILE).unwrap();
         let e = &s[0].expects[0];
