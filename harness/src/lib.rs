@@ -20,6 +20,7 @@ pub mod profile;
 pub mod report;
 pub mod retry;
 pub mod run;
+pub mod secret;
 pub mod settings;
 pub mod snapshot;
 pub mod snapshots;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::interact::InteractionProfile;
+use crate::secret::Secret;
 
 /// A target profile.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -18,7 +19,7 @@ pub struct Profile {
     /// A built-in interaction profile name (`fake-server`, `node-oidc-provider`) or a file path.
     pub interaction: Option<String>,
     /// A session cookie (`name=value`) to use instead of logging in (the session driver).
-    pub session_cookie: Option<String>,
+    pub session_cookie: Option<Secret>,
     /// The protected resource (an MCP server URL).
     pub resource: Option<String>,
     /// The scopes a token needs at `resource` (space-separated), requested by the scenarios
@@ -30,7 +31,7 @@ pub struct Profile {
     pub mcp_version: Option<String>,
     /// The initial access token (RFC 7591 §3) the server requires at its registration
     /// endpoint; every registration sends it unless a step names its own `token`.
-    pub registration_token: Option<String>,
+    pub registration_token: Option<Secret>,
     /// Features (`feature:NAME`) or scenario ids to skip, with the reason shown.
     #[serde(default)]
     pub skip: Vec<String>,
@@ -89,7 +90,7 @@ impl std::fmt::Debug for ClerkApi {
 #[serde(deny_unknown_fields)]
 pub struct ClientProfile {
     pub client_id: String,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The redirect URI authorization requests use.
     pub redirect_uri: Option<String>,
     /// `client_secret_basic` (default for confidential clients), `client_secret_post` or `none`.
@@ -115,7 +116,7 @@ pub struct ClientProfile {
 #[serde(deny_unknown_fields)]
 pub struct UserProfile {
     pub username: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// Built-in target profiles, by name.
@@ -256,6 +257,24 @@ mod tests {
         assert_eq!(unset.option("client_auth"), None, "no default: every choice runs");
         let set = Profile::parse("[options]\ntoken_redirect_uri = \"rfc6749\"\n", None).unwrap();
         assert_eq!(set.option("token_redirect_uri"), Some("rfc6749"));
+    }
+
+    #[test]
+    fn debug_output_of_a_profile_holds_no_secret() {
+        let text = format!(
+            "registration_token = \"iat-42\"\nsession_cookie = \"sid=cookie-7\"\n{}",
+            BUILTIN_PROFILES[0].1
+        );
+        let p = Profile::parse(&text, Some("http://h:1")).unwrap();
+        let shown = format!("{p:?}");
+        assert!(shown.contains("conformance-confidential"), "ids stay readable: {shown}");
+        for secret in ["s3cr:t+/%val ue", "alice-password", "other-secret", "iat-42", "cookie-7"] {
+            assert!(!shown.contains(secret), "`{secret}` printed: {shown}");
+        }
+        assert_eq!(
+            p.clients["confidential"].client_secret.as_ref().map(Secret::expose),
+            Some("s3cr:t+/%val ue")
+        );
     }
 
     #[test]

@@ -341,7 +341,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         Err(e) => return result(s, Outcome::Error, Some(e)),
     };
     if let Some(cookie) = &env.profile.session_cookie {
-        agent.add_cookie(cookie, &env.issuer);
+        agent.add_cookie(cookie.expose(), &env.issuer);
     }
     let mut ctx =
         Ctx { env, agent, vars: globals(env), journey: None, step: String::new(), hosts: Vec::new() };

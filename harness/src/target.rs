@@ -11,6 +11,7 @@ use crate::agent::{Agent, Body, Request};
 use crate::cleanup::Ledger;
 use crate::outcome::Target;
 use crate::profile::{ClientProfile, Profile, interaction_profile};
+use crate::secret::Secret;
 use crate::settings::{LATEST_MCP, Settings};
 use crate::steps::{ClockHandle, Env, discover_url, string_list};
 use crate::trust::Trust;
@@ -74,7 +75,7 @@ pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepare
         profile.resource = settings.resource.clone();
     }
     if settings.fake_registration_token.is_some() {
-        profile.registration_token = settings.fake_registration_token.clone();
+        profile.registration_token = settings.fake_registration_token.clone().map(Secret::from);
     }
     fill_admin_key(&mut profile, server.as_deref());
     let mcp_version =
@@ -241,7 +242,7 @@ async fn register_missing_clients(env: &mut Env) {
             body["response_types"] = json!([]);
         }
         let headers = match &env.profile.registration_token {
-            Some(t) => vec![("authorization".to_string(), format!("Bearer {t}"))],
+            Some(t) => vec![("authorization".to_string(), format!("Bearer {}", t.expose()))],
             None => Vec::new(),
         };
         let req =
@@ -284,7 +285,7 @@ async fn register_missing_clients(env: &mut Env) {
                 role.to_string(),
                 ClientProfile {
                     client_id: id.clone(),
-                    client_secret: reg.get("client_secret").and_then(Value::as_str).map(str::to_string),
+                    client_secret: reg.get("client_secret").and_then(Value::as_str).map(Secret::from),
                     redirect_uri: redirects.get(i).or(redirects.first()).map(|r| r.to_string()),
                     auth_method: Some(registered_method.clone()),
                     auth_methods: None,

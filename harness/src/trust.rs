@@ -100,10 +100,13 @@ impl Trust {
                 OriginPattern::parse(u).or_else(|| OriginPattern::parse(&url.origin().ascii_serialization()))
             })
             .collect();
-        let mut secrets: Vec<String> =
-            profile.clients.values().filter_map(|c| c.client_secret.clone()).collect();
-        secrets.extend(profile.user.iter().map(|u| u.password.clone()));
-        secrets.extend(profile.registration_token.iter().cloned());
+        let mut secrets: Vec<String> = profile
+            .clients
+            .values()
+            .filter_map(|c| Some(c.client_secret.as_ref()?.expose().to_string()))
+            .collect();
+        secrets.extend(profile.user.iter().map(|u| u.password.expose().to_string()));
+        secrets.extend(profile.registration_token.iter().map(|t| t.expose().to_string()));
         secrets.extend(profile.clerk.iter().map(|c| c.secret_key.clone()));
         secrets.retain(|s| s.len() >= 4);
         Trust { allowed: Some(allowed), secrets, contacted: Mutex::new(BTreeSet::new()) }

@@ -52,7 +52,7 @@ pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepEr
     });
     Ok(ClientInfo {
         client_id: c.client_id.clone(),
-        client_secret: c.client_secret.clone(),
+        client_secret: c.client_secret.as_ref().map(|s| s.expose().to_string()),
         redirect_uri: c.redirect_uri.clone(),
         auth_methods: c.auth_methods.clone().unwrap_or_else(|| vec![auth_method.clone()]),
         auth_method,

@@ -267,7 +267,8 @@ impl Journey {
                 }
                 let user = ctx.env.profile.user.as_ref();
                 let username = plan.username.clone().or_else(|| user.map(|u| u.username.clone()));
-                let password = plan.password.clone().or_else(|| user.map(|u| u.password.clone()));
+                let password =
+                    plan.password.clone().or_else(|| user.map(|u| u.password.expose().to_string()));
                 match (username, password) {
                     (Some(username), Some(password)) => Action::Login { username, password },
                     // Without a user or a session cookie the profile never meant to log in:

@@ -44,7 +44,7 @@ impl Register {
         };
         let token = match ctx.opt(&self.token)? {
             Some(t) => Some(t),
-            None => ctx.env.profile.registration_token.clone(),
+            None => ctx.env.profile.registration_token.as_ref().map(|t| t.expose().to_string()),
         };
         if let Some(t) = token.filter(|t| !t.is_empty()) {
             req = req.header("authorization", format!("Bearer {t}"));
