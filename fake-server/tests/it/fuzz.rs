@@ -216,20 +216,16 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
-/// Send one case; `Err` says what about the answer is wrong.
-async fn check(server: &FakeServer, http: &reqwest::Client, case: &Case) -> Result<(), String> {
+/// The HTTP request for a case. A `{id}` in the path takes the first query value as one
+/// percent-encoded segment, so the path still routes.
+fn request(server: &FakeServer, http: &reqwest::Client, case: &Case) -> reqwest::RequestBuilder {
     let (method, path) = case.endpoint;
     let mut url = url::Url::parse(&server.url("/")).expect("url");
-    match path.strip_suffix("/{id}") {
-        // Any value as one percent-encoded segment, so the path still routes.
-        Some(prefix) => {
-            let id = case
-                .query
-                .first()
-                .map(|(_, v)| v.as_str())
-                .filter(|v| !v.is_empty() && *v != "." && *v != "..");
+    match path.split_once("/{id}") {
+        Some((prefix, rest)) => {
+            let id = case.query.first().map(|(_, v)| v.as_str()).filter(|v| !matches!(*v, "" | "." | ".."));
             url.set_path(prefix);
-            url.path_segments_mut().expect("a base").push(id.unwrap_or("x"));
+            url.path_segments_mut().expect("a base").push(id.unwrap_or("x")).extend(rest.split('/').skip(1));
         }
         None => url.set_path(path),
     }
@@ -244,14 +240,18 @@ async fn check(server: &FakeServer, http: &reqwest::Client, case: &Case) -> Resu
             req = req.header(name, v);
         }
     }
-    req = match &case.body {
+    match &case.body {
         Body::None => req,
         Body::Form(pairs) => req.form(pairs),
         Body::Json(v) => req.json(v),
-        Body::Raw(bytes, ct) if ct.is_empty() => req.body(bytes.clone()),
+        Body::Raw(bytes, "") => req.body(bytes.clone()),
         Body::Raw(bytes, ct) => req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
-    };
-    let resp = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+    }
+}
+
+/// Send one case; `Err` says what about the answer is wrong.
+async fn check(server: &FakeServer, http: &reqwest::Client, case: &Case) -> Result<(), String> {
+    let resp = request(server, http, case).send().await.map_err(|e| format!("no answer: {e}"))?;
     let status = resp.status();
     let location = resp.headers().get(LOCATION).map(|l| l.to_str().unwrap_or("").to_string());
     let content_type =
@@ -320,34 +320,7 @@ fn other_case() -> impl Strategy<Value = (Case, bool)> {
 }
 
 async fn check_other(server: &FakeServer, http: &reqwest::Client, case: &Case) -> Result<(), String> {
-    let (method, path) = case.endpoint;
-    let mut url = url::Url::parse(&server.url("/")).expect("url");
-    match path.split_once("/{id}") {
-        Some((prefix, rest)) => {
-            let id = case
-                .query
-                .first()
-                .map(|(_, v)| v.as_str())
-                .filter(|v| !v.is_empty() && *v != "." && *v != "..");
-            url.set_path(prefix);
-            url.path_segments_mut().expect("a base").push(id.unwrap_or("x")).extend(rest.split('/').skip(1));
-        }
-        None => url.set_path(path),
-    }
-    let mut req = http.request(method.parse().expect("method"), url);
-    if let Some(v) =
-        case.authorization.as_deref().and_then(|v| reqwest::header::HeaderValue::from_str(v).ok())
-    {
-        req = req.header(AUTHORIZATION, v);
-    }
-    req = match &case.body {
-        Body::None => req,
-        Body::Form(pairs) => req.form(pairs),
-        Body::Json(v) => req.json(v),
-        Body::Raw(bytes, ct) if ct.is_empty() => req.body(bytes.clone()),
-        Body::Raw(bytes, ct) => req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
-    };
-    let resp = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+    let resp = request(server, http, case).send().await.map_err(|e| format!("no answer: {e}"))?;
     let status = resp.status();
     let text = resp.text().await.map_err(|e| format!("unreadable body: {e}"))?;
     if status.is_server_error() {
