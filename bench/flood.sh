@@ -13,10 +13,11 @@ cd "$(dirname "$0")/.."
 COUNT=${COUNT:-100000}
 CONN=${CONN:-32}
 PORT=${PORT:-9440}
+FIXTURES=${FIXTURES:-bench/fixtures-bench.toml}
 
 cargo build --release -q -p fake-server -p bench-tools
 BIN=target/release
-"$BIN/oauth-fake-server" --port "$PORT" --quiet --fixtures bench/fixtures-bench.toml >/dev/null &
+"$BIN/oauth-fake-server" --port "$PORT" --quiet --fixtures "$FIXTURES" >/dev/null &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do
