@@ -122,8 +122,8 @@ impl Default for Limits {
             max_sessions: 8192,
             max_sessions_per_user: 1024,
             max_connections: 512,
-            header_read_timeout_ms: 10_000,
-            body_timeout_ms: 10_000,
+            header_read_timeout_ms: 30_000,
+            body_timeout_ms: 30_000,
             idle_timeout_ms: 60_000,
         }
     }

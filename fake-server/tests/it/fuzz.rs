@@ -224,8 +224,7 @@ fn request(server: &FakeServer, http: &reqwest::Client, case: &Case) -> reqwest:
     match path.split_once("/{id}") {
         Some((prefix, rest)) => {
             let id = case.query.first().map(|(_, v)| v.as_str()).filter(|v| !matches!(*v, "" | "." | ".."));
-            url.set_path(prefix);
-            url.path_segments_mut().expect("a base").push(id.unwrap_or("x")).extend(rest.split('/').skip(1));
+            url.set_path(&format!("{prefix}/{}{rest}", segment(id.unwrap_or("x"))));
         }
         None => url.set_path(path),
     }
@@ -247,6 +246,23 @@ fn request(server: &FakeServer, http: &reqwest::Client, case: &Case) -> reqwest:
         Body::Raw(bytes, "") => req.body(bytes.clone()),
         Body::Raw(bytes, ct) => req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
     }
+}
+
+/// `value` as one path segment: characters a segment cannot hold are percent-encoded, but `%`
+/// stays as it is, so `%ff` reaches the server as the invalid UTF-8 it stands for.
+fn segment(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// Send one case; `Err` says what about the answer is wrong.

@@ -101,14 +101,18 @@ async fn introspection_never_says_active_once_a_revocation_has_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_registrations_are_all_distinct() {
-    let server = Arc::new(FakeServer::start().await);
+    let server = FakeServer::start().await;
+    let url = server.url("/register");
+    let http = crate::support_extra::http();
     let mut tasks = JoinSet::new();
     for i in 0..200 {
-        let server = server.clone();
+        let (http, url) = (http.clone(), url.clone());
         tasks.spawn(async move {
             let mut meta = crate::support_extra::public_client_metadata();
             meta["client_name"] = serde_json::json!(format!("Concurrent {i}"));
-            crate::support_extra::register_ok(&server, &meta).await
+            let resp = http.post(url).json(&meta).send().await.expect("register");
+            assert_eq!(resp.status(), StatusCode::CREATED);
+            resp.json::<serde_json::Value>().await.expect("JSON")
         });
     }
     let mut ids = HashSet::new();
