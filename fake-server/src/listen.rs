@@ -24,8 +24,11 @@ use tokio::task::JoinSet;
 
 use crate::config::Limits;
 
+/// How long a stopping server waits for open connections to finish their requests.
+const DRAIN: Duration = Duration::from_secs(5);
+
 /// Serve `app` on `listener` until `shutdown` resolves, then let open connections finish
-/// what they are answering.
+/// what they are answering (for at most `DRAIN`).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -66,7 +69,10 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    while connections.join_next().await.is_some() {}
+    // Requests in flight get a few seconds to finish; a connection that is still open after
+    // that (a stalled client) is dropped with the set.
+    let drain = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(DRAIN, drain).await;
     Ok(())
 }
 
