@@ -42,6 +42,7 @@ mod routes;
 mod shard;
 mod state;
 mod tokens;
+mod uri_rules;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
