@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::state::{AppState, Client};
+pub use crate::uri_rules::{check_display_text, check_redirect_uri, is_invisible, is_loopback_host};
 
 pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_URI_LEN: usize = 2000;
@@ -257,6 +258,11 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         }
     };
     let name = string(&m, "client_name")?;
+    for member in DISPLAYED {
+        if let Some(text) = string(&m, member)? {
+            check_display_text(member, &text)?;
+        }
+    }
 
     // RFC 7591 §3.2.1: the response shows what was registered, defaults included.
     m.insert("redirect_uris".into(), json!(redirect_uris));
@@ -278,6 +284,9 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         scopes,
     })
 }
+
+/// Members that end up in front of a user (the consent page shows the name and the URIs).
+const DISPLAYED: &[&str] = &["client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"];
 
 /// Members this server understands (only consulted by the `dcr-rejects-unknown-metadata` fault).
 const KNOWN: &[&str] = &[
@@ -338,70 +347,5 @@ fn string_list(m: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, O
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
         Some(_) => Err(bad(format!("`{k}` must be an array of strings"))),
-    }
-}
-
-/// Schemes that run code or read local data when a browser navigates to them.
-const DANGEROUS_SCHEMES: &[&str] = &[
-    "javascript",
-    "data",
-    "file",
-    "vbscript",
-    "about",
-    "blob",
-    "filesystem",
-    "view-source",
-    "ftp",
-    "ws",
-    "wss",
-];
-
-/// A redirect URI this server will register (OAuth 2.1 §2.3.1, §8.4; RFC 8252 §7; RFC 9700
-/// §2.6): absolute, no fragment, no userinfo; https, loopback http on any port, or a
-/// private-use reverse-domain scheme (`com.example.app:/cb`) for native apps.
-pub fn check_redirect_uri(st: &AppState, uri: &str) -> Result<(), String> {
-    if uri.contains('#') && !st.fault(Fault::DcrAcceptsFragmentRedirect) {
-        return Err(format!("redirect URI `{uri}` must not have a fragment"));
-    }
-    let parsed = url::Url::parse(uri).map_err(|_| format!("redirect URI `{uri}` is not an absolute URI"))?;
-    let scheme = parsed.scheme();
-    if DANGEROUS_SCHEMES.contains(&scheme) {
-        if st.fault(Fault::DcrAcceptsDangerousSchemes) {
-            return Ok(());
-        }
-        return Err(format!("redirect URI scheme `{scheme}:` is not allowed"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(format!("redirect URI `{uri}` must not carry user information"));
-    }
-    match scheme {
-        "https" if parsed.host().is_some() => Ok(()),
-        "https" => Err(format!("redirect URI `{uri}` has no host")),
-        "http" if is_loopback_host(&parsed) => {
-            if st.fault(Fault::DcrRejectsLoopback) {
-                return Err(format!("redirect URI `{uri}` must use https"));
-            }
-            Ok(())
-        }
-        "http" if st.fault(Fault::DcrAcceptsHttpRedirect) => Ok(()),
-        "http" => Err(format!(
-            "redirect URI `{uri}` must use https; plain http is allowed only for localhost, 127.0.0.1 and [::1]"
-        )),
-        // OAuth 2.1 §2.3.1: private-use schemes are reverse domain names of the app's publisher.
-        other if other.contains('.') => Ok(()),
-        other => Err(format!(
-            "redirect URI scheme `{other}:` is neither https, loopback http nor a reverse-domain \
-             private-use scheme such as `com.example.app:`"
-        )),
-    }
-}
-
-/// `localhost`, `127.0.0.1` or `[::1]` (RFC 8252 §7.3, and `localhost` as MCP clients use it).
-pub fn is_loopback_host(u: &url::Url) -> bool {
-    match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-        None => false,
     }
 }

@@ -88,6 +88,45 @@ pub struct Settings {
     pub mcp_scopes: Vec<String>,
     /// How long fetching a client ID metadata document may take, in milliseconds.
     pub cimd_timeout_ms: u64,
+    /// Bounds on what a client can make the server hold (`[server.limits]`).
+    pub limits: Limits,
+}
+
+/// Caps and timeouts that keep a misbehaving or hostile client from exhausting the server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Pending authorization requests (started, not yet answered) in all; the oldest goes first.
+    pub max_pending_authorizations: usize,
+    /// Pending authorization requests of one client; its oldest goes first.
+    pub max_pending_per_client: usize,
+    /// Browser sessions in all; the oldest goes first.
+    pub max_sessions: usize,
+    /// Browser sessions of one user; the user's oldest goes first.
+    pub max_sessions_per_user: usize,
+    /// Open connections; past it, new connections wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a connection has to send a complete request head (also between two requests).
+    pub header_read_timeout_ms: u64,
+    /// Time a request body has to arrive in full.
+    pub body_timeout_ms: u64,
+    /// A connection with no bytes read or written for this long is closed.
+    pub idle_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pending_authorizations: 4096,
+            max_pending_per_client: 1024,
+            max_sessions: 8192,
+            max_sessions_per_user: 1024,
+            max_connections: 512,
+            header_read_timeout_ms: 30_000,
+            body_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -118,6 +157,7 @@ impl Default for Settings {
             expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
             cimd_timeout_ms: 5000,
+            limits: Limits::default(),
         }
     }
 }

@@ -13,6 +13,28 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Parameters that may legitimately appear more than once (RFC 8707 §2 `resource`).
 const MULTI: &[&str] = &["resource", "scope_choice"];
 
+/// Most `name=value` pairs one request may carry.
+pub const MAX_PARAMS: usize = 100;
+/// Longest parameter name, in bytes.
+pub const MAX_NAME: usize = 256;
+/// Longest value of most parameters, in bytes (after percent-decoding).
+pub const MAX_VALUE: usize = 4096;
+/// Longest `nonce`: it is kept with the pending request and copied into the ID token.
+pub const MAX_NONCE: usize = 2048;
+/// Longest value of parameters that carry a JWT or a token (`client_assertion`, `request`,
+/// `token`, ...), in bytes.
+pub const MAX_TOKEN_VALUE: usize = 16 * 1024;
+
+/// The size limit of one parameter's value.
+pub fn max_value_len(name: &str) -> usize {
+    match name {
+        "client_assertion" | "request" | "id_token_hint" | "assertion" | "subject_token" | "actor_token"
+        | "token" | "access_token" | "refresh_token" | "code" | "login_hint_token" => MAX_TOKEN_VALUE,
+        "nonce" => MAX_NONCE,
+        _ => MAX_VALUE,
+    }
+}
+
 /// Parsed `name=value` pairs in their original order.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
@@ -22,6 +44,31 @@ pub struct Params {
 impl Params {
     pub fn parse(raw: &[u8]) -> Params {
         Params { pairs: form_urlencoded::parse(raw).into_owned().collect() }
+    }
+
+    /// `parse`, refusing more than `MAX_PARAMS` pairs, over-long names and over-long values
+    /// (`max_value_len`) with `invalid_request`, before anything is kept.
+    pub fn parse_limited(raw: &[u8]) -> Result<Params, OAuthError> {
+        let mut pairs = Vec::new();
+        for (k, v) in form_urlencoded::parse(raw) {
+            if pairs.len() == MAX_PARAMS {
+                return Err(OAuthError::invalid_request(format!("more than {MAX_PARAMS} parameters")));
+            }
+            if k.len() > MAX_NAME {
+                return Err(OAuthError::invalid_request(format!(
+                    "a parameter name is longer than {MAX_NAME} bytes"
+                )));
+            }
+            let limit = max_value_len(&k);
+            if v.len() > limit {
+                let name: String = k.chars().filter(|c| !c.is_control()).collect();
+                return Err(OAuthError::invalid_request(format!(
+                    "parameter `{name}` is longer than {limit} bytes"
+                )));
+            }
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+        Ok(Params { pairs })
     }
 
     /// These parameters with every value of `name` replaced by `value`.
@@ -100,7 +147,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
                 if mime.is_empty() { "no content type" } else { &mime }
             )));
         }
-        Ok(Form(Params::parse(&body)))
+        Ok(Form(Params::parse_limited(&body)?))
     }
 }
 
@@ -111,7 +158,11 @@ pub async fn read_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes
 
 /// A body of at most `MAX_BODY` bytes, from a request already split into its parts.
 pub async fn body_bytes(body: axum::body::Body) -> Result<Bytes, OAuthError> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        if crate::listen::timed_out(&e) {
+            return OAuthError::invalid_request("the request body did not arrive in time")
+                .with_status(axum::http::StatusCode::REQUEST_TIMEOUT);
+        }
         OAuthError::invalid_request(format!("request body is unreadable or larger than {MAX_BODY} bytes"))
             .with_status(axum::http::StatusCode::PAYLOAD_TOO_LARGE)
     })
@@ -144,6 +195,20 @@ mod tests {
         assert_eq!(p.all("resource").collect::<Vec<_>>(), ["x", "y"]);
         let p = Params::parse(b"resource=x&resource=y&a=1");
         assert_eq!(p.duplicate(), None);
+    }
+
+    #[test]
+    fn over_long_values_and_too_many_parameters_are_refused() {
+        let state = "s".repeat(MAX_VALUE);
+        assert!(Params::parse_limited(format!("state={state}").as_bytes()).is_ok());
+        let e = Params::parse_limited(format!("state={state}x").as_bytes()).unwrap_err();
+        assert_eq!(e.code, "invalid_request");
+        let assertion = "a".repeat(MAX_TOKEN_VALUE);
+        assert!(Params::parse_limited(format!("client_assertion={assertion}").as_bytes()).is_ok());
+        assert!(Params::parse_limited(format!("nonce={}", "n".repeat(MAX_NONCE + 1)).as_bytes()).is_err());
+        let many: Vec<String> = (0..=MAX_PARAMS).map(|i| format!("p{i}=1")).collect();
+        assert!(Params::parse_limited(many.join("&").as_bytes()).is_err());
+        assert!(Params::parse_limited(format!("{}=1", "k".repeat(MAX_NAME + 1)).as_bytes()).is_err());
     }
 
     #[test]

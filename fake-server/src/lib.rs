@@ -25,27 +25,32 @@ pub mod faults;
 pub mod variants;
 
 mod assertion;
+mod capped;
 mod cimd;
 mod client_metadata;
 mod clock;
 mod cors;
 mod error;
+mod extract;
 mod features;
 mod form;
 mod issue;
+mod listen;
 mod lookup;
 mod pages;
 mod routes;
 mod shard;
 mod state;
 mod tokens;
+mod uri_rules;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{
-    ClientConfig, Config, ConfigError, RegistrationPolicy, ScopeConfig, Settings, TokenFormat, UserConfig,
+    ClientConfig, Config, ConfigError, Limits, RegistrationPolicy, ScopeConfig, Settings, TokenFormat,
+    UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
 pub use variants::{UnknownVariant, Variant};
@@ -325,8 +330,9 @@ async fn serve(
             sweeper.store().sweep(now, retention, keep);
         }
     });
+    let limits = state.settings.limits.clone();
     let app = routes::router(state);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = listen::serve(listener, app, &limits, shutdown).await;
     sweep.abort();
     result
 }

@@ -59,13 +59,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.list_faults {
         for f in Fault::ALL {
-            println!("{:<40} {}", f.name(), f.description());
+            say(format_args!("{:<40} {}", f.name(), f.description()));
         }
         return ExitCode::SUCCESS;
     }
     if cli.list_variants {
         for v in Variant::ALL {
-            println!("{:<40} {}", v.name(), v.summary());
+            say(format_args!("{:<40} {}", v.name(), v.summary()));
         }
         return ExitCode::SUCCESS;
     }
@@ -76,6 +76,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Print a line of a listing. When the reader has gone (`--list-faults | head`), the rest of
+/// the listing is not wanted: exit quietly with success, as Unix filters do.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        let status = if e.kind() == std::io::ErrorKind::BrokenPipe { 0 } else { 1 };
+        if status != 0 {
+            eprintln!("oauth-fake-server: cannot write to stdout: {e}");
+        }
+        std::process::exit(status);
+    }
+}
+
+/// Print a line of the banner. A closed stdout must not stop a running server, so write
+/// errors are ignored here.
+fn tell(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
 }
 
 fn load_config(cli: &Cli) -> Result<Config, String> {
@@ -123,7 +145,7 @@ fn run(cli: Cli) -> Result<(), String> {
         let server = Prepared::bind(config, addr).await.map_err(|e| e.to_string())?;
         let shutdown = interrupted().map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
         if cli.quiet {
-            println!("{}", server.issuer());
+            tell(format_args!("{}", server.issuer()));
         } else {
             print_banner(&server);
         }
@@ -152,17 +174,21 @@ fn interrupted() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
 }
 
 fn print_banner(server: &Prepared) {
-    println!("oauth-fake-server is ready");
-    println!("  issuer     {}", server.issuer());
-    println!("  discovery  {}", server.metadata_url());
-    println!("  admin key  {}", server.admin_key());
-    println!("  admin UI   {}/admin", server.issuer());
-    println!("  MCP        {} (protected resource; its metadata at {})", server.mcp_url(), server.prm_url());
-    println!("users (username / password):");
+    tell(format_args!("oauth-fake-server is ready"));
+    tell(format_args!("  issuer     {}", server.issuer()));
+    tell(format_args!("  discovery  {}", server.metadata_url()));
+    tell(format_args!("  admin key  {}", server.admin_key()));
+    tell(format_args!("  admin UI   {}/admin", server.issuer()));
+    tell(format_args!(
+        "  MCP        {} (protected resource; its metadata at {})",
+        server.mcp_url(),
+        server.prm_url()
+    ));
+    tell(format_args!("users (username / password):"));
     for u in server.users() {
-        println!("  {:<12} {}", u.username, u.password);
+        tell(format_args!("  {:<12} {}", u.username, u.password));
     }
-    println!("clients:");
+    tell(format_args!("clients:"));
     for c in server.clients() {
         let kind = match &c.client_secret {
             Some(secret) => format!("confidential, secret {secret:?}"),
@@ -173,17 +199,17 @@ fn print_banner(server: &Prepared) {
         } else {
             format!("redirect {}", c.redirect_uris.join(", "))
         };
-        println!("  {:<30} {kind}; {redirect}", c.client_id);
+        tell(format_args!("  {:<30} {kind}; {redirect}", c.client_id));
     }
     let faults = server.faults();
     if !faults.is_empty() {
         let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
-        println!("FAULTS ON (this server breaks the specs on purpose): {}", names.join(", "));
+        tell(format_args!("FAULTS ON (this server breaks the specs on purpose): {}", names.join(", ")));
     }
     let variants = server.variants();
     if !variants.is_empty() {
         let names: Vec<&str> = variants.iter().map(|v| v.name()).collect();
-        println!("variants on (legal behaviours other servers have): {}", names.join(", "));
+        tell(format_args!("variants on (legal behaviours other servers have): {}", names.join(", ")));
     }
-    println!("Ctrl-C stops it.");
+    tell(format_args!("Ctrl-C stops it."));
 }

@@ -8,8 +8,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::capped::Capped;
 use crate::clock::Clock;
-use crate::config::{ClientConfig, Config, ScopeConfig, Settings, TokenFormat, UserConfig};
+use crate::config::{ClientConfig, Config, Limits, ScopeConfig, Settings, TokenFormat, UserConfig};
 use crate::faults::{Fault, Faults};
 use crate::shard::Sharded;
 use crate::tokens::Signer256;
@@ -54,7 +55,7 @@ impl Inner {
                 c.grant_types = crate::variants::one_grant_type(&c.grant_types);
             }
         }
-        let store = Store::with_clients(&config.clients);
+        let store = Store::with_clients(&config.clients, &config.server.limits);
         let clock = Clock::default();
         let features = crate::features::Features::new(clock.now());
         Inner {
@@ -123,7 +124,7 @@ impl Inner {
 
     /// Forget everything but the fixtures (admin "reset").
     pub fn reset(&self) {
-        *self.store() = Store::with_clients(&self.fixture_clients);
+        *self.store() = Store::with_clients(&self.fixture_clients, &self.settings.limits);
     }
 }
 
@@ -319,8 +320,10 @@ pub type FastMap<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 #[derive(Debug, Default)]
 pub struct Store {
     pub clients: FastMap<String, Arc<Client>>,
-    pub sessions: FastMap<String, Session>,
-    pub requests: FastMap<String, AuthRequest>,
+    /// Browser sessions, owned by their user; capped (the oldest goes first).
+    pub sessions: Capped<Session>,
+    /// Pending authorization requests, owned by their client; capped (the oldest goes first).
+    pub requests: Capped<AuthRequest>,
     /// (username, client_id) → scopes the user approved.
     pub consents: FastMap<(String, String), BTreeSet<String>>,
     pub codes: FastMap<String, Code>,
@@ -337,8 +340,12 @@ pub struct Store {
 }
 
 impl Store {
-    fn with_clients(clients: &[ClientConfig]) -> Store {
-        let mut store = Store::default();
+    fn with_clients(clients: &[ClientConfig], limits: &Limits) -> Store {
+        let mut store = Store {
+            sessions: Capped::new(limits.max_sessions, limits.max_sessions_per_user),
+            requests: Capped::new(limits.max_pending_authorizations, limits.max_pending_per_client),
+            ..Store::default()
+        };
         for c in clients {
             store.clients.insert(c.client_id.clone(), Arc::new(Client::from_config(c)));
         }
@@ -389,8 +396,8 @@ impl Store {
     pub fn sweep(&mut self, now: i64, retention_secs: i64, keep_expired_access_tokens: bool) {
         let kept = now - retention_secs;
         self.codes.retain(|_, c| c.expires + 600 > now);
-        self.requests.retain(|_, r| r.expires > now);
-        self.sessions.retain(|_, s| s.expires > now);
+        self.requests.retain(|r| r.expires > now);
+        self.sessions.retain(|s| s.expires > now);
         if !keep_expired_access_tokens {
             self.access_tokens.retain(|_, t| t.exp > kept);
             self.grants.retain(|_, g| g.expires > kept);
@@ -403,7 +410,8 @@ impl Store {
         self.refresh_tokens.shrink();
         shrink(&mut self.codes);
         self.grants.shrink();
-        shrink(&mut self.requests);
+        self.requests.shrink();
+        self.sessions.shrink();
     }
 }
 

@@ -22,6 +22,10 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Registration refuses these in names; anything that still carries one (fixtures,
+            // error messages quoting a request) shows a visible replacement instead of letting
+            // a bidi override or a zero-width character disguise the text.
+            c if c.is_control() || crate::client_metadata::is_invisible(c) => out.push('\u{FFFD}'),
             _ => out.push(c),
         }
     }
@@ -105,6 +109,12 @@ pub fn error_page(status: StatusCode, error: &str, description: &str, frameable:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_shows_bidi_controls_and_invisible_characters_as_replacements() {
+        assert_eq!(escape("Good\u{202E}gpj.exe\u{200B}\n"), "Good\u{FFFD}gpj.exe\u{FFFD}\u{FFFD}");
+        assert_eq!(escape("Café Ünïcode"), "Café Ünïcode");
+    }
 
     #[test]
     fn escaping_neutralises_markup_and_attribute_breakouts() {

@@ -17,13 +17,15 @@ use crate::variants::Variant;
 /// GET or POST `/authorize`.
 pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
     let headers = req.headers().clone();
+    // Size limits first: nothing an unauthenticated request sends is kept unless it fits.
     let params = if req.method() == Method::POST {
-        match read_body(req, &()).await {
-            Ok(body) => Params::parse(&body),
-            Err(e) => return page_error(&st, "invalid_request", &e.description),
-        }
+        read_body(req, &()).await.and_then(|body| Params::parse_limited(&body))
     } else {
-        Params::parse(query.unwrap_or_default().as_bytes())
+        Params::parse_limited(query.unwrap_or_default().as_bytes())
+    };
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return page_error(&st, "invalid_request", &e.description),
     };
     // A metadata-document client is fetched now, so the synchronous checks below find it.
     if let Err(e) = crate::cimd::prepare(&st, &params).await {
@@ -112,7 +114,7 @@ fn park(
         fresh_login: false,
         deferred_error: checked.deferred_error,
     };
-    st.store().requests.insert(id.clone(), request);
+    st.store().requests.insert(id.clone(), &client.id, request);
     resume(st, &id, session_id(st, headers).as_deref(), StatusCode::FOUND)
 }
 
@@ -423,26 +425,46 @@ pub fn deny(st: &AppState, req: &AuthRequest, status: StatusCode) -> Response {
 }
 
 /// Append response parameters to the redirect URI, keeping its own query (RFC 6749 §3.1.2).
+/// The URI is used exactly as registered, never re-serialized: registration admits only
+/// RFC 3986 characters, so the string a client registered is the one its users are sent to.
 fn redirect_with(
     st: &AppState,
     redirect_uri: &str,
     params: &[(&str, String)],
     status: StatusCode,
 ) -> Response {
-    let mut url = match url::Url::parse(redirect_uri) {
-        Ok(u) => u,
-        Err(_) => return page_error(st, "invalid_request", "redirect_uri is not a valid URL"),
+    let (mut base, fragment) = match redirect_uri.split_once('#') {
+        Some((b, f)) => (b.to_string(), Some(f)),
+        None => (redirect_uri.to_string(), None),
     };
-    if st.fault(Fault::DropRegisteredQuery) {
-        url.set_query(None);
-    }
+    if st.fault(Fault::DropRegisteredQuery)
+        && let Some(i) = base.find('?')
     {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in params {
-            q.append_pair(k, v);
-        }
+        base.truncate(i);
     }
-    Redirect::to(url.as_str()).into_response_with(status)
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        query.append_pair(k, v);
+    }
+    let separator = match base.find('?') {
+        None => "?",
+        Some(_) if base.ends_with(['?', '&']) => "",
+        Some(_) => "&",
+    };
+    let mut target = format!("{base}{separator}{}", query.finish());
+    if let Some(f) = fragment {
+        target.push('#');
+        target.push_str(f);
+    }
+    match HeaderValue::from_str(&target) {
+        Ok(location) => {
+            let mut resp = status.into_response();
+            resp.headers_mut().insert(header::LOCATION, location);
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(_) => page_error(st, "invalid_request", "redirect_uri cannot be sent in a Location header"),
+    }
 }
 
 /// A redirect with the status of our choosing (axum's `Redirect` fixes it per constructor).

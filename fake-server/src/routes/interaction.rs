@@ -1,7 +1,8 @@
 //! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
-use axum::extract::{Path, RawQuery, State};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -149,7 +150,10 @@ pub async fn consent_submit_at(
 /// GET `/login?request=…`
 pub async fn login_form(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let query = Params::parse(q.as_deref().unwrap_or("").as_bytes());
-    if let Some(next) = query.first("next").filter(|_| st.fault(Fault::LoginNextOpenRedirect)) {
+    if let Some(next) = query
+        .first("next")
+        .filter(|n| st.fault(Fault::LoginNextOpenRedirect) && HeaderValue::from_str(n).is_ok())
+    {
         return axum::response::Redirect::to(next).into_response();
     }
     let id = match request_param(&st, q.as_deref()) {
@@ -202,9 +206,8 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
     {
         let mut store = st.store();
         let expires = now + st.settings.session_lifetime_secs as i64;
-        store
-            .sessions
-            .insert(sid.clone(), Session { username: username.to_string(), auth_time: now, expires });
+        let session = Session { username: username.to_string(), auth_time: now, expires };
+        store.sessions.insert(sid.clone(), username, session);
         if let Some(r) = store.requests.get_mut(&id) {
             r.fresh_login = true;
         }

@@ -103,7 +103,29 @@ pub fn router(st: AppState) -> Router {
         (false, false) => Router::new().nest(&base, endpoints),
         (false, true) => Router::new().nest(&base, endpoints.clone()).merge(endpoints),
     };
-    app.merge(well_known).fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(st)
+    let body_timeout = std::time::Duration::from_millis(st.settings.limits.body_timeout_ms.max(1));
+    app.merge(well_known)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            crate::listen::body_deadline(body_timeout, req, next)
+        }))
+        .layer(axum::middleware::from_fn(limit_target))
+        .with_state(st)
+}
+
+/// Longest request target (path and query) answered, in bytes. Longer ones get 414 with
+/// `invalid_request`; hyper itself refuses targets over 64 KiB before any routing.
+pub const MAX_TARGET: usize = 32 * 1024;
+
+async fn limit_target(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if len > MAX_TARGET {
+        return OAuthError::invalid_request(format!("the request target is longer than {MAX_TARGET} bytes"))
+            .with_status(StatusCode::URI_TOO_LONG)
+            .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> Response {

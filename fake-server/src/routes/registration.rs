@@ -7,7 +7,8 @@
 //! repeating it will not help until clients are deleted (RFC 7591 §3.2.2 defines no code for
 //! it; 429 or 503 would wrongly invite a retry).
 
-use axum::extract::{Path, Request, State};
+use crate::extract::Path;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};

@@ -22,7 +22,10 @@ pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: R
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     let result = if parts.method == axum::http::Method::GET {
-        handle(&st, &headers, &Params::parse(query.unwrap_or_default().as_bytes()), None)
+        match Params::parse_limited(query.unwrap_or_default().as_bytes()) {
+            Ok(p) => handle(&st, &headers, &p, None),
+            Err(e) => Err(e),
+        }
     } else {
         match read_params(&st, &headers, body).await {
             Ok(p) => handle(&st, &headers, &p, query.as_deref()),
@@ -47,14 +50,14 @@ async fn read_params(
         .unwrap_or_default();
     let body = body_bytes(body).await?;
     match mime.as_str() {
-        "application/x-www-form-urlencoded" => Ok(Params::parse(&body)),
+        "application/x-www-form-urlencoded" => Params::parse_limited(&body),
         "application/json" if st.fault(Fault::AcceptJsonTokenRequest) => {
             let obj: Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
             let mut ser = form_urlencoded::Serializer::new(String::new());
             for (k, v) in &obj {
                 ser.append_pair(k, v.as_str().unwrap_or(&v.to_string()));
             }
-            Ok(Params::parse(ser.finish().as_bytes()))
+            Params::parse_limited(ser.finish().as_bytes())
         }
         other => Err(OAuthError::invalid_request(format!(
             "the token endpoint takes an application/x-www-form-urlencoded body, not `{}`",

@@ -229,3 +229,17 @@ async fn admin_key_fixes_the_key_that_the_admin_api_and_clerk_verification_accep
     assert_eq!(users("sk_test_fixed").await.unwrap().status(), reqwest::StatusCode::OK);
     assert_eq!(users("sk_test_other").await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
 }
+
+#[test]
+fn listing_faults_or_variants_into_a_closed_pipe_exits_quietly() {
+    for flag in ["--list-faults", "--list-variants"] {
+        // The read end is closed before the binary writes a byte, so every write meets EPIPE.
+        let mut child =
+            command(&[flag]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{flag}: exit status {:?}, stderr: {stderr}", out.status);
+        assert!(stderr.is_empty(), "{flag}: {stderr}");
+    }
+}

@@ -235,3 +235,19 @@ fn a_bare_issuer_with_open_registration_gives_no_failure_or_error_and_says_why_i
         .count();
     assert!(login_needed > 50, "flows that need a user are skipped with that reason");
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_listing_quietly() {
+    // The read end is closed before the binary writes a byte, so every write meets EPIPE.
+    let mut child = crate::support::bin()
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn oauth-conformance");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit status {:?}, stderr: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -7,12 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+use bench_tools::CodeFlow;
 use clap::Parser;
-use harness::agent::{Agent, Limits, Request};
-use harness::interact::{Action, InteractionProfile, PageKind};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Parser, Clone)]
 struct Args {
@@ -43,79 +39,18 @@ struct Args {
     prompt_consent: bool,
 }
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-async fn one_flow(args: &Args, ui: &InteractionProfile, authorize: &str, token: &str) -> Result<(), String> {
-    let mut agent = Agent::new(Limits::default(), Vec::new())?;
-    let mut raw = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let verifier = b64(&raw);
-    let challenge = b64(&Sha256::digest(verifier.as_bytes()));
-    let mut url = url::Url::parse(authorize).map_err(|e| e.to_string())?;
-    url.query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &args.client_id)
-        .append_pair("redirect_uri", &args.redirect_uri)
-        .append_pair("scope", &args.scope)
-        .append_pair("state", "bench")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    if args.prompt_consent {
-        url.query_pairs_mut().append_pair("prompt", "consent");
-    }
-    let mut req = Request::get(String::from(url));
-    let mut code = None;
-    for _ in 0..20 {
-        let resp = agent.send(req).await.map_err(|e| e.to_string())?;
-        if let Some(loc) = resp.location().filter(|_| resp.is_redirect()) {
-            if loc.starts_with(&args.redirect_uri) {
-                let u = url::Url::parse(&loc).map_err(|e| e.to_string())?;
-                code = u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned());
-                break;
-            }
-            req = Request::get(loc);
-            continue;
+impl Args {
+    fn flow(&self) -> CodeFlow {
+        CodeFlow {
+            client_id: self.client_id.clone(),
+            secret: self.secret.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            scope: self.scope.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            prompt_consent: self.prompt_consent,
         }
-        let html = resp.text();
-        let action = match ui.classify(&html) {
-            PageKind::Login => {
-                Action::Login { username: args.username.clone(), password: args.password.clone() }
-            }
-            PageKind::Consent => Action::Approve(None),
-            PageKind::Other => {
-                return Err(format!("unexpected page at {} (status {})", resp.url, resp.status));
-            }
-        };
-        req = ui.plan(&resp.url, &html, &action).map_err(|e| e.to_string())?;
     }
-    let code = code.ok_or("no code")?;
-    let mut form = vec![
-        ("grant_type".to_string(), "authorization_code".to_string()),
-        ("code".to_string(), code),
-        ("redirect_uri".to_string(), args.redirect_uri.clone()),
-        ("code_verifier".to_string(), verifier),
-    ];
-    let mut req = Request::post_form(token, Vec::new());
-    match &args.secret {
-        Some(s) => {
-            let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                enc(&args.client_id),
-                enc(s)
-            ));
-            req = req.header("authorization", format!("Basic {basic}"));
-        }
-        None => form.push(("client_id".to_string(), args.client_id.clone())),
-    }
-    req.body = harness::agent::Body::Form(form);
-    let resp = agent.send(req).await.map_err(|e| e.to_string())?;
-    if resp.status != 200 {
-        return Err(format!("token endpoint answered {}: {}", resp.status, resp.text()));
-    }
-    Ok(())
 }
 
 #[tokio::main]
@@ -145,7 +80,7 @@ async fn main() {
         std::process::exit(2);
     };
     // One flow first, so a misconfiguration is reported instead of measured.
-    if let Err(e) = one_flow(&args, &ui, &authorize, &token).await {
+    if let Err(e) = args.flow().run(&ui, &authorize, &token).await {
         eprintln!("flows: a single flow fails: {e}");
         std::process::exit(1);
     }
@@ -161,7 +96,7 @@ async fn main() {
             let mut mine = Vec::new();
             while Instant::now() < deadline {
                 let t = Instant::now();
-                match one_flow(&args, &ui, &authorize, &token).await {
+                match args.flow().run(&ui, &authorize, &token).await {
                     Ok(()) => {
                         done.fetch_add(1, Ordering::Relaxed);
                         mine.push(t.elapsed().as_micros() as u64);

@@ -6,7 +6,8 @@
 //! have leaked, and whoever held it could have minted tokens or refreshed them, so those go
 //! too. Changing a client between public and confidential does the same.
 
-use axum::extract::{Path, RawQuery, Request, State};
+use crate::extract::Path;
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -144,9 +145,10 @@ fn changes(st: &AppState, m: &Map<String, Value>) -> Result<Changes, OAuthError>
     let mut c = Changes::default();
     if let Some(v) = m.get("name") {
         let n = v.as_str().map(str::trim).filter(|n| !n.is_empty() && n.len() <= MAX_NAME_LEN);
-        c.name = Some(
-            n.ok_or_else(|| bad("name must be a non-empty string of at most 200 characters"))?.to_string(),
-        );
+        let n = n.ok_or_else(|| bad("name must be a non-empty string of at most 200 characters"))?;
+        crate::client_metadata::check_display_text("name", n)
+            .map_err(|e| OAuthError::invalid_request(e.description))?;
+        c.name = Some(n.to_string());
     }
     if let Some(v) = m.get("logo_uri") {
         c.logo_uri = Some(match v {

@@ -3,7 +3,8 @@
 //! HttpOnly, SameSite=Strict session cookie. Every POST carries a CSRF token bound to that
 //! session; the sign-in form itself is protected by a double-submit cookie.
 
-use axum::extract::{Path, RawQuery, State};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;

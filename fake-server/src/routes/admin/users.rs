@@ -1,7 +1,8 @@
 //! Users and their grants in the admin API (OAuth 2.1 §7.9: users and operators can see and
 //! revoke what they granted), and resetting all state.
 
-use axum::extract::{Path, RawQuery, State};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
