@@ -412,6 +412,7 @@ mod tests {
             response_headers: Vec::new(),
             response_body: Some(resp.into()),
             error: None,
+            note: None,
             duration_ms: 0,
         }
     }
