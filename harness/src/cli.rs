@@ -149,7 +149,8 @@ pub struct RunArgs {
     /// Lowest level whose failures fail the run; lower ones are reported as warnings.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAIL_ON", value_enum, default_value_t = FailOn::Must)]
     pub fail_on: FailOn,
-    /// Write every report (terminal.txt, report.json, junit.xml, report.md, report.html) here.
+    /// Write every report (terminal.txt, report.json, junit.xml, report.md, report.html,
+    /// report.sarif) here.
     #[arg(long, env = "OAUTH_CONFORMANCE_REPORT_DIR")]
     pub report_dir: Option<PathBuf>,
     /// Format printed on standard output.
@@ -203,6 +204,8 @@ pub enum Format {
     Junit,
     Markdown,
     Html,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

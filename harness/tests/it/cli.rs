@@ -158,7 +158,7 @@ fn report_dir_gets_every_format() {
     let dir = std::env::temp_dir().join(format!("oc-reports-{}", std::process::id()));
     let suites = fixture("suites");
     let (_, _, _) = run(&demo_args(suites.to_str().unwrap(), &["--report-dir", dir.to_str().unwrap()]));
-    for name in ["terminal.txt", "report.json", "junit.xml", "report.md", "report.html"] {
+    for name in ["terminal.txt", "report.json", "junit.xml", "report.md", "report.html", "report.sarif"] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
         assert!(text.len() > 100, "{name} is written");
     }
@@ -194,6 +194,7 @@ fn list_and_explain_describe_scenarios_and_their_faults() {
         out.contains("RFC 7009") && out.contains("revoke") && out.contains("What a failure usually means"),
         "{out}"
     );
+    assert!(!out.contains("ops=") && !out.contains("pointer="), "no matcher internals: {out}");
     let (code, _, err) = run(&["explain", "NOPE-1"]);
     assert_eq!(code, 2);
     assert!(err.contains("no scenario `NOPE-1`"));

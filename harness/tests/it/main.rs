@@ -7,6 +7,7 @@ mod hostile;
 mod kill_matrix;
 mod leave_nothing;
 mod raw_server;
+mod sarif;
 mod snapshots_cmd;
 mod support;
 mod variant_matrix;
