@@ -316,12 +316,14 @@ fn list(args: ListArgs) -> Exit {
         }
         ListFormat::Text => {
             let mut out = String::new();
+            // The longest ID sets the column, so long variant IDs do not shift the rest.
+            let w = scenarios.iter().map(|s| s.id.chars().count()).max().unwrap_or(0).max(8);
             for s in &scenarios {
-                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", s.id, s.level.as_str(), s.area, s.title));
-                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", "", "", "", s.spec));
+                out.push_str(&format!("{:<w$} {:<6} {:<14} {}\n", s.id, s.level.as_str(), s.area, s.title));
+                out.push_str(&format!("{:<w$} {:<6} {:<14} {}\n", "", "", "", s.spec));
                 if !s.killed_by.is_empty() {
                     out.push_str(&format!(
-                        "{:<18} {:<6} {:<14} killed by: {}\n",
+                        "{:<w$} {:<6} {:<14} killed by: {}\n",
                         "",
                         "",
                         "",

@@ -188,6 +188,12 @@ fn list_and_explain_describe_scenarios_and_their_faults() {
     let (code, out, _) = run(&["list"]);
     assert_eq!(code, 0);
     assert!(out.contains("REV-09") && out.contains("killed by: delayed-revocation"), "{out}");
+    let level_columns: std::collections::BTreeSet<usize> = out
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.ends_with(" scenarios"))
+        .filter_map(|l| [" MUST ", " SHOULD ", " MAY "].iter().filter_map(|k| l.find(k)).min())
+        .collect();
+    assert_eq!(level_columns.len(), 1, "levels in one column, long IDs included: {level_columns:?}");
     let (code, out, _) = run(&["explain", "REV-09"]);
     assert_eq!(code, 0);
     assert!(
