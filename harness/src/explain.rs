@@ -99,9 +99,20 @@ fn plain(v: &Value) -> String {
     match v {
         Value::String(s) if s.is_empty() => "\"\"".into(),
         Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        Value::Object(m) if m.is_empty() => "{}".into(),
         Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(", "),
         Value::Object(m) => m.iter().map(|(k, v)| format!("{k}={}", plain(v))).collect::<Vec<_>>().join(" "),
         other => other.to_string(),
+    }
+}
+
+/// A value an expectation compares with: objects as JSON (`{"active":false}`), the rest as
+/// [`plain`] writes them.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Object(m) if !m.is_empty() => v.to_string(),
+        other => plain(other),
     }
 }
 
@@ -116,15 +127,15 @@ pub fn describe(check: &Check) -> String {
             ),
             StatusSpec::Class(c) => format!("status is {c}"),
         },
-        Check::Header { name, ops } => format!("header {name} {}", ops_text(ops)),
-        Check::Json { pointer, ops } if pointer.is_empty() => format!("the JSON body {}", ops_text(ops)),
-        Check::Json { pointer, ops } => format!("JSON {pointer} {}", ops_text(ops)),
-        Check::Param { name, ops } => format!("parameter {name} {}", ops_text(ops)),
+        Check::Header { name, ops } => about(&format!("header {name}"), ops),
+        Check::Json { pointer, ops } if pointer.is_empty() => about("the JSON body", ops),
+        Check::Json { pointer, ops } => about(&format!("JSON {pointer}"), ops),
+        Check::Param { name, ops } => about(&format!("parameter {name}"), ops),
         Check::Field { pointer, ops } => {
-            format!("the step's {} {}", pointer.trim_start_matches('/'), ops_text(ops))
+            about(&format!("the step's {}", pointer.trim_start_matches('/')), ops)
         }
-        Check::Value { of, ops } => format!("{of} {}", ops_text(ops)),
-        Check::Body { ops } => format!("the body {}", ops_text(ops)),
+        Check::Value { of, ops } => about(of, ops),
+        Check::Body { ops } => about("the body", ops),
         Check::Jwks { rule } => format!("the JWK Set has {}", rule.expected()),
         Check::Any { alternatives } => {
             let each: Vec<String> = alternatives
@@ -137,14 +148,29 @@ pub fn describe(check: &Check) -> String {
     }
 }
 
+/// `subject` and what its operators ask; a matcher that only looks inside puts the members
+/// first ("every member of the JSON body is not []").
+fn about(subject: &str, ops: &Ops) -> String {
+    match &ops.each {
+        Some(each) if *ops == (Ops { each: ops.each.clone(), keys: ops.keys.clone(), ..Ops::default() }) => {
+            let which = match &ops.keys {
+                Some(re) => format!("every member of {subject} whose name matches /{re}/"),
+                None => format!("every element or member of {subject}"),
+            };
+            format!("{which} {}", ops_text(each))
+        }
+        _ => format!("{subject} {}", ops_text(ops)),
+    }
+}
+
 /// The operators of a matcher in words, joined with `and`.
 pub fn ops_text(ops: &Ops) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(v) = &ops.equals {
-        parts.push(format!("is {}", plain(v)));
+        parts.push(format!("is {}", shown(v)));
     }
     if let Some(v) = &ops.not_equals {
-        parts.push(format!("is not {}", plain(v)));
+        parts.push(format!("is not {}", shown(v)));
     }
     match ops.exists {
         Some(true) => parts.push("is present".into()),
@@ -152,16 +178,16 @@ pub fn ops_text(ops: &Ops) -> String {
         None => {}
     }
     if let Some(v) = &ops.contains {
-        parts.push(format!("contains {}", plain(v)));
+        parts.push(format!("contains {}", shown(v)));
     }
     if let Some(v) = &ops.not_contains {
-        parts.push(format!("does not contain {}", plain(v)));
+        parts.push(format!("does not contain {}", shown(v)));
     }
     if let Some(re) = &ops.matches {
         parts.push(format!("matches /{re}/"));
     }
     if let Some(list) = &ops.one_of {
-        parts.push(format!("is one of {}", list.iter().map(plain).collect::<Vec<_>>().join(", ")));
+        parts.push(format!("is one of {}", list.iter().map(shown).collect::<Vec<_>>().join(", ")));
     }
     if let Some(t) = &ops.type_ {
         let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
@@ -180,10 +206,10 @@ pub fn ops_text(ops: &Ops) -> String {
         parts.push(format!("has a length of at most {n}"));
     }
     if let Some(v) = &ops.at_least {
-        parts.push(format!("is at least {}", plain(v)));
+        parts.push(format!("is at least {}", shown(v)));
     }
     if let Some(v) = &ops.at_most {
-        parts.push(format!("is at most {}", plain(v)));
+        parts.push(format!("is at most {}", shown(v)));
     }
     if let Some(keys) = &ops.keys_in {
         parts.push(format!("has no members but {}", keys.join(", ")));
@@ -196,7 +222,7 @@ pub fn ops_text(ops: &Ops) -> String {
         parts.push(format!("{which} {}", ops_text(each)));
     }
     if let Some(v) = &ops.includes {
-        parts.push(format!("is or includes {}", plain(v)));
+        parts.push(format!("is or includes {}", shown(v)));
     }
     if let Some(s) = &ops.same_words {
         parts.push(format!("has the words {s} in any order"));
@@ -257,6 +283,12 @@ mod tests {
         for (check, words) in cases {
             assert_eq!(describe(&check), words);
         }
+    }
+
+    #[test]
+    fn a_matcher_on_members_names_them_before_what_they_must_be() {
+        let check = Check::Json { pointer: String::new(), ops: ops(json!({"each": {"not_equals": []}})) };
+        assert_eq!(describe(&check), "every element or member of the JSON body is not []");
     }
 
     #[test]
