@@ -198,13 +198,18 @@ pub enum FailOn {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
+    /// For people: the problems first, then every area, and what to do next.
     #[default]
     Terminal,
+    /// The versioned report for scripts and `compare` (docs/json-report.md).
     Json,
+    /// JUnit XML for CI test views: one testcase per scenario.
     Junit,
+    /// For a CI job summary or a pull-request comment.
     Markdown,
+    /// One self-contained page, filterable by verdict.
     Html,
-    /// SARIF 2.1.0, for code-scanning dashboards.
+    /// SARIF 2.1.0 for code-scanning dashboards: one result per failure.
     Sarif,
 }
 
