@@ -14,9 +14,24 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use fake_server::run::Prepared;
 use fake_server::{Config, Fault, Variant};
 
+/// Common set-ups, shown after the options by `--help`.
+const EXAMPLES: &str = "\
+Examples:
+  SPA with PKCE (public client demo-spa, redirect http://localhost:5173/callback):
+    oauth-fake-server --port 9090
+  Confidential web app (demo-web, secret demo-web-secret, redirect http://localhost:3000/callback):
+    oauth-fake-server --port 9090
+  MCP server with dynamic registration and client ID metadata documents on localhost:
+    oauth-fake-server --fixtures my.toml    (my.toml: [server] allow_insecure_cimd = true)
+  API checking tokens: introspect at /introspect as conformance-resource-server / rs-secret
+  (other clients see only their own tokens), or verify JWT access tokens with the JWKS:
+    oauth-fake-server --jwt
+  Rust test: add fake-server as a dev-dependency and call
+    fake_server::FakeServer::start().await   (127.0.0.1, a free port, stops on drop)";
+
 /// An in-memory OAuth 2.1 authorization server for development and tests.
 #[derive(Debug, Parser)]
-#[command(name = "oauth-fake-server", version, about)]
+#[command(name = "oauth-fake-server", version, about, after_help = EXAMPLES)]
 struct Cli {
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "FAKE_OAUTH_PORT", default_value_t = 9090)]
@@ -199,7 +214,30 @@ fn print_banner(server: &Prepared) {
         } else {
             format!("redirect {}", c.redirect_uris.join(", "))
         };
-        tell(format_args!("  {:<30} {kind}; {redirect}", c.client_id));
+        let introspects = if c.introspect_any { "; introspects every client's tokens" } else { "" };
+        tell(format_args!("  {:<30} {kind}; {redirect}{introspects}", c.client_id));
+    }
+    // RFC 7662 §2.2 leaves it to the server whom it tells about a token: an API that
+    // introspects with its own client would otherwise see every token as inactive.
+    let readers: Vec<String> = server
+        .clients()
+        .iter()
+        .filter(|c| c.introspect_any)
+        .map(|c| match &c.client_secret {
+            Some(secret) => format!("{} (secret {secret:?})", c.client_id),
+            None => c.client_id.clone(),
+        })
+        .collect();
+    match readers.as_slice() {
+        [] => tell(format_args!(
+            "introspection: a client learns only about its own tokens (others answer {{\"active\": false}}); \
+             no client may read all (introspect_any = true in the fixtures)"
+        )),
+        all => tell(format_args!(
+            "introspection: a client learns only about its own tokens (others answer {{\"active\": false}}); \
+             a resource server introspects as {}",
+            all.join(" or ")
+        )),
     }
     let faults = server.faults();
     if !faults.is_empty() {

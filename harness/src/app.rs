@@ -241,6 +241,7 @@ async fn run(args: RunArgs) -> Exit {
         Format::Junit => report::junit(&report),
         Format::Markdown => report::markdown(&report),
         Format::Html => report::html(&report),
+        Format::Sarif => report::sarif(&report),
     };
     print!("{text}");
     if let Some(dir) = &args.report_dir
@@ -315,12 +316,14 @@ fn list(args: ListArgs) -> Exit {
         }
         ListFormat::Text => {
             let mut out = String::new();
+            // The longest ID sets the column, so long variant IDs do not shift the rest.
+            let w = scenarios.iter().map(|s| s.id.chars().count()).max().unwrap_or(0).max(8);
             for s in &scenarios {
-                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", s.id, s.level.as_str(), s.area, s.title));
-                out.push_str(&format!("{:<18} {:<6} {:<14} {}\n", "", "", "", s.spec));
+                out.push_str(&format!("{:<w$} {:<6} {:<14} {}\n", s.id, s.level.as_str(), s.area, s.title));
+                out.push_str(&format!("{:<w$} {:<6} {:<14} {}\n", "", "", "", s.spec));
                 if !s.killed_by.is_empty() {
                     out.push_str(&format!(
-                        "{:<18} {:<6} {:<14} killed by: {}\n",
+                        "{:<w$} {:<6} {:<14} killed by: {}\n",
                         "",
                         "",
                         "",
@@ -358,65 +361,6 @@ fn explain(args: ExplainArgs) -> Exit {
         );
         return Exit::Usage;
     };
-    print!("{}", explain_text(s));
+    print!("{}", crate::explain::explain_text(s));
     Exit::Pass
-}
-
-/// The `explain` text of a scenario.
-pub fn explain_text(s: &Scenario) -> String {
-    let mut out = format!(
-        "{} [{}] {}\n{}\nArea: {} · defined at {}\n",
-        s.id, s.level, s.title, s.spec, s.area, s.source
-    );
-    if !s.also.is_empty() {
-        out.push_str(&format!("Also checks: {}\n", s.also.join(", ")));
-    }
-    if !s.requires.is_empty() {
-        let req: Vec<String> = s.requires.iter().map(ToString::to_string).collect();
-        out.push_str(&format!("Requires: {}\n", req.join(", ")));
-    }
-    out.push_str("\nSteps:\n");
-    for (i, st) in s.steps.iter().enumerate() {
-        let params = serde_json::to_value(&st.kind)
-            .ok()
-            .and_then(|v| v.get(st.kind.name()).cloned())
-            .unwrap_or_default();
-        out.push_str(&format!("  {}. {} `{}` {}\n", i + 1, st.kind.name(), st.name, compact(&params)));
-    }
-    out.push_str("\nExpectations:\n");
-    for e in &s.expects {
-        let check = serde_json::to_value(&e.check).unwrap_or_default();
-        let when = match &e.when {
-            Some(w) => format!(" (when {})", compact(&serde_json::to_value(w).unwrap_or_default())),
-            None => String::new(),
-        };
-        out.push_str(&format!("  - step `{}`: {} {}{when}\n", e.step, e.check.subject(), compact(&check)));
-    }
-    if let Some(x) = &s.explain {
-        out.push_str(&format!("\nWhat a failure usually means:\n  {x}\n"));
-    }
-    if !s.killed_by.is_empty() {
-        out.push_str(&format!("\nProven by fake-server faults: {}\n", s.killed_by.join(", ")));
-    }
-    out
-}
-
-fn compact(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Object(m) => {
-            let parts: Vec<String> = m
-                .iter()
-                .filter(|(k, v)| {
-                    !v.is_null()
-                        && *k != "kind"
-                        && !matches!(v, serde_json::Value::Array(a) if a.is_empty())
-                        && !matches!(v, serde_json::Value::Object(o) if o.is_empty())
-                })
-                .map(|(k, v)| format!("{k}={}", v))
-                .collect();
-            parts.join(" ")
-        }
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }

@@ -435,8 +435,8 @@ mod tests {
             response_headers: Vec::new(),
             response_body: Some(resp.into()),
             error: None,
-            duration_ms: 0,
             note: None,
+            duration_ms: 0,
         }
     }
 

@@ -149,7 +149,8 @@ pub struct RunArgs {
     /// Lowest level whose failures fail the run; lower ones are reported as warnings.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAIL_ON", value_enum, default_value_t = FailOn::Must)]
     pub fail_on: FailOn,
-    /// Write every report (terminal.txt, report.json, junit.xml, report.md, report.html) here.
+    /// Write every report (terminal.txt, report.json, junit.xml, report.md, report.html,
+    /// report.sarif) here.
     #[arg(long, env = "OAUTH_CONFORMANCE_REPORT_DIR")]
     pub report_dir: Option<PathBuf>,
     /// Format printed on standard output.
@@ -197,12 +198,19 @@ pub enum FailOn {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
+    /// For people: the problems first, then every area, and what to do next.
     #[default]
     Terminal,
+    /// The versioned report for scripts and `compare` (docs/json-report.md).
     Json,
+    /// JUnit XML for CI test views: one testcase per scenario.
     Junit,
+    /// For a CI job summary or a pull-request comment.
     Markdown,
+    /// One self-contained page, filterable by verdict.
     Html,
+    /// SARIF 2.1.0 for code-scanning dashboards: one result per failure.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -12,6 +12,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod compare;
 pub mod expect;
+pub mod explain;
 pub mod interact;
 pub mod jwks;
 pub mod mask;

@@ -112,6 +112,24 @@ fn the_banner_names_the_issuer_the_discovery_url_the_users_and_the_clients() {
     assert!(banner.contains("alice") && banner.contains("alice-password"), "{banner}");
     assert!(banner.contains("demo-spa") && banner.contains("demo-web-secret"), "{banner}");
     assert!(!banner.contains("FAULTS ON"), "{banner}");
+    assert!(
+        banner.contains(r#"others answer {"active": false}"#)
+            && banner.contains(
+                r#"a resource server introspects as conformance-resource-server (secret "rs-secret")"#
+            ),
+        "the banner says who may introspect other clients' tokens: {banner}"
+    );
+}
+
+#[test]
+fn help_shows_the_common_set_ups() {
+    let out = command(&["--help"]).output().expect("runs");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for setup in ["SPA with PKCE", "Confidential web app", "MCP server", "API checking tokens", "Rust test"] {
+        assert!(help.contains(setup), "`{setup}` in {help}");
+    }
+    assert!(help.contains("conformance-resource-server / rs-secret"), "{help}");
 }
 
 #[cfg(unix)]

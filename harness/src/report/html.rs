@@ -1,10 +1,13 @@
 //! A self-contained HTML report: one file, no external resources, filterable by outcome and
-//! text, grouped by area with problems first, every scenario's exchanges expandable.
+//! text, the problems first and then the rest by area, every scenario's exchanges expandable.
 
 use std::fmt::Write;
 
 use super::markdown::transcript;
-use super::{cause, contacted_line, stale_note, summary_line, target_line, verdict};
+use super::{
+    cause, contacted_line, next_step, problems, stale_note, summary_line, target_line, verdict,
+    verdict_counts, verdict_rank,
+};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// Escape text for HTML content and quoted attributes.
@@ -109,6 +112,11 @@ fn scenario(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     out.push_str("</div></details>\n");
 }
 
+fn capitalized(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let title = match report.exit_code() {
@@ -135,22 +143,36 @@ pub fn render(report: &RunReport) -> String {
     if !contacted.is_empty() {
         let _ = write!(out, "<p>{}</p>", esc(&contacted));
     }
+    if let Some(next) = next_step(report) {
+        let _ = write!(out, "<p><strong>{}</strong></p>", esc(&next));
+    }
     out.push_str("<div class=\"bar\"><button class=\"on\" data-f=\"all\">All</button>");
-    for (word, label) in [
-        ("FAIL", "Failed"),
-        ("WARN", "Warnings"),
-        ("ERROR", "Errors"),
-        ("SKIP", "Skipped"),
-        ("PASS", "Passed"),
-    ] {
-        let n = report.results.iter().filter(|r| verdict(r, report) == word).count();
-        let _ = write!(out, "<button data-f=\"{word}\">{label} ({n})</button>");
+    // The same counts, under the same words, as the summary line in the header.
+    for (word, label, n) in verdict_counts(report) {
+        if n > 0 || word == "FAIL" {
+            let _ = write!(out, "<button data-f=\"{word}\">{} ({n})</button>", capitalized(label));
+        }
     }
     out.push_str("<input id=\"q\" type=\"search\" placeholder=\"Filter by ID, title or section\"></div>");
+    let problems = problems(report);
+    if !problems.is_empty() {
+        out.push_str("<section class=\"area\"><h2>Problems</h2>");
+        for r in &problems {
+            scenario(&mut out, r, report);
+        }
+        out.push_str("</section>");
+    }
     for area in report.areas() {
+        let mut items: Vec<&ScenarioResult> = report
+            .results
+            .iter()
+            .filter(|r| r.area == area && !problems.iter().any(|p| std::ptr::eq(*p, *r)))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        items.sort_by_key(|r| verdict_rank(verdict(r, report)));
         let _ = write!(out, "<section class=\"area\"><h2>{}</h2>", esc(area));
-        let mut items: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.area == area).collect();
-        items.sort_by_key(|r| r.outcome);
         for r in items {
             scenario(&mut out, r, report);
         }

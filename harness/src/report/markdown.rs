@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{by_severity, cause, contacted_line, stale_note, summary_line, target_line, verdict};
+use super::{cause, contacted_line, stale_note, summary_line, target_line, verdict, verdict_rank};
 use crate::agent::Exchange;
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -157,13 +157,10 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "{contacted}.\n");
     }
     known_outcomes(&mut out, report);
-    let problems: Vec<&ScenarioResult> = by_severity(&report.results)
-        .into_iter()
-        .filter(|r| {
-            matches!(r.outcome, Outcome::Fail | Outcome::Error)
-                || r.baseline.as_ref().is_some_and(|b| b.stale)
-        })
-        .collect();
+    // The problems, and the known failures with their exchanges, most serious first.
+    let mut problems: Vec<&ScenarioResult> =
+        report.results.iter().filter(|r| verdict_rank(verdict(r, report)) < verdict_rank("SKIP")).collect();
+    problems.sort_by_key(|r| verdict_rank(verdict(r, report)));
     if !problems.is_empty() {
         out.push_str("## Problems\n\n");
         for r in problems {
@@ -174,7 +171,7 @@ pub fn render(report: &RunReport) -> String {
     for area in report.areas() {
         let _ = writeln!(out, "\n### {area}\n\n| | ID | Level | Requirement | Spec |\n|---|---|---|---|---|");
         let mut items: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.area == area).collect();
-        items.sort_by_key(|r| r.outcome);
+        items.sort_by_key(|r| verdict_rank(verdict(r, report)));
         for r in items {
             let mut title = cell(&r.title);
             if matches!(r.outcome, Outcome::Skip | Outcome::Error) {

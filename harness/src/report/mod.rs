@@ -3,6 +3,7 @@
 mod html;
 mod junit;
 mod markdown;
+mod sarif;
 mod terminal;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ pub const FILES: &[(&str, Renderer)] = &[
     ("junit.xml", junit::render),
     ("report.md", markdown::render),
     ("report.html", html::render),
+    ("report.sarif", sarif::render),
 ];
 
 pub fn terminal(report: &RunReport, style: Style) -> String {
@@ -42,6 +44,10 @@ pub fn markdown(report: &RunReport) -> String {
 
 pub fn html(report: &RunReport) -> String {
     html::render(report)
+}
+
+pub fn sarif(report: &RunReport) -> String {
+    sarif::render(report)
 }
 
 /// What the clean-up did, and each thing it left on the target, one per line.
@@ -90,14 +96,6 @@ pub fn write_all(dir: &Path, report: &RunReport) -> Result<(), String> {
         std::fs::write(&path, render(report)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
-}
-
-/// Results ordered for people: failures first, then errors, warnings-level failures are
-/// included with failures, then skips, then passes; stable within each group.
-pub fn by_severity(results: &[ScenarioResult]) -> Vec<&ScenarioResult> {
-    let mut v: Vec<&ScenarioResult> = results.iter().collect();
-    v.sort_by_key(|r| (r.outcome, r.level));
-    v
 }
 
 /// A verdict word that takes the fail-on threshold and the baseline into account.
@@ -228,20 +226,98 @@ fn unlock(reason: &str) -> String {
     if short.len() < reason.len() { format!("{short}…") } else { short }
 }
 
-pub fn summary_line(report: &RunReport) -> String {
-    let s = &report.summary;
-    let mut out = format!(
-        "{} scenarios: {} passed, {} failed, {} errors, {} skipped",
-        s.total, s.pass, s.fail, s.error, s.skip
-    );
-    if s.warn > 0 {
-        out.push_str(&format!(" ({} below {}: reported as warnings)", s.warn, report.fail_on));
-    }
-    if s.baselined > 0 {
-        out.push_str(&format!(", {} known failures (baseline)", s.baselined));
-    }
-    if s.stale > 0 {
-        out.push_str(&format!(", {} stale baseline entries", s.stale));
-    }
-    out
+/// Every verdict word in the order reports list results: what fails the run first, then
+/// what could not be judged, then what does not fail it. Each with the word its count goes
+/// by, in the summary line and on the HTML report's filter buttons alike.
+pub const VERDICTS: &[(&str, &str)] = &[
+    ("FAIL", "failed"),
+    ("STALE", "stale baseline entries"),
+    ("ERROR", "errors"),
+    ("WARN", "warnings"),
+    ("KNOWN", "known failures"),
+    ("SKIP", "skipped"),
+    ("PASS", "passed"),
+];
+
+/// The verdicts that are problems: listed before everything else.
+pub const PROBLEMS: &[&str] = &["FAIL", "STALE", "ERROR", "WARN"];
+
+/// How many results carry each verdict, in [`VERDICTS`] order: `(word, label, count)`.
+pub fn verdict_counts(report: &RunReport) -> Vec<(&'static str, &'static str, usize)> {
+    VERDICTS
+        .iter()
+        .map(|(word, label)| {
+            (*word, *label, report.results.iter().filter(|r| verdict(r, report) == *word).count())
+        })
+        .collect()
 }
+
+/// The position of a verdict in [`VERDICTS`]: sorting by it puts problems first.
+pub fn verdict_rank(word: &str) -> usize {
+    VERDICTS.iter().position(|(w, _)| *w == word).unwrap_or(VERDICTS.len())
+}
+
+/// The results with a problem verdict, most serious first, stable within each verdict.
+pub fn problems(report: &RunReport) -> Vec<&ScenarioResult> {
+    let mut v: Vec<&ScenarioResult> =
+        report.results.iter().filter(|r| PROBLEMS.contains(&verdict(r, report))).collect();
+    v.sort_by_key(|r| verdict_rank(verdict(r, report)));
+    v
+}
+
+/// The counts by verdict, the same numbers the HTML filter buttons show: failed, errors,
+/// skipped and passed always, the others when there are any.
+pub fn summary_line(report: &RunReport) -> String {
+    let parts: Vec<String> = verdict_counts(report)
+        .into_iter()
+        .filter(|(word, _, n)| *n > 0 || matches!(*word, "FAIL" | "ERROR" | "SKIP" | "PASS"))
+        .map(|(word, label, n)| match word {
+            "WARN" => format!("{n} {label} (failures below {})", report.fail_on),
+            "KNOWN" => format!("{n} {label} (baseline)"),
+            _ => format!("{n} {label}"),
+        })
+        .collect();
+    format!("{} scenarios: {}", report.results.len(), parts.join(", "))
+}
+
+/// What to do next, in one line: fix or record the failures, look into the errors, unlock
+/// the skipped scenarios, or point the harness at a real server.
+pub fn next_step(report: &RunReport) -> Option<String> {
+    let counts = verdict_counts(report);
+    let n = |word: &str| counts.iter().find(|(w, _, _)| *w == word).map_or(0, |c| c.2);
+    if report.incomplete.is_some() {
+        return Some("next: run again to judge the scenarios that did not finish".into());
+    }
+    if n("STALE") > 0 {
+        return Some("next: update or remove the stale entries in the --baseline file".into());
+    }
+    if n("FAIL") > 0 {
+        return Some(
+            "next: fix the failures, or record the ones you accept in a --baseline file \
+             ([[expected]] id = \"…\" reason = \"…\")"
+                .into(),
+        );
+    }
+    if report.target.discovery_error.is_some() || n("ERROR") > 0 {
+        return Some(
+            "next: the errors name what kept a scenario from being judged; \
+                     rerun one with --only ID once it is fixed"
+                .into(),
+        );
+    }
+    if report.target.embedded {
+        return Some("next: --issuer URL to test your server".into());
+    }
+    if n("SKIP") > 0 {
+        let profile = if report.target.profile.is_some() {
+            "complete the profile"
+        } else {
+            "add a profile (--profile FILE)"
+        };
+        return Some(format!("next: {profile} with what the skipped scenarios need (listed above)"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

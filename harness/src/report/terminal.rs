@@ -1,8 +1,12 @@
-//! The terminal report: grouped by area, failures with their expectation, colour optional.
+//! The terminal report: the problems first with their expectations, then the rest by area,
+//! and what to do next; colour optional.
 
 use std::fmt::Write;
 
-use super::{cause, contacted_line, skip_groups, stale_note, summary_line, target_line, verdict};
+use super::{
+    cause, contacted_line, next_step, problems, skip_groups, stale_note, summary_line, target_line, verdict,
+    verdict_rank,
+};
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
 /// ANSI styling, or none.
@@ -31,6 +35,44 @@ fn colour_of(word: &str) -> &'static str {
     }
 }
 
+/// One result: the verdict, the ID padded to `width`, the level and title, then the details
+/// a non-passing result needs.
+fn entry(out: &mut String, r: &ScenarioResult, report: &RunReport, style: Style, width: usize) {
+    let word = verdict(r, report);
+    let _ = writeln!(
+        out,
+        "  {} {:<width$} {:<6} {}",
+        style.paint(colour_of(word), &format!("{word:<5}")),
+        r.id,
+        r.level.as_str(),
+        r.title
+    );
+    match r.outcome {
+        Outcome::Fail => {
+            let _ = match r.source.as_str() {
+                "" => writeln!(out, "        {} · {}", r.area, r.spec),
+                source => writeln!(out, "        {} · {} · {source}", r.area, r.spec),
+            };
+            for f in &r.failures {
+                let head = f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
+                let _ = writeln!(out, "        {head}");
+                let _ = writeln!(out, "          expected: {}", f.expected);
+                let _ = writeln!(out, "          actual:   {}", style.paint("31", &f.actual));
+            }
+            if let Some(b) = &r.baseline {
+                let _ = writeln!(out, "        baseline: {}", b.reason);
+            }
+        }
+        Outcome::Error | Outcome::Skip => {
+            let _ = writeln!(out, "        {}", style.paint("2", &cause(r)));
+        }
+        Outcome::Pass => {}
+    }
+    if let Some(note) = stale_note(r) {
+        let _ = writeln!(out, "        {}", style.paint("1;31", &note));
+    }
+}
+
 pub fn render(report: &RunReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", report.tool, target_line(report));
@@ -39,45 +81,28 @@ pub fn render(report: &RunReport, style: Style) -> String {
             if report.results.is_empty() { " (no scenario was run: each needs the metadata)" } else { "" };
         let _ = writeln!(out, "{}", style.paint("35", &format!("discovery failed: {e}{rest}")));
     }
+    // Long IDs (`AUTHZ-03.empty-redirect-uri`) set the column for every row.
+    let width = report.results.iter().map(|r| r.id.chars().count()).max().unwrap_or(0).max(8);
+    let problems = problems(report);
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n{}", style.paint("1", "Problems"));
+        for r in &problems {
+            entry(&mut out, r, report, style, width);
+        }
+    }
     for area in report.areas() {
+        let mut items: Vec<&ScenarioResult> = report
+            .results
+            .iter()
+            .filter(|r| r.area == area && !problems.iter().any(|p| std::ptr::eq(*p, *r)))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        items.sort_by_key(|r| verdict_rank(verdict(r, report)));
         let _ = writeln!(out, "\n{}", style.paint("1", area));
-        let mut items: Vec<&ScenarioResult> = report.results.iter().filter(|r| r.area == area).collect();
-        items.sort_by_key(|r| r.outcome == Outcome::Pass);
         for r in items {
-            let word = verdict(r, report);
-            let _ = writeln!(
-                out,
-                "  {} {:<18} {:<6} {}",
-                style.paint(colour_of(word), &format!("{word:<5}")),
-                r.id,
-                r.level.as_str(),
-                r.title
-            );
-            match r.outcome {
-                Outcome::Fail => {
-                    let _ = match r.source.as_str() {
-                        "" => writeln!(out, "        {}", r.spec),
-                        source => writeln!(out, "        {} · {source}", r.spec),
-                    };
-                    for f in &r.failures {
-                        let head =
-                            f.message.clone().unwrap_or_else(|| format!("{} of step `{}`", f.check, f.step));
-                        let _ = writeln!(out, "        {head}");
-                        let _ = writeln!(out, "          expected: {}", f.expected);
-                        let _ = writeln!(out, "          actual:   {}", style.paint("31", &f.actual));
-                    }
-                    if let Some(b) = &r.baseline {
-                        let _ = writeln!(out, "        baseline: {}", b.reason);
-                    }
-                }
-                Outcome::Error | Outcome::Skip => {
-                    let _ = writeln!(out, "        {}", style.paint("2", &cause(r)));
-                }
-                Outcome::Pass => {}
-            }
-            if let Some(note) = stale_note(r) {
-                let _ = writeln!(out, "        {}", style.paint("1;31", &note));
-            }
+            entry(&mut out, r, report, style, width);
         }
     }
     let _ = writeln!(out, "\n{}", summary_line(report));
@@ -109,6 +134,9 @@ pub fn render(report: &RunReport, style: Style) -> String {
         report.duration_ms as f64 / 1000.0,
         report.fail_on
     );
+    if let Some(next) = next_step(report) {
+        let _ = writeln!(out, "{}", style.paint("1", &next));
+    }
     out
 }
 

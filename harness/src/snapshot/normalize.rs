@@ -133,7 +133,7 @@ impl Learned {
         }
     }
 
-    fn exchange(&mut self, ex: &Exchange) {
+    fn learn_from_exchange(&mut self, ex: &Exchange) {
         self.url(&ex.url);
         let header = |headers: &[(String, String)], name: &str| {
             headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>()
@@ -279,7 +279,7 @@ impl Normalizer {
     pub fn learning(&self, exchanges: &[Exchange]) -> Normalizer {
         let mut learned = Learned(self.learned.clone());
         for ex in exchanges {
-            learned.exchange(ex);
+            learned.learn_from_exchange(ex);
         }
         Normalizer { learned: learned.sorted(), ..self.clone() }
     }

@@ -158,7 +158,7 @@ fn report_dir_gets_every_format() {
     let dir = std::env::temp_dir().join(format!("oc-reports-{}", std::process::id()));
     let suites = fixture("suites");
     let (_, _, _) = run(&demo_args(suites.to_str().unwrap(), &["--report-dir", dir.to_str().unwrap()]));
-    for name in ["terminal.txt", "report.json", "junit.xml", "report.md", "report.html"] {
+    for name in ["terminal.txt", "report.json", "junit.xml", "report.md", "report.html", "report.sarif"] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
         assert!(text.len() > 100, "{name} is written");
     }
@@ -188,12 +188,19 @@ fn list_and_explain_describe_scenarios_and_their_faults() {
     let (code, out, _) = run(&["list"]);
     assert_eq!(code, 0);
     assert!(out.contains("REV-09") && out.contains("killed by: delayed-revocation"), "{out}");
+    let level_columns: std::collections::BTreeSet<usize> = out
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.ends_with(" scenarios"))
+        .filter_map(|l| [" MUST ", " SHOULD ", " MAY "].iter().filter_map(|k| l.find(k)).min())
+        .collect();
+    assert_eq!(level_columns.len(), 1, "levels in one column, long IDs included: {level_columns:?}");
     let (code, out, _) = run(&["explain", "REV-09"]);
     assert_eq!(code, 0);
     assert!(
         out.contains("RFC 7009") && out.contains("revoke") && out.contains("What a failure usually means"),
         "{out}"
     );
+    assert!(!out.contains("ops=") && !out.contains("pointer="), "no matcher internals: {out}");
     let (code, _, err) = run(&["explain", "NOPE-1"]);
     assert_eq!(code, 2);
     assert!(err.contains("no scenario `NOPE-1`"));

@@ -1,12 +1,14 @@
 //! Integration tests of the harness: the real CLI end to end, faults seen through it, and
 //! hostile or unreachable servers.
 
+mod ci_action;
 mod cli;
 mod fake_surface;
 mod hostile;
 mod kill_matrix;
 mod leave_nothing;
 mod raw_server;
+mod sarif;
 mod snapshots_cmd;
 mod support;
 mod variant_matrix;
