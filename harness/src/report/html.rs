@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::markdown::transcript;
 use super::{
     cause, contacted_line, next_step, problems, stale_note, summary_line, target_line, verdict,
-    verdict_counts, verdict_rank,
+    verdict_counts,
 };
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -162,16 +162,7 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push_str("</section>");
     }
-    for area in report.areas() {
-        let mut items: Vec<&ScenarioResult> = report
-            .results
-            .iter()
-            .filter(|r| r.area == area && !problems.iter().any(|p| std::ptr::eq(*p, *r)))
-            .collect();
-        if items.is_empty() {
-            continue;
-        }
-        items.sort_by_key(|r| verdict_rank(verdict(r, report)));
+    for (area, items) in super::rest_by_area(report, &problems) {
         let _ = write!(out, "<section class=\"area\"><h2>{}</h2>", esc(area));
         for r in items {
             scenario(&mut out, r, report);

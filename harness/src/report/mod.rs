@@ -253,6 +253,27 @@ pub fn verdict_counts(report: &RunReport) -> Vec<(&'static str, &'static str, us
 }
 
 /// The position of a verdict in [`VERDICTS`]: sorting by it puts problems first.
+/// The results that are not among `problems`, by area in order of first appearance, each
+/// area's sorted by verdict; areas left empty are left out.
+pub fn rest_by_area<'a>(
+    report: &'a RunReport,
+    problems: &[&ScenarioResult],
+) -> Vec<(&'a str, Vec<&'a ScenarioResult>)> {
+    let mut out = Vec::new();
+    for area in report.areas() {
+        let mut items: Vec<&ScenarioResult> = report
+            .results
+            .iter()
+            .filter(|r| r.area == area && !problems.iter().any(|p| std::ptr::eq(*p, *r)))
+            .collect();
+        if !items.is_empty() {
+            items.sort_by_key(|r| verdict_rank(verdict(r, report)));
+            out.push((area, items));
+        }
+    }
+    out
+}
+
 pub fn verdict_rank(word: &str) -> usize {
     VERDICTS.iter().position(|(w, _)| *w == word).unwrap_or(VERDICTS.len())
 }

@@ -5,7 +5,6 @@ use std::fmt::Write;
 
 use super::{
     cause, contacted_line, next_step, problems, skip_groups, stale_note, summary_line, target_line, verdict,
-    verdict_rank,
 };
 use crate::outcome::{Outcome, RunReport, ScenarioResult};
 
@@ -90,16 +89,7 @@ pub fn render(report: &RunReport, style: Style) -> String {
             entry(&mut out, r, report, style, width);
         }
     }
-    for area in report.areas() {
-        let mut items: Vec<&ScenarioResult> = report
-            .results
-            .iter()
-            .filter(|r| r.area == area && !problems.iter().any(|p| std::ptr::eq(*p, *r)))
-            .collect();
-        if items.is_empty() {
-            continue;
-        }
-        items.sort_by_key(|r| verdict_rank(verdict(r, report)));
+    for (area, items) in super::rest_by_area(report, &problems) {
         let _ = writeln!(out, "\n{}", style.paint("1", area));
         for r in items {
             entry(&mut out, r, report, style, width);

@@ -45,12 +45,18 @@ async fn main() {
     let next = Arc::new(AtomicU64::new(0));
     let parked = Arc::new(AtomicU64::new(0));
     let other = Arc::new(AtomicU64::new(0));
+    let authorize = match url::Url::parse(&format!("{}/authorize", args.issuer.trim_end_matches('/'))) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("flood: --issuer `{}` is not an absolute URL: {e}", args.issuer);
+            std::process::exit(2);
+        }
+    };
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
         let (http, next, parked, other) = (http.clone(), next.clone(), parked.clone(), other.clone());
-        let mut url =
-            url::Url::parse(&format!("{}/authorize", args.issuer.trim_end_matches('/'))).expect("URL");
+        let mut url = authorize.clone();
         let (count, state_bytes, nonce_bytes) = (args.count, args.state_bytes, args.nonce_bytes);
         let (client_id, redirect_uri) = (args.client_id.clone(), args.redirect_uri.clone());
         tasks.push(tokio::spawn(async move {
