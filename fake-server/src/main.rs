@@ -65,6 +65,10 @@ struct Cli {
     /// Print every variant with what it changes, then exit.
     #[arg(long)]
     list_variants: bool,
+    /// Print the users, clients and scopes this command line would serve (fixtures and flags
+    /// applied) as JSON, then exit; start helpers in other languages read it.
+    #[arg(long)]
+    print_fixtures: bool,
     /// Print nothing but the issuer once ready.
     #[arg(long, short, env = "FAKE_OAUTH_QUIET")]
     quiet: bool,
@@ -83,6 +87,23 @@ fn main() -> ExitCode {
             say(format_args!("{:<40} {}", v.name(), v.summary()));
         }
         return ExitCode::SUCCESS;
+    }
+    if cli.print_fixtures {
+        return match load_config(&cli) {
+            Ok(config) => {
+                let seed = serde_json::json!({
+                    "users": config.users,
+                    "clients": config.clients,
+                    "scopes": config.scopes,
+                });
+                say(format_args!("{seed:#}"));
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("oauth-fake-server: {message}");
+                ExitCode::from(2)
+            }
+        };
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -261,3 +261,30 @@ fn listing_faults_or_variants_into_a_closed_pipe_exits_quietly() {
         assert!(stderr.is_empty(), "{flag}: {stderr}");
     }
 }
+
+#[test]
+fn print_fixtures_shows_what_would_be_served_with_the_files_and_flags_applied() {
+    let out = command(&["--print-fixtures"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let web = seed["clients"].as_array().and_then(|all| all.iter().find(|c| c["client_id"] == "demo-web"));
+    assert_eq!(web.map(|c| &c["client_secret"]), Some(&serde_json::json!("demo-web-secret")), "{seed:#}");
+    assert!(seed["users"].as_array().is_some_and(|u| u.iter().any(|u| u["password"] == "alice-password")));
+
+    let dir = std::env::temp_dir().join(format!("print-fixtures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("f.toml");
+    std::fs::write(&file, "[[users]]\nusername = \"carol\"\npassword = \"pw\"\n").expect("write");
+    let out =
+        command(&["--print-fixtures", "--fixtures", file.to_str().expect("utf-8")]).output().expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let seed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        seed["users"],
+        serde_json::json!([{"username": "carol", "password": "pw", "sub": null, "name": null, "email": null}])
+    );
+
+    let out = command(&["--print-fixtures", "--fault", "no-such-fault"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
