@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fake_server::Fault;
-use harness::app::execute;
-use harness::outcome::{Outcome, RunReport};
-use harness::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
-use harness::suite::{self, Scenario};
+use harness::commands::run::execute;
+use harness::model::outcome::{Outcome, RunReport};
+use harness::commands::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
+use harness::engine::suite::{self, Scenario};
 
 /// The issuer path of the second target.
 const ISSUER_PATH: &str = "/tenant";
@@ -51,7 +51,7 @@ impl Variant {
 }
 
 fn settings(faults: &[Fault], variant: Variant) -> Settings {
-    let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
+    let args = harness::commands::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
     s.faults = faults.to_vec();
     match variant {
@@ -126,7 +126,7 @@ pub fn describe(report: &RunReport, id: &str) -> String {
         .results
         .iter()
         .find(|r| r.id == id)
-        .map(|r| format!("{id}: {} — {}", r.outcome.as_str(), harness::report::cause(r)))
+        .map(|r| format!("{id}: {} — {}", r.outcome.as_str(), harness::render::report::cause(r)))
         .unwrap_or_default()
 }
 
