@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::engine::agent::{Agent, Body, Exchange, Limits, Request};
+use crate::engine::agent::{Agent, Body, Exchange, Limits, Observer, Request};
+use crate::model::exchange::issued_client_id;
 use crate::model::outcome::Cleanup;
 use crate::engine::trust::Trust;
 
@@ -69,27 +70,6 @@ struct Obtained {
 struct Entries {
     clients: Vec<Registered>,
     tokens: Vec<Obtained>,
-}
-
-/// The client id a registration issued, if `ex` is one: a JSON POST answered 201 (RFC 7591
-/// §3.2.1), or 200 with what only a registration answers (a registration access token or an
-/// issue time), carrying a client id the request did not.
-pub fn issued_client_id(ex: &Exchange) -> Option<String> {
-    let json = header(&ex.request_headers, "content-type").is_some_and(|t| t.starts_with("application/json"));
-    if ex.method != "POST" || !json {
-        return None;
-    }
-    let body: Value = serde_json::from_str(ex.response_body.as_deref()?).ok()?;
-    let id = body.get("client_id")?.as_str()?;
-    let registered = match ex.status? {
-        201 => true,
-        200 => body.get("registration_access_token").is_some() || body.get("client_id_issued_at").is_some(),
-        _ => false,
-    };
-    let sent = ex.url.contains(id)
-        || ex.request_body.as_deref().is_some_and(|b| b.contains(id))
-        || ex.request_headers.iter().any(|(_, v)| v.contains(id));
-    (registered && !sent).then(|| id.to_string())
 }
 
 /// Everything the run created on the target, noted as the exchanges pass.
@@ -419,6 +399,12 @@ where
         }
     }
     out
+}
+
+impl Observer for Ledger {
+    fn observe(&self, exchange: &Exchange) {
+        Ledger::observe(self, exchange);
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod expect;
 pub mod interact;
 pub mod jwks;
+pub mod origin;
 pub mod profile;
 pub mod retry;
 pub mod run;

@@ -148,7 +148,7 @@ impl Profile {
             None => text.to_string(),
         };
         let profile: Profile = toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())?;
-        crate::engine::trust::validate_origins(&profile.trusted_origins)?;
+        crate::engine::origin::validate_origins(&profile.trusted_origins)?;
         Ok(profile)
     }
 

@@ -3,11 +3,14 @@
 //! and to origins the target profile trusts. Metadata is the server's word, not the
 //! operator's: a document that points an endpoint at another host must not collect the
 //! profile's secrets. Also the list of every origin the run contacted, for the summary.
+//!
+//! Layer: engine, above the agent (it is the agent's [`Guard`]) and the profile it reads.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use crate::engine::agent::{Body, Request};
+use crate::engine::agent::{Body, Guard, Request};
+use crate::engine::origin::OriginPattern;
 use crate::engine::profile::Profile;
 
 /// Parameter and JSON member names whose values are credentials.
@@ -20,53 +23,6 @@ const CREDENTIAL_NAMES: &[&str] = &[
     "refresh_token",
     "registration_access_token",
 ];
-
-/// The profile key that trusts another origin.
-pub const TRUST_KEY: &str = "trusted_origins";
-
-/// An origin the profile lets credentials go to: `scheme://host[:port]`, or
-/// `scheme://host:*` for any port of that host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OriginPattern {
-    scheme: String,
-    host: String,
-    /// `None` matches any port.
-    port: Option<u16>,
-}
-
-impl OriginPattern {
-    fn parse(text: &str) -> Option<OriginPattern> {
-        let (head, any_port) = match text.trim_end_matches('/').strip_suffix(":*") {
-            Some(h) => (h.to_string(), true),
-            None => (text.trim_end_matches('/').to_string(), false),
-        };
-        let url = url::Url::parse(&head).ok()?;
-        if !matches!(url.scheme(), "http" | "https") || url.path().len() > 1 || url.query().is_some() {
-            return None;
-        }
-        Some(OriginPattern {
-            scheme: url.scheme().to_string(),
-            host: url.host_str()?.to_ascii_lowercase(),
-            port: if any_port { None } else { url.port_or_known_default() },
-        })
-    }
-
-    fn matches(&self, url: &url::Url) -> bool {
-        url.scheme() == self.scheme
-            && url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
-            && self.port.is_none_or(|p| url.port_or_known_default() == Some(p))
-    }
-}
-
-/// Check a profile's `trusted_origins`: each an http(s) origin, optionally with port `*`.
-pub fn validate_origins(origins: &[String]) -> Result<(), String> {
-    match origins.iter().find(|o| OriginPattern::parse(o).is_none()) {
-        Some(bad) => Err(format!(
-            "`{TRUST_KEY}`: `{bad}` is not an origin (scheme://host or scheme://host:port, port `*` for any)"
-        )),
-        None => Ok(()),
-    }
-}
 
 /// The origins credentials may go to, the profile's secrets to recognize wherever they
 /// appear, and the origins contacted so far.
@@ -183,6 +139,16 @@ impl Trust {
     }
 }
 
+impl Guard for Trust {
+    fn check(&self, url: &url::Url, req: &Request, extra_headers: &[(String, String)]) -> Result<(), String> {
+        Trust::check(self, url, req, extra_headers)
+    }
+
+    fn record(&self, url: &url::Url) {
+        Trust::record(self, url);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,12 +196,5 @@ mod tests {
         assert_eq!(check(&trust, form(&[("state", "s")])), Ok(()), "no credential, any origin");
         let query = Request::get("https://evil.example/x?client_secret=the-secret");
         assert!(check(&trust, query).is_err());
-    }
-
-    #[test]
-    fn trusted_origins_must_be_origins() {
-        assert!(validate_origins(&["https://a.example".into(), "http://localhost:*".into()]).is_ok());
-        assert!(validate_origins(&["https://a.example/path".into()]).is_err());
-        assert!(validate_origins(&["a.example".into()]).is_err());
     }
 }

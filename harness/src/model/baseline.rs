@@ -67,7 +67,7 @@ mod tests {
         ScenarioResult {
             id: id.into(),
             title: String::new(),
-            level: crate::engine::suite::Level::Must,
+            level: crate::model::level::Level::Must,
             spec: String::new(),
             area: String::new(),
             also: Vec::new(),
@@ -97,6 +97,6 @@ mod tests {
         let mut changed = vec![result("A", Outcome::Pass), result("B", Outcome::Fail)];
         b.apply(&mut changed);
         assert!(changed.iter().all(|r| r.baseline.as_ref().unwrap().stale));
-        assert!(changed.iter().all(|r| r.fails_run(crate::engine::suite::Level::Must)));
+        assert!(changed.iter().all(|r| r.fails_run(crate::model::level::Level::Must)));
     }
 }

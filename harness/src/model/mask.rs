@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::engine::agent::Exchange;
+use crate::model::exchange::Exchange;
 
 /// Parameter and JSON member names whose values are secret.
 pub const SECRET_NAMES: &[&str] = &[

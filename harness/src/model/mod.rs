@@ -3,6 +3,8 @@
 //! from the crate; every other layer may import it.
 
 pub mod baseline;
+pub mod exchange;
+pub mod level;
 pub mod mask;
 pub mod outcome;
 pub mod secret;

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::agent::Exchange;
-use crate::engine::suite::Level;
+use crate::model::exchange::Exchange;
+use crate::model::level::Level;
 
 /// Version of the JSON report schema (`docs/json-report.md`); bumped on breaking changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,8 +1,9 @@
-//! What the agent sends and receives: requests as written, responses as received, and the
-//! recorded exchange of both.
+//! What the agent sends and receives: requests as written and responses as received (layer:
+//! engine). The record of both, [`Exchange`], belongs to the result model and is re-exported.
 
-use serde::Serialize;
 use serde_json::Value;
+
+pub use crate::model::exchange::Exchange;
 
 /// What a request carries.
 #[derive(Debug, Clone)]
@@ -42,27 +43,6 @@ impl Request {
         self.headers.push((name.to_ascii_lowercase(), value.into()));
         self
     }
-}
-
-/// One request and its response (or the error that replaced it), as sent and received.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Exchange {
-    pub method: String,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// What the agent did about this answer (a retry after `Retry-After`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    pub duration_ms: u64,
 }
 
 /// A received response.

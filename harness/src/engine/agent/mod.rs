@@ -5,9 +5,14 @@
 //! client's back end never holds the browser's cookies, and servers that treat a request with
 //! session cookies as a cross-site browser request must not see them there.
 //!
-//! Every request passes the run's [`Trust`] first: one that would carry a credential to an
-//! origin nobody trusted is not sent. Every request obeys the run's budget, and a retryable
+//! Every request passes the run's [`Guard`] first (the trust rules,
+//! [`crate::engine::trust::Trust`]): one that would carry a credential to an origin nobody
+//! trusted is not sent. Every request obeys the run's budget, and a retryable
 //! answer (503, 429) is tried once more after its `Retry-After` when that fits.
+//!
+//! Layer: engine, at its bottom: it imports the result model, [`crate::engine::retry`] and
+//! [`crate::engine::origin`] only. What sits above it (the trust rules, the clean-up ledger)
+//! plugs in through [`Guard`] and [`Observer`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +23,8 @@ mod message;
 
 pub use message::{Body, Exchange, Request, Response};
 
+use crate::engine::origin::TRUST_KEY;
 use crate::engine::retry;
-use crate::engine::trust::{TRUST_KEY, Trust};
 
 /// Limits every request obeys.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +81,32 @@ pub enum AgentError {
     Budget { url: String },
 }
 
+/// Decides whether a request may be sent, and hears where requests went.
+pub trait Guard: std::fmt::Debug + Send + Sync {
+    /// `Err(what)` when `req` to `url` would carry a credential (`what` names it) to an origin
+    /// nobody trusted.
+    fn check(&self, url: &url::Url, req: &Request, extra_headers: &[(String, String)]) -> Result<(), String>;
+    /// A request is being sent to `url`.
+    fn record(&self, url: &url::Url);
+}
+
+/// The guard of an agent given none: everything may go anywhere.
+#[derive(Debug)]
+struct Open;
+
+impl Guard for Open {
+    fn check(&self, _: &url::Url, _: &Request, _: &[(String, String)]) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn record(&self, _: &url::Url) {}
+}
+
+/// Hears of every exchange the agent records (the clean-up's ledger of what the run created).
+pub trait Observer: std::fmt::Debug + Send + Sync {
+    fn observe(&self, exchange: &Exchange);
+}
+
 /// Which party sends a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -118,10 +149,10 @@ pub struct Agent {
     back: Party,
     limits: Limits,
     extra_headers: Vec<(String, String)>,
-    trust: Arc<Trust>,
+    trust: Arc<dyn Guard>,
     pub exchanges: Vec<Exchange>,
     /// Where what the target creates for the run is noted, for the clean-up.
-    ledger: Option<Arc<crate::engine::cleanup::Ledger>>,
+    ledger: Option<Arc<dyn Observer>>,
 }
 
 impl Agent {
@@ -132,21 +163,21 @@ impl Agent {
             back: Party::new(limits)?,
             limits,
             extra_headers,
-            trust: Arc::new(Trust::open()),
+            trust: Arc::new(Open),
             exchanges: Vec::new(),
             ledger: None,
         })
     }
 
     /// This agent, noting every exchange in `ledger`.
-    pub fn noting(mut self, ledger: Arc<crate::engine::cleanup::Ledger>) -> Agent {
+    pub fn noting(mut self, ledger: Arc<dyn Observer>) -> Agent {
         self.ledger = Some(ledger);
         self
     }
 
     /// Send credentials only where `trust` allows, and record the origins contacted there.
     #[must_use]
-    pub fn with_trust(mut self, trust: Arc<Trust>) -> Agent {
+    pub fn with_trust(mut self, trust: Arc<dyn Guard>) -> Agent {
         self.trust = trust;
         self
     }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{cause, contacted_line, stale_note, summary_line, target_line, verdict, verdict_rank};
-use crate::engine::agent::Exchange;
+use crate::model::exchange::Exchange;
 use crate::model::outcome::{Outcome, RunReport, ScenarioResult};
 
 fn cell(s: &str) -> String {

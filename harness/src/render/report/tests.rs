@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::outcome::{BaselineMark, Failure, Target};
-use crate::engine::suite::Level;
+use crate::model::level::Level;
 
 fn result(id: &str, level: Level, outcome: Outcome) -> ScenarioResult {
     ScenarioResult {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::engine::agent::Exchange;
+use crate::model::exchange::Exchange;
 
 /// Parameter and member names whose values differ on every run.
 const VOLATILE: &[&str] = &[
@@ -163,7 +163,7 @@ impl Learned {
         match serde_json::from_str::<Value>(body) {
             Ok(v) => {
                 self.json(&v, None);
-                if let Some(id) = crate::engine::cleanup::issued_client_id(ex) {
+                if let Some(id) = crate::model::exchange::issued_client_id(ex) {
                     self.add("client_id", &id);
                 }
             }
