@@ -96,7 +96,7 @@ pub struct TargetArgs {
     #[arg(long, env = "OAUTH_CONFORMANCE_RESOURCE")]
     pub resource: Option<String>,
     /// MCP specification version whose rules apply.
-    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = clap::builder::PossibleValuesParser::new(crate::commands::settings::MCP_VERSIONS))]
+    #[arg(long, env = "OAUTH_CONFORMANCE_MCP_VERSION", value_parser = clap::builder::PossibleValuesParser::new(crate::engine::target::MCP_VERSIONS))]
     pub mcp_version: Option<String>,
     /// Seconds each HTTP request may take.
     #[arg(long, env = "OAUTH_CONFORMANCE_TIMEOUT", default_value_t = 15)]

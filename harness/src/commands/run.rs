@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::Exit;
-use crate::engine::cleanup::Ledger;
 use crate::commands::cli::{ColorChoice, Command, ExplainArgs, Format, ListArgs, ListFormat, RunArgs};
+use crate::commands::settings::{Settings, select};
+use crate::engine::cleanup::Ledger;
+use crate::engine::run::{Progress, Sink, run_into};
+use crate::engine::suite::{LoadError, Scenario};
 use crate::model::outcome::{Incomplete, RunReport, ScenarioResult};
 use crate::render::report::{self, Style};
-use crate::engine::run::{Progress, Sink, run_into};
-use crate::commands::settings::{Settings, select};
-use crate::engine::suite::{LoadError, Scenario};
 
 /// Run a parsed command line.
 pub fn main(cli: crate::commands::cli::Cli) -> Exit {
@@ -84,7 +84,7 @@ pub async fn execute_until(
     let slot = std::sync::Mutex::new(None);
     tokio::pin!(stop);
     let work = async {
-        let prepared = crate::engine::target::prepare(settings, ledger.clone()).await?;
+        let prepared = crate::engine::target::prepare(&settings.target, ledger.clone()).await?;
         let env = Arc::new(prepared.env);
         let discovered = prepared.target.discovery_error.is_none();
         *slot.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -118,7 +118,7 @@ pub async fn execute_until(
     let prepared = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     let (target, server, metadata, trust) = prepared.unwrap_or_else(|| {
         (
-            crate::engine::target::describe(settings),
+            crate::engine::target::describe(&settings.target),
             None,
             serde_json::Value::Null,
             Arc::new(crate::engine::trust::Trust::open()),
@@ -136,7 +136,7 @@ pub async fn execute_until(
         let revocation_endpoint = metadata.get("revocation_endpoint").and_then(serde_json::Value::as_str);
         let plan = crate::engine::cleanup::Plan {
             revocation_endpoint,
-            limits: settings.limits,
+            limits: settings.target.limits,
             keep_clients: settings.keep_clients,
             budget: if report.incomplete.is_some() { INTERRUPTED_CLEANUP } else { CLEANUP },
             trust: trust.clone(),

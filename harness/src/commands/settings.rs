@@ -1,37 +1,21 @@
-//! CLI arguments and the target profile → validated settings, in one place.
+//! CLI arguments and the target profile → validated settings, in one place (layer:
+//! commands). Reads the clap types of [`crate::commands::cli`]; the part that names the
+//! target is the engine's [`TargetSettings`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::engine::agent::Limits;
-use crate::model::baseline::Baseline;
 use crate::commands::cli::{FailOn, RunArgs, SelectArgs, TargetArgs};
+use crate::engine::agent::Limits;
 use crate::engine::suite::{Level, LoadError, Scenario};
-
-/// The MCP specification version used when none is chosen.
-pub const LATEST_MCP: &str = "2026-07-28";
-
-/// Every MCP specification version `--mcp-version` accepts, oldest first.
-pub const MCP_VERSIONS: &[&str] = &["2025-03-26", "2025-06-18", "2025-11-25", LATEST_MCP];
+pub use crate::engine::target::{LATEST_MCP, MCP_VERSIONS, TargetSettings};
+use crate::model::baseline::Baseline;
 
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `None` starts the bundled fake server.
-    pub issuer: Option<String>,
-    /// The profile's TOML text (`{issuer}` is filled in once the issuer is known) and its label.
-    pub profile_text: String,
-    pub profile_label: Option<String>,
-    pub resource: Option<String>,
-    pub mcp_version: Option<String>,
-    pub faults: Vec<fake_server::Fault>,
-    /// Legitimate variants switched on in the bundled fake server.
-    pub variants: Vec<fake_server::Variant>,
-    /// A path for the bundled fake server's issuer (`/tenant`), to test path issuers.
-    pub fake_issuer_path: Option<String>,
-    /// An initial access token the bundled fake server requires to register.
-    pub fake_registration_token: Option<String>,
-    pub limits: Limits,
+    /// The target and how to reach it.
+    pub target: TargetSettings,
     pub jobs: usize,
     pub fail_on: Level,
     pub baseline: Option<Baseline>,
@@ -124,16 +108,18 @@ impl Settings {
         }
         let deadline = t.budget.map(|b| std::time::Instant::now() + Duration::from_secs(b));
         Ok(Settings {
-            issuer,
-            profile_text,
-            profile_label,
-            resource: t.resource.clone(),
-            mcp_version: t.mcp_version.clone(),
-            faults,
-            variants,
-            fake_issuer_path,
-            fake_registration_token,
-            limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
+            target: TargetSettings {
+                issuer,
+                profile_text,
+                profile_label,
+                resource: t.resource.clone(),
+                mcp_version: t.mcp_version.clone(),
+                faults,
+                variants,
+                fake_issuer_path,
+                fake_registration_token,
+                limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
+            },
             jobs: 8,
             fail_on: Level::Must,
             baseline: None,
@@ -177,8 +163,8 @@ mod tests {
 
     #[test]
     fn a_fake_issuer_path_is_a_path_for_the_bundled_server_only() {
-        assert_eq!(with_path(None, "/tenant/").unwrap().fake_issuer_path.as_deref(), Some("/tenant"));
-        assert_eq!(with_path(None, "/").unwrap().fake_issuer_path, None);
+        assert_eq!(with_path(None, "/tenant/").unwrap().target.fake_issuer_path.as_deref(), Some("/tenant"));
+        assert_eq!(with_path(None, "/").unwrap().target.fake_issuer_path, None);
         assert!(with_path(None, "tenant").is_err());
         assert!(with_path(Some("https://as.example"), "/tenant").is_err());
     }
@@ -188,8 +174,8 @@ mod tests {
         let with = |budget: Option<u64>| {
             Settings::from_target_args(&TargetArgs { timeout: 15, budget, ..TargetArgs::default() })
         };
-        assert!(with(None).unwrap().limits.deadline.is_none());
-        let deadline = with(Some(60)).unwrap().limits.deadline.expect("a deadline");
+        assert!(with(None).unwrap().target.limits.deadline.is_none());
+        let deadline = with(Some(60)).unwrap().target.limits.deadline.expect("a deadline");
         assert!(deadline > std::time::Instant::now() + Duration::from_secs(50));
         assert!(with(Some(0)).unwrap_err().contains("--budget"));
     }
@@ -205,7 +191,7 @@ mod tests {
             };
             Settings::from_target_args(&args)
         };
-        assert_eq!(with(None, "t0k").unwrap().fake_registration_token.as_deref(), Some("t0k"));
+        assert_eq!(with(None, "t0k").unwrap().target.fake_registration_token.as_deref(), Some("t0k"));
         assert!(with(None, "").is_err());
         assert!(with(None, "two words").is_err());
         assert!(with(Some("https://as.example"), "t0k").unwrap_err().contains("drop --issuer"));

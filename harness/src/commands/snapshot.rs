@@ -3,11 +3,11 @@
 use std::io::IsTerminal;
 
 use crate::Exit;
-use crate::commands::run::{announced, color_enabled, execute_until, interrupted, print_load_errors};
 use crate::commands::cli::{CompareArgs, DiffArgs, DiffFormat, SnapshotArgs};
+use crate::commands::run::{announced, color_enabled, execute_until, interrupted, print_load_errors};
+use crate::commands::settings::{Settings, select};
 use crate::model::outcome::RunReport;
 use crate::render::report::cleanup_lines;
-use crate::commands::settings::{Settings, select};
 use crate::render::snapshot;
 
 /// Snapshots are taken one scenario at a time, so that the order of requests (and so server

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::engine::agent::{Agent, Body, Exchange, Limits, Observer, Request};
+use crate::engine::trust::Trust;
 use crate::model::exchange::issued_client_id;
 use crate::model::outcome::Cleanup;
-use crate::engine::trust::Trust;
 
 /// A client a registration created.
 #[derive(Clone, PartialEq)]

@@ -9,10 +9,10 @@ use tokio::sync::Semaphore;
 
 use crate::engine::agent::Agent;
 use crate::engine::expect::{Check, evaluate, guard_holds};
-use crate::model::mask::{mask_exchanges, replace_all, secrets_of};
-use crate::model::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
 use crate::engine::steps::{Ctx, Env, StepError};
 use crate::engine::suite::{Requirement, Scenario, Step};
+use crate::model::mask::{mask_exchanges, replace_all, secrets_of};
+use crate::model::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
 
 /// Called as each scenario finishes: (done, total, result).
 pub type Progress = Arc<dyn Fn(usize, usize, &ScenarioResult) + Send + Sync>;
@@ -466,7 +466,7 @@ status = 200
             clock: None,
             embedded: false,
             limits: crate::engine::agent::Limits::default(),
-            mcp_version: crate::commands::settings::LATEST_MCP.into(),
+            mcp_version: crate::engine::target::LATEST_MCP.into(),
             ledger: Default::default(),
             trust: Arc::new(crate::engine::trust::Trust::open()),
         }

@@ -1,20 +1,49 @@
 //! Getting the target ready: start the bundled fake server when there is no issuer, fill in
 //! the profile, discover the metadata once, and register clients the profile lacks when the
 //! server allows open registration.
+//!
+//! Layer: engine, at its top with [`crate::engine::run`]: it imports the agent, the profile,
+//! the trust rules, the clean-up ledger and the steps' environment, and the result model.
 
 use std::sync::Arc;
 
 use fake_server::FakeServer;
 use serde_json::{Value, json};
 
-use crate::engine::agent::{Agent, Body, Request};
+use crate::engine::agent::{Agent, Body, Limits, Request};
 use crate::engine::cleanup::Ledger;
-use crate::model::outcome::Target;
 use crate::engine::profile::{ClientProfile, Profile, interaction_profile};
-use crate::model::secret::Secret;
-use crate::commands::settings::{LATEST_MCP, Settings};
 use crate::engine::steps::{ClockHandle, Env, discover_url, string_list};
 use crate::engine::trust::Trust;
+use crate::model::outcome::Target;
+use crate::model::secret::Secret;
+
+/// The MCP specification version used when none is chosen.
+pub const LATEST_MCP: &str = "2026-07-28";
+
+/// Every MCP specification version `--mcp-version` accepts, oldest first.
+pub const MCP_VERSIONS: &[&str] = &["2025-03-26", "2025-06-18", "2025-11-25", LATEST_MCP];
+
+/// What names the target and how to reach it, validated (the command layer resolves it from
+/// the command line and the profile file).
+#[derive(Debug, Clone)]
+pub struct TargetSettings {
+    /// `None` starts the bundled fake server.
+    pub issuer: Option<String>,
+    /// The profile's TOML text (`{issuer}` is filled in once the issuer is known) and its label.
+    pub profile_text: String,
+    pub profile_label: Option<String>,
+    pub resource: Option<String>,
+    pub mcp_version: Option<String>,
+    pub faults: Vec<fake_server::Fault>,
+    /// Legitimate variants switched on in the bundled fake server.
+    pub variants: Vec<fake_server::Variant>,
+    /// A path for the bundled fake server's issuer (`/tenant`), to test path issuers.
+    pub fake_issuer_path: Option<String>,
+    /// An initial access token the bundled fake server requires to register.
+    pub fake_registration_token: Option<String>,
+    pub limits: Limits,
+}
 
 /// A target ready for scenarios. Keeps the embedded server alive while it lives.
 #[derive(Debug)]
@@ -39,7 +68,7 @@ fn fill_admin_key(profile: &mut Profile, server: Option<&FakeServer>) {
 
 /// Prepare the target, noting in `ledger` what the preparation creates on it; an `Err` is a
 /// configuration problem (exit code 2).
-pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepared, String> {
+pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<Prepared, String> {
     crate::install_crypto_provider();
     let (issuer, server) = match &settings.issuer {
         Some(i) => (i.trim_end_matches('/').to_string(), None),
@@ -116,7 +145,7 @@ pub async fn prepare(settings: &Settings, ledger: Arc<Ledger>) -> Result<Prepare
 }
 
 /// The target as the settings name it, for a run interrupted before it was prepared.
-pub fn describe(settings: &Settings) -> Target {
+pub fn describe(settings: &TargetSettings) -> Target {
     Target {
         issuer: settings.issuer.clone().unwrap_or_else(|| "(the bundled fake server, not started)".into()),
         embedded: settings.issuer.is_none(),
@@ -129,7 +158,7 @@ pub fn describe(settings: &Settings) -> Target {
 }
 
 /// The metadata document, from the RFC 8414 location or one of the OpenID forms.
-async fn discover(issuer: &str, settings: &Settings, trust: &Arc<Trust>) -> (Value, Option<String>) {
+async fn discover(issuer: &str, settings: &TargetSettings, trust: &Arc<Trust>) -> (Value, Option<String>) {
     let mut agent = match Agent::new(settings.limits, Vec::new()) {
         Ok(a) => a.with_trust(trust.clone()),
         Err(e) => return (Value::Null, Some(e)),

@@ -232,7 +232,7 @@ mod tests {
                     [[scenario.step]]\nrequest = { url = \"http://h/\" }\n";
         let s = &crate::engine::suite::parse_file("t.toml", text).unwrap()[0];
         let applies: Vec<&str> =
-            crate::commands::settings::MCP_VERSIONS.iter().copied().filter(|v| s.applies_to_mcp(v)).collect();
+            crate::engine::target::MCP_VERSIONS.iter().copied().filter(|v| s.applies_to_mcp(v)).collect();
         assert_eq!(applies, ["2025-06-18"]);
     }
 }

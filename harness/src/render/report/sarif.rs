@@ -9,8 +9,8 @@
 use serde_json::{Value, json};
 
 use super::{cause, verdict};
-use crate::model::outcome::{Outcome, RunReport, ScenarioResult};
 use crate::model::level::Level;
+use crate::model::outcome::{Outcome, RunReport, ScenarioResult};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

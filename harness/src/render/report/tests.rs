@@ -1,8 +1,8 @@
 //! The reports agree with each other on what they count, and lead with the problems.
 
 use super::*;
-use crate::model::outcome::{BaselineMark, Failure, Target};
 use crate::model::level::Level;
+use crate::model::outcome::{BaselineMark, Failure, Target};
 
 fn result(id: &str, level: Level, outcome: Outcome) -> ScenarioResult {
     ScenarioResult {
