@@ -1,8 +1,13 @@
 //! `explain` in words a person reads: the requirement, what each step does and what each
-//! expectation asks of the server, without the matcher's internal field names.
+//! expectation asks of the server, without the matcher's internal field names (layer:
+//! commands; reads the scenario model of the engine).
 
 use serde_json::Value;
 
+use crate::Exit;
+use crate::commands::cli::ExplainArgs;
+use crate::commands::error::CommandError;
+use crate::commands::settings::select;
 use crate::engine::expect::{Check, Ops, StatusSpec};
 use crate::engine::suite::Scenario;
 
@@ -232,6 +237,26 @@ pub fn ops_text(ops: &Ops) -> String {
         text.push_str(" (ignoring case)");
     }
     text
+}
+
+/// `explain`: one scenario in words.
+pub fn explain(args: ExplainArgs) -> Result<Exit, CommandError> {
+    let scenarios = select(&args.select)?;
+    let Some(s) = scenarios.iter().find(|s| s.id.eq_ignore_ascii_case(&args.id)) else {
+        let close: Vec<&str> = scenarios
+            .iter()
+            .filter(|s| s.spec_id().eq_ignore_ascii_case(args.id.split('.').next().unwrap_or("")))
+            .map(|s| s.id.as_str())
+            .collect();
+        let hint =
+            if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
+        return Err(CommandError::Usage(format!(
+            "no scenario `{}`{hint}; `oauth-conformance list` shows them all",
+            args.id
+        )));
+    };
+    print!("{}", explain_text(s));
+    Ok(Exit::Pass)
 }
 
 #[cfg(test)]

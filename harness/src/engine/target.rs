@@ -66,9 +66,19 @@ fn fill_admin_key(profile: &mut Profile, server: Option<&FakeServer>) {
     }
 }
 
-/// Prepare the target, noting in `ledger` what the preparation creates on it; an `Err` is a
-/// configuration problem (exit code 2).
-pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<Prepared, String> {
+/// Why a target could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// The bundled fake server did not start: our fault, not the user's.
+    #[error("cannot start the bundled fake server: {0}")]
+    Startup(String),
+    /// The profile, or the interaction profile it names, does not fit the target.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Prepare the target, noting in `ledger` what the preparation creates on it.
+pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<Prepared, PrepareError> {
     crate::install_crypto_provider();
     let (issuer, server) = match &settings.issuer {
         Some(i) => (i.trim_end_matches('/').to_string(), None),
@@ -92,14 +102,11 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
                 // Under a path, also serve the origin-root endpoints MCP 2025-03-26 clients use.
                 builder = builder.issuer_path(path).settings(|s| s.legacy_root_endpoints = true);
             }
-            let server = builder
-                .try_start()
-                .await
-                .map_err(|e| format!("cannot start the bundled fake server: {e}"))?;
+            let server = builder.try_start().await.map_err(|e| PrepareError::Startup(e.to_string()))?;
             (server.issuer().to_string(), Some(Arc::new(server)))
         }
     };
-    let mut profile = Profile::parse(&settings.profile_text, Some(&issuer))?;
+    let mut profile = Profile::parse(&settings.profile_text, Some(&issuer)).map_err(PrepareError::Config)?;
     if settings.resource.is_some() {
         profile.resource = settings.resource.clone();
     }
@@ -109,7 +116,8 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
     fill_admin_key(&mut profile, server.as_deref());
     let mcp_version =
         settings.mcp_version.clone().or(profile.mcp_version.clone()).unwrap_or_else(|| LATEST_MCP.into());
-    let interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))?;
+    let interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))
+        .map_err(PrepareError::Config)?;
     let clock: Option<ClockHandle> = server.clone().map(|s| {
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
