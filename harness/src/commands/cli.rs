@@ -1,4 +1,6 @@
 //! Command-line types (clap). Every option has a doc comment and an environment variable.
+//!
+//! Layer: commands; clap types only (the MCP version list comes from `engine::target`).
 
 use std::path::PathBuf;
 

@@ -4,6 +4,9 @@
 //! authentication that obtained them. At the end of a run, also an interrupted one, the tokens
 //! are revoked (RFC 7009) where the server offers revocation and the clients are deleted where
 //! it offers management; what could not be removed is reported.
+//!
+//! Layer: engine; imports `engine::agent`, `engine::trust`, `model::exchange`, `model::outcome`;
+//! never the render or commands layers.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

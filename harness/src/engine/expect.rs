@@ -1,5 +1,7 @@
 //! Typed matchers. A failed matcher is data (expected, actual, step), never an `Err`; only a
 //! reference that cannot be resolved is an error of the scenario itself.
+//!
+//! Layer: engine; imports `engine::jwks`, `engine::template`; never the render or commands layers.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,5 +1,7 @@
 //! Drives HTML login and consent pages with `scraper`, per an interaction profile of CSS
 //! selectors and field names (`fixtures/profiles/*-ui.toml`).
+//!
+//! Layer: engine; imports `engine::agent`; never the render or commands layers.
 
 use scraper::{ElementRef, Html, Selector};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,8 @@
 //! What a published JWK Set must hold (RFC 7517, RFC 7518, RFC 8037): keys that parse as
 //! usable keys of their type, distinct `kid`s, nothing private, and `kty`, `alg`, `use` and
 //! `key_ops` that agree. The rules judge a parsed JSON value; a failed rule names the key.
+//!
+//! Layer: engine; imports nothing else from the crate; never the render or commands layers.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,6 +1,9 @@
 //! Target profiles (TOML): what a real deployment needs beyond its issuer URL, namely
 //! pre-registered clients, a test user, the interaction profile, the protected resource, the
 //! MCP version, features to skip, extra headers and options for spec conflicts.
+//!
+//! Layer: engine; imports `engine::interact`, `engine::origin`, `model::secret`; never the render
+//! or commands layers.
 
 use std::collections::BTreeMap;
 

@@ -2,6 +2,8 @@
 //! "no" (RFC 9110 §15.6.4, RFC 6585 §4), so a check that meets one cannot be judged. The
 //! agent honours `Retry-After` once when the delay fits in the request timeout and in what is
 //! left of the run's budget, and says what it did.
+//!
+//! Layer: engine; imports nothing else from the crate; never the render or commands layers.
 
 use std::time::{Duration, Instant, SystemTime};
 

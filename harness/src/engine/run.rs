@@ -1,5 +1,8 @@
 //! Runs scenarios: concurrently (bounded), each with its own user agent and variables;
 //! scenarios that move the target's clock run alone at the end.
+//!
+//! Layer: engine; imports `engine::agent`, `engine::expect`, `engine::steps`, `engine::suite`,
+//! `model::mask`, `model::outcome`; never the render or commands layers.
 
 use std::sync::Arc;
 use std::time::Instant;

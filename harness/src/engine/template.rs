@@ -7,6 +7,8 @@
 //! and take values apart: `{host:VALUE}` (the host of a URL), `{origin:VALUE}` (its
 //! scheme, host and port, as the MCP 2025-03-26 authorization base URL). `{a.b|c}` is the
 //! first alternative that is defined and not null.
+//!
+//! Layer: engine; imports nothing else from the crate; never the render or commands layers.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -2,6 +2,8 @@
 //! expects a failure unless it says otherwise (`outcome = "skip"`); an entry whose scenario
 //! comes out differently (passes again, or fails where a skip was recorded) is stale and fails
 //! the run, so a baseline records a peer's behaviour exactly and shrinks instead of rotting.
+//!
+//! Layer: model; imports `model::outcome`; never the engine, render or commands layers.
 
 use serde::Deserialize;
 

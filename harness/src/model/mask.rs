@@ -1,5 +1,7 @@
 //! Masking of secrets (client secrets, codes, verifiers, tokens, passwords, cookies) in
 //! recorded exchanges before they reach a report or a snapshot.
+//!
+//! Layer: model; imports `model::exchange`; never the engine, render or commands layers.
 
 use serde_json::Value;
 

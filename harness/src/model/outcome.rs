@@ -1,5 +1,8 @@
 //! The result model every report renders: a run holds scenario results, a result holds its
 //! steps with their (masked) exchanges, its failed expectations, and its verdict.
+//!
+//! Layer: model; imports `model::exchange`, `model::level`; never the engine, render or commands
+//! layers.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,8 @@
 //! A credential the harness holds (a client secret, the test user's password): serialized as
 //! the plain string it is, but never printed by `Debug`, so that a logged value or a panic
 //! message cannot leak it.
+//!
+//! Layer: model; imports nothing else from the crate; never the engine, render or commands layers.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,7 @@
 //! `compare A.json B.json`: how the outcomes of two runs' JSON reports differ, for CI gates on
 //! a deployment (newly failing, newly passing, new or removed scenarios).
+//!
+//! Layer: render; imports `model::outcome`; never the engine or commands layers.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

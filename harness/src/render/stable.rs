@@ -1,6 +1,9 @@
 //! Stable reports (`run --stable`): a run with everything left out that differs between two runs
 //! against an unchanged server (times, durations, exchanges, source lines, the port, random
 //! values in failure texts), so a committed report changes only when behaviour does.
+//!
+//! Layer: render; imports `model::outcome`, `render::snapshot`; never the engine or commands
+//! layers.
 
 use std::sync::LazyLock;
 

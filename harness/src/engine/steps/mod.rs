@@ -1,5 +1,8 @@
 //! Built-in step kinds, one file each. A step performs OAuth-aware HTTP through the scenario's
 //! user agent and returns its result as JSON, which later steps and matchers reference.
+//!
+//! Layer: engine; imports `engine::agent`, `engine::cleanup`, `engine::interact`,
+//! `engine::profile`, `engine::template`, `engine::trust`; never the render or commands layers.
 
 pub mod assertion;
 mod authorize;

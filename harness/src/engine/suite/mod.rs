@@ -1,4 +1,7 @@
 //! Scenario files: the model, the loader, and the suites embedded in the binary.
+//!
+//! Layer: engine; imports `engine::expect`, `engine::jwks`, `engine::steps`, `engine::template`,
+//! `model::level`; never the render or commands layers.
 
 mod error;
 mod load;

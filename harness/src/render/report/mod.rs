@@ -1,4 +1,7 @@
 //! Reports: one module per format, each a function from a run to text.
+//!
+//! Layer: render; imports `model::exchange`, `model::level`, `model::outcome`; never the engine or
+//! commands layers.
 
 mod html;
 mod junit;

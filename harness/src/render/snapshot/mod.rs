@@ -1,5 +1,7 @@
 //! Snapshots of protocol behaviour: each scenario's exchanges, normalized into a plain text
 //! file per scenario (`DIR/<ID>.snap`), meant to live in git; `diff` re-runs and reports drift.
+//!
+//! Layer: render; imports `model::exchange`, `model::outcome`; never the engine or commands layers.
 
 mod normalize;
 
