@@ -2,35 +2,17 @@
 //! scenarios and reports every check with its specification section.
 //!
 //! Scenarios are data (`suites/*.toml`, embedded); steps are OAuth-aware actions
-//! ([`steps`]); expectations are typed matchers ([`expect`]). A run produces a
-//! [`outcome::RunReport`] that every report format renders.
+//! ([`engine::steps`]); expectations are typed matchers ([`engine::expect`]). A run produces a
+//! [`model::outcome::RunReport`] that every report format renders.
+//!
+//! The modules are layered; each imports only the layers listed before it:
+//! [`model`] (the result model), [`engine`] (scenarios, steps, the user agent, the run),
+//! [`render`] (reports, snapshots, comparisons), [`commands`] (the command line).
 
-pub mod agent;
-pub mod app;
-pub mod baseline;
-pub mod cleanup;
-pub mod cli;
-pub mod compare;
-pub mod expect;
-pub mod explain;
-pub mod interact;
-pub mod jwks;
-pub mod mask;
-pub mod outcome;
-pub mod profile;
-pub mod report;
-pub mod retry;
-pub mod run;
-pub mod secret;
-pub mod settings;
-pub mod snapshot;
-pub mod snapshots;
-pub mod stable;
-pub mod steps;
-pub mod suite;
-pub mod target;
-pub mod template;
-pub mod trust;
+pub mod commands;
+pub mod engine;
+pub mod model;
+pub mod render;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     quiet_on_closed_stdout();
-    let cli = harness::cli::Cli::parse();
-    std::process::ExitCode::from(harness::app::main(cli) as u8)
+    let cli = harness::commands::cli::Cli::parse();
+    std::process::ExitCode::from(harness::commands::main(cli) as u8)
 }
 
 /// `print!` panics when stdout is a pipe whose reader has gone (`oauth-conformance list | head`).

@@ -2,8 +2,8 @@
 //! authorization-code flow driven through the login and consent pages.
 
 use base64::Engine;
-use harness::agent::{Agent, Limits, Request};
-use harness::interact::{Action, InteractionProfile, PageKind};
+use harness::engine::agent::{Agent, Limits, Request};
+use harness::engine::interact::{Action, InteractionProfile, PageKind};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -92,7 +92,7 @@ impl CodeFlow {
             Some(s) => req = req.header("authorization", basic(&self.client_id, s)),
             None => form.push(("client_id".to_string(), self.client_id.clone())),
         }
-        req.body = harness::agent::Body::Form(form);
+        req.body = harness::engine::agent::Body::Form(form);
         let resp = agent.send(req).await.map_err(|e| e.to_string())?;
         if resp.status != 200 {
             return Err(format!("token endpoint answered {}: {}", resp.status, resp.text()));

@@ -5,17 +5,17 @@
 
 use std::path::PathBuf;
 
-use harness::app::execute;
-use harness::settings::Settings;
-use harness::snapshot;
+use harness::commands::run::execute;
+use harness::commands::settings::Settings;
+use harness::render::snapshot;
 
 #[test]
 fn the_fake_servers_exchanges_match_the_committed_snapshots() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/fake-server");
-    let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
+    let args = harness::commands::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut settings = Settings::from_target_args(&args).expect("default settings");
     settings.jobs = 1;
-    let scenarios = harness::suite::load(&[], true).expect("built-in suites load");
+    let scenarios = harness::engine::suite::load(&[], true).expect("built-in suites load");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let report = rt.block_on(execute(&settings, scenarios, None)).expect("the run starts");
     let drift = snapshot::drift(&dir, &report, true).expect("snapshots readable");

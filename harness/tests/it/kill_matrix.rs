@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fake_server::Fault;
-use harness::app::execute;
-use harness::outcome::{Outcome, RunReport};
-use harness::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
-use harness::suite::{self, Scenario};
+use harness::commands::run::execute;
+use harness::commands::settings::{LATEST_MCP, MCP_VERSIONS, Settings};
+use harness::engine::suite::{self, Scenario};
+use harness::model::outcome::{Outcome, RunReport};
 
 /// The issuer path of the second target.
 const ISSUER_PATH: &str = "/tenant";
@@ -51,13 +51,13 @@ impl Variant {
 }
 
 fn settings(faults: &[Fault], variant: Variant) -> Settings {
-    let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
+    let args = harness::commands::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
-    s.faults = faults.to_vec();
+    s.target.faults = faults.to_vec();
     match variant {
         Variant::Plain => {}
-        Variant::IssuerPath => s.fake_issuer_path = Some(ISSUER_PATH.to_string()),
-        Variant::RegistrationToken => s.fake_registration_token = Some(REGISTRATION_TOKEN.to_string()),
+        Variant::IssuerPath => s.target.fake_issuer_path = Some(ISSUER_PATH.to_string()),
+        Variant::RegistrationToken => s.target.fake_registration_token = Some(REGISTRATION_TOKEN.to_string()),
     }
     s.jobs = 16;
     s
@@ -78,7 +78,7 @@ pub async fn run_versions(base: Settings, scenarios: Vec<Scenario>) -> RunReport
     let mut merged: Option<RunReport> = None;
     for (version, group) in groups {
         let mut settings = base.clone();
-        settings.mcp_version = Some(version.to_string());
+        settings.target.mcp_version = Some(version.to_string());
         let report = execute(&settings, group, None).await.expect("the run starts");
         match &mut merged {
             Some(m) => m.results.extend(report.results),
@@ -126,7 +126,7 @@ pub fn describe(report: &RunReport, id: &str) -> String {
         .results
         .iter()
         .find(|r| r.id == id)
-        .map(|r| format!("{id}: {} — {}", r.outcome.as_str(), harness::report::cause(r)))
+        .map(|r| format!("{id}: {} — {}", r.outcome.as_str(), harness::render::report::cause(r)))
         .unwrap_or_default()
 }
 

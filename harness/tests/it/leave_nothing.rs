@@ -39,7 +39,7 @@ fn client_count(server: &FakeServer) -> u64 {
 /// The bundled server's profile without the scenario that sleeps ten seconds against a
 /// server whose clock the harness cannot move.
 fn profile_file(dir: &Path) -> PathBuf {
-    let (_, text) = harness::profile::BUILTIN_PROFILES
+    let (_, text) = harness::engine::profile::BUILTIN_PROFILES
         .iter()
         .find(|(n, _)| *n == "fake-server")
         .expect("built-in profile");
@@ -131,7 +131,8 @@ fn sigint_and_sigterm_end_a_run_within_seconds_cleaned_up_with_an_incomplete_rep
     let dir = temp("signal");
     // A user, and the two clients TOK-29.rotation needs: the harness registers the rest, and
     // that scenario then sleeps ten seconds, since this server's clock cannot be moved.
-    let (_, text) = harness::profile::BUILTIN_PROFILES.iter().find(|(n, _)| *n == "fake-server").unwrap();
+    let (_, text) =
+        harness::engine::profile::BUILTIN_PROFILES.iter().find(|(n, _)| *n == "fake-server").unwrap();
     let keep: Vec<&str> = text
         .split("\n[")
         .filter(|t| t.starts_with("user]") || t.starts_with("clients.spa]") || t.starts_with("clients.rs]"))

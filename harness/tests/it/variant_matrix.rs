@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fake_server::{Fault, Variant};
-use harness::outcome::{Outcome, RunReport};
-use harness::settings::Settings;
-use harness::suite::{self, Level, Scenario};
+use harness::commands::settings::Settings;
+use harness::engine::suite::{self, Level, Scenario};
+use harness::model::outcome::{Outcome, RunReport};
 
 use super::kill_matrix::{describe, run_versions};
 
@@ -71,11 +71,11 @@ fn profile_for(variant: Variant, base: &str) -> String {
 }
 
 fn settings(variant: Variant, faults: &[Fault]) -> Settings {
-    let args = harness::cli::TargetArgs { timeout: 15, ..Default::default() };
+    let args = harness::commands::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
-    s.profile_text = profile_for(variant, &s.profile_text);
-    s.variants = vec![variant];
-    s.faults = faults.to_vec();
+    s.target.profile_text = profile_for(variant, &s.target.profile_text);
+    s.target.variants = vec![variant];
+    s.target.faults = faults.to_vec();
     s.jobs = 16;
     s
 }

@@ -57,7 +57,7 @@ impl Args {
 async fn main() {
     let args = Args::parse();
     harness::install_crypto_provider();
-    let ui = match harness::profile::interaction_profile(&args.interaction) {
+    let ui = match harness::engine::profile::interaction_profile(&args.interaction) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("flows: {e}");

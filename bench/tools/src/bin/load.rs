@@ -118,7 +118,7 @@ async fn registration_cycle(http: &reqwest::Client, e: &Endpoints) -> Result<(),
 async fn main() {
     let args = Args::parse();
     harness::install_crypto_provider();
-    let ui = harness::profile::interaction_profile("fake-server").expect("built-in profile");
+    let ui = harness::engine::profile::interaction_profile("fake-server").expect("built-in profile");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
     let issuer = args.issuer.trim_end_matches('/');
     let meta: Value = match http.get(format!("{issuer}/.well-known/oauth-authorization-server")).send().await
