@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::engine::agent::{Agent, Body, Limits, Request};
 use crate::engine::cleanup::Ledger;
 use crate::engine::profile::{ClientProfile, Profile, interaction_profile};
-use crate::engine::steps::{ClockHandle, Env, discover_url, string_list};
+use crate::engine::steps::{ClockHandle, Env, WellKnown, discover_url, string_list};
 use crate::engine::trust::Trust;
 use crate::model::outcome::Target;
 use crate::model::secret::Secret;
@@ -173,7 +173,7 @@ async fn discover(issuer: &str, settings: &TargetSettings, trust: &Arc<Trust>) -
     };
     let mut problems = Vec::new();
     let mut tried: Vec<String> = Vec::new();
-    for form in ["oauth", "openid", "openid-insert"] {
+    for form in WellKnown::AUTO {
         let Ok(url) = discover_url(issuer, form) else { continue };
         if tried.contains(&url) {
             continue;

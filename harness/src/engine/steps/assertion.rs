@@ -31,7 +31,7 @@ pub struct AssertionSpec {
     pub exp_in: Option<i64>,
     /// `registered` (default) or `stranger`, a key no server knows.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<AssertionKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,6 +39,16 @@ pub struct AssertionSpec {
     /// A fixed `jti` (to replay an assertion); default random.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+}
+
+/// Which key signs a client assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionKey {
+    /// The key whose public half the client registered (`{assertion_jwks}`).
+    Registered,
+    /// A key no server knows: its signature must not verify.
+    Stranger,
 }
 
 struct SigningKey {
@@ -101,14 +111,9 @@ pub fn public_jwks() -> Value {
 pub fn make(ctx: &Ctx<'_>, client_id: &str, spec: Option<&AssertionSpec>) -> Result<String, StepError> {
     let spec = spec.cloned().unwrap_or_default();
     let keys = keys()?;
-    let key = match spec.key.as_deref() {
-        None | Some("registered") => &keys.registered,
-        Some("stranger") => &keys.stranger,
-        Some(other) => {
-            return Err(StepError::Prerequisite(format!(
-                "unknown assertion key `{other}` (registered, stranger)"
-            )));
-        }
+    let key = match spec.key.unwrap_or(AssertionKey::Registered) {
+        AssertionKey::Registered => &keys.registered,
+        AssertionKey::Stranger => &keys.stranger,
     };
     let aud = match &spec.aud {
         // The issuer the run was pointed at: the identifier the client trusts (RFC 8414 §3.3

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::authorize::Decision;
 use super::journey::{Mode, Plan};
 use super::{Ctx, StepError};
 use crate::engine::agent::{Body, Request};
@@ -14,14 +15,27 @@ use crate::engine::interact::{Action, PageKind};
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     /// `approve` (default) or `deny`.
-    pub decision: Option<String>,
+    pub decision: Option<Decision>,
     /// Approve only these scopes.
     pub approve_scopes: Option<Vec<String>>,
     /// Name of the form's anti-CSRF field, for `tamper`.
     pub csrf_field: Option<String>,
-    /// `drop-csrf` removes that field, `wrong-csrf` replaces its value, `get` sends the form
-    /// as a GET, `no-cookies` sends it from a browser without the session.
-    pub tamper: Option<String>,
+    /// How to tamper with the form, to prove the server checks what it should.
+    pub tamper: Option<Tamper>,
+}
+
+/// A deliberate change to the consent form before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tamper {
+    /// Leave the anti-CSRF field out.
+    DropCsrf,
+    /// Replace the anti-CSRF field's value.
+    WrongCsrf,
+    /// Send the form as a GET with its fields in the query.
+    Get,
+    /// Send it from a browser without the session's cookies.
+    NoCookies,
 }
 
 impl Consent {
@@ -33,12 +47,12 @@ impl Consent {
         let plan = Plan {
             mode: Mode::Manual,
             cancel_login: false,
-            deny: self.decision.as_deref() == Some("deny"),
+            deny: self.decision == Some(Decision::Deny),
             approve_scopes: self.approve_scopes.clone(),
             username: None,
             password: None,
         };
-        let outcome = match &self.tamper {
+        let outcome = match self.tamper {
             None => journey.continue_with(ctx, PageKind::Consent, &plan).await,
             Some(t) => self.tampered(ctx, &mut journey, t).await,
         };
@@ -51,7 +65,7 @@ impl Consent {
         &self,
         ctx: &mut Ctx<'_>,
         journey: &mut super::Journey,
-        how: &str,
+        how: Tamper,
     ) -> Result<(), StepError> {
         let Some((url, html)) = journey.page().cloned() else {
             return Err(StepError::Prerequisite("the journey is not on the consent page".into()));
@@ -59,7 +73,7 @@ impl Consent {
         let mut req = ctx.env.interaction.plan(&url, &html, &Action::Approve(None))?;
         let field = match &self.csrf_field {
             Some(f) => Some(f.clone()),
-            None if matches!(how, "drop-csrf" | "wrong-csrf") => {
+            None if matches!(how, Tamper::DropCsrf | Tamper::WrongCsrf) => {
                 ctx.env.interaction.consent_csrf_field(&url, &html)?
             }
             None => None,
@@ -76,11 +90,11 @@ impl Consent {
             })
         };
         match how {
-            "drop-csrf" => {
+            Tamper::DropCsrf => {
                 let field = csrf(field, fields)?;
                 fields.retain(|(k, _)| *k != field);
             }
-            "wrong-csrf" => {
+            Tamper::WrongCsrf => {
                 let field = csrf(field, fields)?;
                 for (k, v) in fields.iter_mut() {
                     if *k == field {
@@ -88,19 +102,14 @@ impl Consent {
                     }
                 }
             }
-            "get" => {
+            Tamper::Get => {
                 let mut u = url::Url::parse(&req.url)
                     .map_err(|_| StepError::Prerequisite("bad form action".into()))?;
                 u.query_pairs_mut().extend_pairs(fields.iter());
                 req = Request::get(String::from(u));
             }
-            "no-cookies" => {
+            Tamper::NoCookies => {
                 ctx.agent.forget_cookies().map_err(StepError::Prerequisite)?;
-            }
-            other => {
-                return Err(StepError::Prerequisite(format!(
-                    "tamper = `{other}`: use drop-csrf, wrong-csrf, get or no-cookies"
-                )));
             }
         }
         let plan = Plan { mode: Mode::Single, ..Plan::auto() };

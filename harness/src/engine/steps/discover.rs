@@ -17,11 +17,11 @@ pub struct Discover {
     /// well-known, ignoring the issuer path), `resource` (RFC 9728 §3.1 path insertion of
     /// `oauth-protected-resource`), `resource-root`, or `auto` (the first of `oauth`, `openid`
     /// and `openid-insert` that answers 200 with a JSON object, as the harness itself discovers).
-    pub form: Option<String>,
+    pub form: Option<WellKnown>,
     /// Forms tried in order when the first location gives no JSON object with status 200
     /// (e.g. `["resource-root"]`, or `["openid-insert", "openid"]` for MCP's AS discovery).
     #[serde(default)]
-    pub fallback: Vec<String>,
+    pub fallback: Vec<WellKnown>,
     /// A URL tried first (e.g. `{r.challenge.resource_metadata}`); an empty value is skipped.
     /// Alone, it is the only location.
     pub url: Option<String>,
@@ -34,30 +34,61 @@ pub struct Discover {
     pub origin: Option<String>,
 }
 
-/// The well-known URL of `form` for `issuer` (or resource).
-pub fn well_known(issuer: &str, form: &str) -> Result<String, String> {
+/// Where a discovery document is looked for, relative to an issuer (or resource) URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WellKnown {
+    /// RFC 8414 §3.1: `/.well-known/oauth-authorization-server` inserted before the path.
+    Oauth,
+    /// OpenID Connect Discovery §4: `/.well-known/openid-configuration` appended to the issuer.
+    Openid,
+    /// `/.well-known/openid-configuration` inserted before the path.
+    OpenidInsert,
+    /// The origin's own `oauth-authorization-server` document, ignoring the issuer path.
+    Root,
+    /// RFC 9728 §3.1: `/.well-known/oauth-protected-resource` inserted before the path.
+    Resource,
+    /// The origin's own `oauth-protected-resource` document.
+    ResourceRoot,
+    /// `oauth`, `openid` and `openid-insert` in turn, as the harness itself discovers.
+    Auto,
+}
+
+impl WellKnown {
+    /// The locations `auto` tries, in order: RFC 8414's, then OpenID Connect's appended and
+    /// inserted forms.
+    pub const AUTO: [WellKnown; 3] = [WellKnown::Oauth, WellKnown::Openid, WellKnown::OpenidInsert];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WellKnown::Oauth => "oauth",
+            WellKnown::Openid => "openid",
+            WellKnown::OpenidInsert => "openid-insert",
+            WellKnown::Root => "root",
+            WellKnown::Resource => "resource",
+            WellKnown::ResourceRoot => "resource-root",
+            WellKnown::Auto => "auto",
+        }
+    }
+}
+
+/// The well-known URL of `form` for `issuer` (or resource); `auto` names no single URL.
+pub fn well_known(issuer: &str, form: WellKnown) -> Result<String, String> {
     let u = url::Url::parse(issuer).map_err(|_| format!("`{issuer}` is not a URL"))?;
     let origin = u.origin().ascii_serialization();
     let path = u.path().trim_end_matches('/');
     let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
     Ok(match form {
-        "oauth" => format!("{origin}/.well-known/oauth-authorization-server{path}"),
-        "openid" => format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')),
-        "openid-insert" => format!("{origin}/.well-known/openid-configuration{path}"),
-        "root" => format!("{origin}/.well-known/oauth-authorization-server"),
+        WellKnown::Oauth => format!("{origin}/.well-known/oauth-authorization-server{path}"),
+        WellKnown::Openid => format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')),
+        WellKnown::OpenidInsert => format!("{origin}/.well-known/openid-configuration{path}"),
+        WellKnown::Root => format!("{origin}/.well-known/oauth-authorization-server"),
         // RFC 9728 §3.1 keeps the resource's query after the inserted path.
-        "resource" => format!("{origin}/.well-known/oauth-protected-resource{path}{query}"),
-        "resource-root" => format!("{origin}/.well-known/oauth-protected-resource"),
-        other => {
-            return Err(format!(
-                "unknown discovery form `{other}` (use oauth, openid, openid-insert, root, resource or resource-root)"
-            ));
-        }
+        WellKnown::Resource => format!("{origin}/.well-known/oauth-protected-resource{path}{query}"),
+        WellKnown::ResourceRoot => format!("{origin}/.well-known/oauth-protected-resource"),
+        WellKnown::Auto => return Err("`auto` stands for several locations, not one".into()),
     })
 }
-
-/// The forms `auto` tries, in order.
-const AUTO_FORMS: &[&str] = &["oauth", "openid", "openid-insert"];
 
 impl Discover {
     /// The locations to try, in order, each with what found it (`url` or a form name).
@@ -73,17 +104,20 @@ impl Discover {
             (None, Some(i)) => ctx.str(i)?,
             (None, None) => ctx.env.issuer.clone(),
         };
-        let mut forms: Vec<&str> = Vec::new();
-        match &self.form {
+        let mut forms: Vec<WellKnown> = Vec::new();
+        match self.form {
             Some(f) => forms.push(f),
-            None if self.url.is_none() || issuer.is_some() => forms.push("oauth"),
+            None if self.url.is_none() || issuer.is_some() => forms.push(WellKnown::Oauth),
             None => {}
         }
-        forms.extend(self.fallback.iter().map(String::as_str));
-        for form in forms.into_iter().flat_map(|f| if f == "auto" { AUTO_FORMS.to_vec() } else { vec![f] }) {
+        forms.extend(self.fallback.iter().copied());
+        for form in forms
+            .into_iter()
+            .flat_map(|f| if f == WellKnown::Auto { WellKnown::AUTO.to_vec() } else { vec![f] })
+        {
             let url = well_known(&base, form).map_err(StepError::Prerequisite)?;
             if !out.iter().any(|(_, u)| *u == url) {
-                out.push((form.to_string(), url));
+                out.push((form.as_str().to_string(), url));
             }
         }
         if out.is_empty() {
@@ -152,24 +186,24 @@ impl Discover {
 
 #[cfg(test)]
 mod tests {
-    use super::well_known;
+    use super::{WellKnown, well_known};
 
     #[test]
     fn path_issuers_get_the_well_known_segment_inserted_before_the_path() {
         assert_eq!(
-            well_known("https://h/tenant/", "oauth").unwrap(),
+            well_known("https://h/tenant/", WellKnown::Oauth).unwrap(),
             "https://h/.well-known/oauth-authorization-server/tenant"
         );
         assert_eq!(
-            well_known("https://h", "oauth").unwrap(),
+            well_known("https://h", WellKnown::Oauth).unwrap(),
             "https://h/.well-known/oauth-authorization-server"
         );
         assert_eq!(
-            well_known("https://h/t", "openid").unwrap(),
+            well_known("https://h/t", WellKnown::Openid).unwrap(),
             "https://h/t/.well-known/openid-configuration"
         );
         assert_eq!(
-            well_known("https://h/t", "openid-insert").unwrap(),
+            well_known("https://h/t", WellKnown::OpenidInsert).unwrap(),
             "https://h/.well-known/openid-configuration/t"
         );
     }
@@ -177,21 +211,21 @@ mod tests {
     #[test]
     fn resource_metadata_is_found_by_inserting_into_the_resource_url() {
         assert_eq!(
-            well_known("https://h:8443/mcp", "resource").unwrap(),
+            well_known("https://h:8443/mcp", WellKnown::Resource).unwrap(),
             "https://h:8443/.well-known/oauth-protected-resource/mcp"
         );
         assert_eq!(
-            well_known("https://h/", "resource").unwrap(),
+            well_known("https://h/", WellKnown::Resource).unwrap(),
             "https://h/.well-known/oauth-protected-resource"
         );
         assert_eq!(
-            well_known("https://h/a/mcp?t=1", "resource").unwrap(),
+            well_known("https://h/a/mcp?t=1", WellKnown::Resource).unwrap(),
             "https://h/.well-known/oauth-protected-resource/a/mcp?t=1"
         );
         assert_eq!(
-            well_known("https://h/a/mcp", "resource-root").unwrap(),
+            well_known("https://h/a/mcp", WellKnown::ResourceRoot).unwrap(),
             "https://h/.well-known/oauth-protected-resource"
         );
-        assert!(well_known("https://h/", "nope").is_err());
+        assert!(well_known("https://h/", WellKnown::Auto).is_err());
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::assertion::AssertionSpec;
 use super::client::{self, credentials};
-use super::token::build_request;
+use super::token::{BodyFormat, build_request};
 use super::{Ctx, StepError, http_result};
 
 /// Parameters of an introspection (and, with the same shape, revocation) request.
@@ -26,7 +26,8 @@ pub struct TokenCall {
     pub params: BTreeMap<String, String>,
     #[serde(default)]
     pub omit: Vec<String>,
-    pub body: Option<String>,
+    /// `form` (default) or `json`.
+    pub body: Option<BodyFormat>,
     pub method: Option<String>,
     pub origin: Option<String>,
     pub url: Option<String>,
@@ -56,7 +57,7 @@ impl TokenCall {
             form,
             creds.headers,
             creds.query,
-            self.body.as_deref(),
+            self.body,
             self.method.as_deref(),
             &self.origin,
         )?;

@@ -12,11 +12,31 @@ use crate::engine::interact::PageKind;
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// `submit` (default) or `cancel`.
-    pub action: Option<String>,
+    pub action: Option<LoginStep>,
     pub username: Option<String>,
     pub password: Option<String>,
     /// After logging in, carry on automatically (`auto`) or stop at the next page (`manual`, default).
-    pub then: Option<String>,
+    pub then: Option<Then>,
+}
+
+/// What the user does on the login page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginStep {
+    /// Fill in the credentials and submit.
+    Submit,
+    /// Press the page's cancel control.
+    Cancel,
+}
+
+/// Where a journey goes after a page the scenario operated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Then {
+    /// On through further pages to the client's redirect.
+    Auto,
+    /// Stop at the next page.
+    Manual,
 }
 
 impl Login {
@@ -26,8 +46,8 @@ impl Login {
             .take()
             .ok_or_else(|| StepError::Prerequisite("`login` needs an earlier `authorize` step".into()))?;
         let plan = Plan {
-            mode: if self.then.as_deref() == Some("auto") { Mode::Auto } else { Mode::Manual },
-            cancel_login: self.action.as_deref() == Some("cancel"),
+            mode: if self.then == Some(Then::Auto) { Mode::Auto } else { Mode::Manual },
+            cancel_login: self.action == Some(LoginStep::Cancel),
             deny: false,
             approve_scopes: None,
             username: ctx.opt(&self.username)?,

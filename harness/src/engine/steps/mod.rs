@@ -36,7 +36,7 @@ use crate::engine::profile::Profile;
 use crate::engine::template::{self, TemplateError};
 
 pub use client::string_list;
-pub use discover::well_known as discover_url;
+pub use discover::{WellKnown, well_known as discover_url};
 pub use journey::Journey;
 
 /// Moves the target's clock (only the embedded fake server has one).

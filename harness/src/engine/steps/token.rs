@@ -41,7 +41,7 @@ pub struct Token {
     #[serde(default)]
     pub omit: Vec<String>,
     /// `form` (default) or `json`.
-    pub body: Option<String>,
+    pub body: Option<BodyFormat>,
     /// `POST` (default) or another method.
     pub method: Option<String>,
     pub origin: Option<String>,
@@ -136,11 +136,21 @@ impl Token {
             form,
             creds.headers,
             creds.query,
-            self.body.as_deref(),
+            self.body,
             self.method.as_deref(),
             &self.origin,
         )
     }
+}
+
+/// How a request's parameters travel in its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyFormat {
+    /// `application/x-www-form-urlencoded`, as RFC 6749 §3.2 asks.
+    Form,
+    /// A JSON object of the same parameters (servers must refuse it at the token endpoint).
+    Json,
 }
 
 /// A form (or JSON) request with credentials, used by the token, introspection and
@@ -152,7 +162,7 @@ pub fn build_request(
     form: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     query: Vec<(String, String)>,
-    body: Option<&str>,
+    body: Option<BodyFormat>,
     method: Option<&str>,
     origin: &Option<String>,
 ) -> Result<Request, StepError> {
@@ -167,11 +177,11 @@ pub fn build_request(
         u.query_pairs_mut().extend_pairs(form.iter());
         Body::None
     } else {
-        match body.unwrap_or("form") {
-            "json" => {
+        match body.unwrap_or(BodyFormat::Form) {
+            BodyFormat::Json => {
                 Body::Json(Value::Object(form.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
             }
-            _ => Body::Form(form),
+            BodyFormat::Form => Body::Form(form),
         }
     };
     let mut req = Request { method, url: u.into(), headers, body };

@@ -407,6 +407,27 @@ json = { pointer = "/issuer", exists = true }
             ("authorize = { consent = \"deney\" }", "deney", "`approve` or `deny`"),
             ("token = { auth = \"bsaic\" }", "bsaic", "`basic`, `post`"),
             ("introspect = { auth = \"Post\" }", "Post", "`basic`, `post`"),
+            ("consent = { tamper = \"drop_csrf\" }", "drop_csrf", "`drop-csrf`, `wrong-csrf`"),
+            ("login = { then = \"automatic\" }", "automatic", "`auto` or `manual`"),
+            ("discover = { form = \"openid_insert\" }", "openid_insert", "`openid-insert`"),
+            ("discover = { fallback = [\"resource-roots\"] }", "resource-roots", "`resource-root`"),
+            ("token = { body = \"jsn\" }", "jsn", "`form` or `json`"),
+            ("token = { assertion = { key = \"strange\" } }", "strange", "`registered` or `stranger`"),
+        ] {
+            let text = FILE.replace("discover = {}", step);
+            let errors = parse_file("t.toml", &text).unwrap_err();
+            let e = &errors[0];
+            assert_eq!((e.file.as_str(), e.line), ("t.toml", 7), "{}", e.message);
+            assert!(e.message.contains(wrong) && e.message.contains(allowed), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_misspelled_step_parameter_fails_to_load_with_its_line_and_the_parameters_allowed() {
+        for (step, wrong, allowed) in [
+            ("token = { auht = \"basic\" }", "auht", "`auth`"),
+            ("authorize = { scopes = \"openid\" }", "scopes", "`scope`"),
+            ("consent = { tamprer = \"get\" }", "tamprer", "`tamper`"),
         ] {
             let text = FILE.replace("discover = {}", step);
             let errors = parse_file("t.toml", &text).unwrap_err();
