@@ -7,12 +7,14 @@ use serde_json::Value;
 
 use super::assertion::{AssertionSpec, JWT_BEARER};
 use super::{Ctx, StepError};
+use crate::model::secret::Secret;
 
 /// A client as steps need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientInfo {
     pub client_id: String,
-    pub client_secret: Option<String>,
+    /// Printed as `[redacted]` by `Debug`; serialized (into step results) as the string.
+    pub client_secret: Option<Secret>,
     pub redirect_uri: Option<String>,
     /// `client_secret_basic`, `client_secret_post` or `none`.
     pub auth_method: String,
@@ -52,7 +54,7 @@ pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepEr
     });
     Ok(ClientInfo {
         client_id: c.client_id.clone(),
-        client_secret: c.client_secret.as_ref().map(|s| s.expose().to_string()),
+        client_secret: c.client_secret.clone(),
         redirect_uri: c.redirect_uri.clone(),
         auth_methods: c.auth_methods.clone().unwrap_or_else(|| vec![auth_method.clone()]),
         auth_method,
@@ -65,7 +67,7 @@ pub fn resolve(ctx: &Ctx<'_>, client: Option<&str>) -> Result<ClientInfo, StepEr
 /// A client from JSON (a registration response or a profile entry).
 pub fn from_json(v: &Value) -> Option<ClientInfo> {
     let client_id = v.get("client_id")?.as_str()?.to_string();
-    let client_secret = v.get("client_secret").and_then(Value::as_str).map(str::to_string);
+    let client_secret = v.get("client_secret").and_then(Value::as_str).map(Secret::from);
     let redirect_uri = v
         .get("redirect_uri")
         .and_then(Value::as_str)
@@ -197,7 +199,8 @@ pub fn credentials(
             client.auth_methods.join(", ")
         )));
     }
-    let secret = secret.map(str::to_string).or_else(|| client.client_secret.clone());
+    let secret =
+        secret.map(str::to_string).or_else(|| client.client_secret.as_ref().map(|s| s.expose().to_string()));
     let need_secret = || {
         secret.clone().ok_or_else(|| {
             StepError::Prerequisite(format!(
@@ -250,5 +253,15 @@ mod tests {
         let decoded =
             String::from_utf8(STANDARD.decode(header.trim_start_matches("Basic ")).unwrap()).unwrap();
         assert_eq!(decoded, "a+b:s3cr%3At%2B%2F%25val+ue");
+    }
+
+    #[test]
+    fn a_client_prints_without_its_secret_and_serializes_with_it() {
+        let c =
+            from_json(&serde_json::json!({"client_id": "c1", "client_secret": "s3cr:t+/%val ue"})).unwrap();
+        let debug = format!("{c:?}");
+        assert!(debug.contains("c1") && !debug.contains("s3cr") && debug.contains("[redacted]"), "{debug}");
+        assert_eq!(c.to_json()["client_secret"], "s3cr:t+/%val ue");
+        assert_eq!(c.auth_method, "client_secret_basic");
     }
 }
