@@ -122,6 +122,15 @@ pub struct TargetArgs {
     /// endpoint (RFC 7591 §3) and send it on every registration; only without --issuer.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_REGISTRATION_TOKEN")]
     pub fake_registration_token: Option<String>,
+    /// Who operates login and consent pages: `form` (read the HTML, submit its forms) or
+    /// `browser` (a headless Chromium renders each page and runs its scripts); overrides the
+    /// interaction profile's `driver`.
+    #[arg(long, env = "OAUTH_CONFORMANCE_DRIVER", value_parser = ["form", "browser"])]
+    pub driver: Option<String>,
+    /// The Chromium or Chrome executable of the browser driver (default: $CHROME, then
+    /// `chromium`, `chromium-browser`, `google-chrome` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<PathBuf>,
     /// Leave the clients the run registered on the target (by default they are deleted at the
     /// end with RFC 7592 where the server offers it, and their tokens revoked).
     #[arg(long, env = "OAUTH_CONFORMANCE_KEEP_CLIENTS")]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::commands::cli::{FailOn, RunArgs, SelectArgs, TargetArgs};
 use crate::engine::agent::Limits;
+use crate::engine::interact::Driver;
 use crate::engine::suite::{Level, LoadError, Scenario};
 pub use crate::engine::target::{LATEST_MCP, MCP_VERSIONS, TargetSettings};
 use crate::model::baseline::Baseline;
@@ -118,6 +119,12 @@ impl Settings {
                 variants,
                 fake_issuer_path,
                 fake_registration_token,
+                driver: match t.driver.as_deref() {
+                    Some("browser") => Some(Driver::Browser),
+                    Some("form") => Some(Driver::Form),
+                    _ => None,
+                },
+                browser: t.browser.clone(),
                 limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
             },
             jobs: 8,

@@ -1,7 +1,9 @@
-//! Drives HTML login and consent pages with `scraper`, per an interaction profile of CSS
-//! selectors and field names (`fixtures/profiles/*-ui.toml`).
+//! Drives login and consent pages per an interaction profile of CSS selectors and field names
+//! (`fixtures/profiles/*-ui.toml`): with `scraper` on the HTML the server sent (the form
+//! driver), or as scripts a real browser runs on the rendered page (the browser driver).
 //!
-//! Layer: engine; imports `engine::agent`; never the render or commands layers.
+//! Layer: engine; imports `engine::agent` and `engine::browser` (for string literals only);
+//! never the render or commands layers.
 
 use scraper::{ElementRef, Html, Selector};
 use serde::{Deserialize, Serialize};
@@ -13,8 +15,33 @@ use crate::engine::agent::{Body, Request};
 #[serde(deny_unknown_fields)]
 pub struct InteractionProfile {
     pub name: String,
+    /// How pages are operated: `form` (default) or `browser`.
+    #[serde(default)]
+    pub driver: Driver,
     pub login: LoginPage,
     pub consent: ConsentPage,
+}
+
+/// Who operates the login and consent pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Driver {
+    /// Read the HTML the server sent and submit its forms: fast, no browser, but blind to
+    /// pages that a script renders.
+    #[default]
+    Form,
+    /// A headless Chromium renders each page, runs its scripts, fills the fields and presses
+    /// the buttons; its requests still go through the harness's user agent.
+    Browser,
+}
+
+impl Driver {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Driver::Form => "form",
+            Driver::Browser => "browser",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -287,6 +314,116 @@ impl InteractionProfile {
             [one] => Some((*one).clone()),
             _ => None,
         })
+    }
+}
+
+/// What a browser script answers when the page does not offer what the action needs.
+pub const SCRIPT_OK: &str = "ok";
+
+impl InteractionProfile {
+    /// A script that names the rendered page's kind (`login`, `consent`, `other`), or answers
+    /// "" while a script may still be rendering it.
+    pub fn classify_script(&self) -> String {
+        use crate::engine::browser::js_string;
+        format!(
+            "(() => {{ const q = (c) => {{ try {{ return document.querySelector(c); }} catch (e) {{ return null; }} }};\
+             if (q({consent})) return 'consent';\
+             if (q({login}) || q('input[type=password i]')) return 'login';\
+             return document.readyState === 'complete' && document.scripts.length === 0 ? 'other' : ''; }})()",
+            consent = js_string(&self.consent.detect),
+            login = js_string(&self.login.detect),
+        )
+    }
+
+    /// A script that performs `action` on the rendered page: fills the fields, ticks the
+    /// scopes, presses the control (a moment later, so the script returns first). It answers
+    /// [`SCRIPT_OK`], or `absent: …` when the page lacks an optional control (cancel, deny),
+    /// or `fail: …` when it lacks what the action needs.
+    pub fn action_script(&self, action: &Action) -> String {
+        use crate::engine::browser::js_string;
+        let (page, control) = what(action);
+        let (form, button, link, fields, scopes): (
+            &str,
+            Option<&str>,
+            Option<&str>,
+            Vec<(String, String)>,
+            _,
+        ) = match action {
+            Action::Login { username, password } => (
+                &self.login.form,
+                self.login.submit.as_deref(),
+                None,
+                vec![
+                    (self.login.username.clone(), username.clone()),
+                    (self.login.password.clone(), password.clone()),
+                ],
+                None,
+            ),
+            Action::CancelLogin => (
+                &self.login.form,
+                self.login.cancel.as_deref(),
+                self.login.cancel_link.as_deref(),
+                vec![],
+                None,
+            ),
+            Action::Approve(scopes) => {
+                (&self.consent.form, self.consent.approve.as_deref(), None, vec![], scopes.as_ref())
+            }
+            Action::Deny => (
+                &self.consent.form,
+                self.consent.deny.as_deref(),
+                self.consent.deny_link.as_deref(),
+                vec![],
+                None,
+            ),
+        };
+        let optional = matches!(action, Action::CancelLogin | Action::Deny);
+        if optional && button.is_none() && link.is_none() {
+            let why = format!(
+                "absent: the {page} page offers no {control}: the interaction profile `{}` names no `{control}` control for it",
+                self.name
+            );
+            return js_string(&why);
+        }
+        let missing = if optional { "absent" } else { "fail" };
+        let fields: Vec<String> =
+            fields.iter().map(|(k, v)| format!("[{}, {}]", js_string(k), js_string(v))).collect();
+        let only = match (scopes, self.consent.scope.as_deref()) {
+            (Some(only), Some(css)) => format!(
+                "const only = {}; for (const b of root.querySelectorAll({})) {{ b.checked = only.includes(b.value); b.dispatchEvent(new Event('change', {{ bubbles: true }})); }}",
+                serde_json::Value::from(only.clone()),
+                js_string(css)
+            ),
+            _ => String::new(),
+        };
+        let none = "null".to_string();
+        format!(
+            "(() => {{\
+             const q = (c, r) => {{ try {{ return (r || document).querySelector(c); }} catch (e) {{ return null; }} }};\
+             const form = q({form}); const root = form || document;\
+             const set = (el, v) => {{ const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value');\
+               if (d && d.set) d.set.call(el, v); else el.value = v;\
+               el.dispatchEvent(new Event('input', {{ bubbles: true }})); el.dispatchEvent(new Event('change', {{ bubbles: true }})); }};\
+             for (const [name, value] of [{fields}]) {{\
+               const el = root.querySelector('[name=\"' + CSS.escape(name) + '\"]');\
+               if (!el) return 'fail: no field named `' + name + '` on the {page} page';\
+               set(el, value); }}\
+             {only}\
+             const button = {button}; const link = {link};\
+             let press = null;\
+             if (button) {{ press = q(button, root) || q(button); }}\
+             else if (link) {{ press = q(link); }}\
+             if ((button || link) && !press) return '{missing}: the {page} page offers no {control}: nothing matches `' + (button || link) + '`';\
+             if (!press && !form) return '{missing}: the {page} page offers no {control}: no form matches `' + {form} + '` and the interaction profile `' + {name} + '` names no control';\
+             setTimeout(() => {{ if (press) press.click(); else form.requestSubmit(); }}, 0);\
+             return '{ok}'; }})()",
+            form = js_string(form),
+            fields = fields.join(", "),
+            button = button.map_or(none.clone(), js_string),
+            link = link.map_or(none, js_string),
+            name = js_string(&self.name),
+            ok = SCRIPT_OK,
+        )
     }
 }
 

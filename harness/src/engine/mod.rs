@@ -3,6 +3,7 @@
 //! render or command layers.
 
 pub mod agent;
+pub mod browser;
 pub mod cleanup;
 pub mod expect;
 pub mod interact;

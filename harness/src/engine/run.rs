@@ -346,8 +346,15 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     if let Some(cookie) = &env.profile.session_cookie {
         agent.add_cookie(cookie.expose(), &env.issuer);
     }
-    let mut ctx =
-        Ctx { env, agent, vars: globals(env), journey: None, step: String::new(), hosts: Vec::new() };
+    let mut ctx = Ctx {
+        env,
+        agent,
+        vars: globals(env),
+        journey: None,
+        step: String::new(),
+        hosts: Vec::new(),
+        tab: None,
+    };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
     let mut error: Option<String> = None;
     let mut unmet_by_step: Option<String> = None;
@@ -376,6 +383,9 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         }
     }
     ctx.refresh_hosts();
+    if let Some(tab) = ctx.tab.take() {
+        tab.close().await;
+    }
     let mut r = result(s, Outcome::Pass, None);
     if let Some(reason) = unmet_assumption(s, &ctx.vars) {
         r.outcome = Outcome::Skip;
@@ -472,6 +482,7 @@ status = 200
             mcp_version: crate::engine::target::LATEST_MCP.into(),
             ledger: Default::default(),
             trust: Arc::new(crate::engine::trust::Trust::open()),
+            browser: None,
         }
     }
 

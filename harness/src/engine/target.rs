@@ -11,7 +11,9 @@ use fake_server::FakeServer;
 use serde_json::{Value, json};
 
 use crate::engine::agent::{Agent, Body, Limits, Request};
+use crate::engine::browser::{self, Browser};
 use crate::engine::cleanup::Ledger;
+use crate::engine::interact::Driver;
 use crate::engine::profile::{ClientProfile, Profile, interaction_profile};
 use crate::engine::steps::{ClockHandle, Env, WellKnown, discover_url, string_list};
 use crate::engine::trust::Trust;
@@ -42,6 +44,10 @@ pub struct TargetSettings {
     pub fake_issuer_path: Option<String>,
     /// An initial access token the bundled fake server requires to register.
     pub fake_registration_token: Option<String>,
+    /// The interaction driver, over the interaction profile's.
+    pub driver: Option<Driver>,
+    /// The browser executable of the browser driver.
+    pub browser: Option<std::path::PathBuf>,
     pub limits: Limits,
 }
 
@@ -116,8 +122,22 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
     fill_admin_key(&mut profile, server.as_deref());
     let mcp_version =
         settings.mcp_version.clone().or(profile.mcp_version.clone()).unwrap_or_else(|| LATEST_MCP.into());
-    let interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))
+    let mut interaction = interaction_profile(profile.interaction.as_deref().unwrap_or("fake-server"))
         .map_err(PrepareError::Config)?;
+    if let Some(d) = settings.driver {
+        interaction.driver = d;
+    }
+    let browser = match interaction.driver {
+        Driver::Form => None,
+        Driver::Browser => {
+            let path = browser::find(settings.browser.as_deref())
+                .map_err(|e| PrepareError::Config(e.to_string()))?;
+            let launched = Browser::launch(&path, settings.limits.timeout)
+                .await
+                .map_err(|e| PrepareError::Config(e.to_string()))?;
+            Some(Arc::new(launched))
+        }
+    };
     let clock: Option<ClockHandle> = server.clone().map(|s| {
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
@@ -136,6 +156,7 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         mcp_version: mcp_version.clone(),
         ledger,
         trust,
+        browser,
     };
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;

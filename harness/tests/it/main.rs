@@ -1,6 +1,7 @@
 //! Integration tests of the harness: the real CLI end to end, faults seen through it, and
 //! hostile or unreachable servers.
 
+mod browser_driver;
 mod ci_action;
 mod cli;
 mod fake_surface;

@@ -2,13 +2,21 @@
 //! login and consent pages, and stop at the redirect back to the client, which is captured
 //! and never fetched. Every hop is recorded by the agent.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, StepError};
-use crate::engine::agent::{Request, Response};
-use crate::engine::interact::{Action, PageKind};
+use crate::engine::agent::{Agent, Body, Request, Response};
+use crate::engine::browser::{BrowserError, Intercepted, Network, Reply};
+use crate::engine::interact::{Action, Driver, InteractError, PageKind};
 
 const MAX_HOPS: usize = 30;
+
+/// How long the browser driver waits for a page's scripts to render a login or consent form.
+const RENDER_WAIT: Duration = Duration::from_secs(5);
 
 /// How far a journey goes on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,8 +209,25 @@ impl Journey {
                 self.page = None;
                 return Ok(());
             }
-            let kind = self.land(ctx, &resp);
+            let kind = if browsing(ctx) {
+                match self.show(ctx, &resp).await? {
+                    Shown::Page(kind) => kind,
+                    Shown::Left(next) => {
+                        req = next;
+                        continue;
+                    }
+                }
+            } else {
+                self.land(ctx, &resp)
+            };
             let html = resp.text();
+            if kind == PageKind::Other && plan.mode == Mode::Auto && !browsing(ctx) && script_rendered(&html)
+            {
+                return Err(StepError::Prerequisite(format!(
+                    "the page at {} has no form in its HTML and loads scripts: it is rendered by JavaScript, which the form driver does not run; use the browser driver (--driver browser, or driver = \"browser\" in the interaction profile)",
+                    resp.url
+                )));
+            }
             if plan.mode == Mode::Manual || kind == PageKind::Other {
                 return Ok(());
             }
@@ -214,7 +239,11 @@ impl Journey {
             }
             let action = self.action(ctx, kind, plan)?;
             after_credentials = matches!(action, Action::Login { .. });
-            req = ctx.env.interaction.plan(&resp.url, &html, &action)?;
+            req = if browsing(ctx) {
+                self.act(ctx, &resp.url, &action).await?
+            } else {
+                ctx.env.interaction.plan(&resp.url, &html, &action)?
+            };
         }
         Err(StepError::Prerequisite(format!("no redirect to the client after {MAX_HOPS} requests")))
     }
@@ -303,14 +332,23 @@ impl Journey {
         let Some((url, html)) = self.page.clone() else {
             return Err(StepError::Prerequisite("the authorization journey is not on a page".into()));
         };
-        let kind = ctx.env.interaction.classify(&html);
+        let kind = match self.pages.last().map(String::as_str) {
+            // The browser classified the rendered page when it landed there.
+            Some("login") if browsing(ctx) => PageKind::Login,
+            Some("consent") if browsing(ctx) => PageKind::Consent,
+            _ => ctx.env.interaction.classify(&html),
+        };
         if kind != expect {
             return Err(StepError::Prerequisite(format!(
                 "expected a {expect:?} page at {url}, found {kind:?}"
             )));
         }
         let action = self.action(ctx, kind, plan)?;
-        let req = ctx.env.interaction.plan(&url, &html, &action)?;
+        let req = if browsing(ctx) {
+            self.act(ctx, &url, &action).await?
+        } else {
+            ctx.env.interaction.plan(&url, &html, &action)?
+        };
         let credentials = matches!(action, Action::Login { .. });
         let resp = ctx.agent.browse(req).await?;
         self.record(&resp);
@@ -323,12 +361,167 @@ impl Journey {
             None => {
                 self.page = None;
                 if is_html(&resp) {
-                    self.land(ctx, &resp);
+                    if browsing(ctx) {
+                        if let Shown::Left(next) = self.show(ctx, &resp).await? {
+                            return Box::pin(self.run(ctx, next, plan)).await;
+                        }
+                    } else {
+                        self.land(ctx, &resp);
+                    }
                 }
                 Ok(())
             }
         }
     }
+
+    /// Show a page in the scenario's browser tab and name what its rendered form is.
+    async fn show(&mut self, ctx: &mut Ctx<'_>, resp: &Response) -> Result<Shown, StepError> {
+        let Some(browser) = ctx.env.browser.clone() else {
+            return Err(StepError::Prerequisite("the browser driver has no browser".into()));
+        };
+        if ctx.tab.is_none() {
+            ctx.tab = Some(browser.tab().await.map_err(browser_error)?);
+        }
+        let Some(tab) = ctx.tab.as_mut() else { unreachable!("the tab was just opened") };
+        let mut net = ViaAgent(&mut ctx.agent);
+        let answer = Reply { status: resp.status, headers: resp.headers.clone(), body: resp.body.clone() };
+        if let Some(left) = tab.show(&resp.url, &answer, &mut net).await.map_err(browser_error)? {
+            return Ok(Shown::Left(to_request(&left)));
+        }
+        let script = ctx.env.interaction.classify_script();
+        let said = tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)?;
+        let kind = match said.as_ref().and_then(Value::as_str) {
+            Some("login") => PageKind::Login,
+            Some("consent") => PageKind::Consent,
+            _ => PageKind::Other,
+        };
+        let html = tab.html().await.map_err(browser_error)?;
+        let name = kind.as_str();
+        self.pages.push(name.into());
+        self.page_headers.insert(name.into(), resp.headers_json());
+        self.result.insert("page".into(), json!(name));
+        self.page = Some((resp.url.clone(), html));
+        Ok(Shown::Page(kind))
+    }
+
+    /// Perform `action` in the browser tab; the navigation it starts is the next request.
+    async fn act(&mut self, ctx: &mut Ctx<'_>, url: &str, action: &Action) -> Result<Request, StepError> {
+        let script = ctx.env.interaction.action_script(action);
+        let Some(tab) = ctx.tab.as_mut() else {
+            return Err(StepError::Prerequisite("the browser driver has no page open".into()));
+        };
+        let mut net = ViaAgent(&mut ctx.agent);
+        match tab.act(&script, &mut net).await {
+            Ok(next) => Ok(to_request(&next)),
+            Err(BrowserError::Refused(said)) => {
+                let (absent, reason) = match said.split_once(": ") {
+                    Some(("absent", r)) => (true, r.to_string()),
+                    Some(("fail", r)) => (false, r.to_string()),
+                    _ => (false, said.clone()),
+                };
+                Err(InteractError { url: url.to_string(), reason, absent }.into())
+            }
+            Err(e) => Err(browser_error(e)),
+        }
+    }
+}
+
+/// Does this scenario's interaction run in a browser?
+fn browsing(ctx: &Ctx<'_>) -> bool {
+    ctx.env.interaction.driver == Driver::Browser
+}
+
+fn browser_error(e: BrowserError) -> StepError {
+    StepError::Prerequisite(format!("browser driver: {e}"))
+}
+
+/// What showing a page in the browser came to.
+enum Shown {
+    /// The page, rendered, is of this kind.
+    Page(PageKind),
+    /// The page navigated away by itself while loading (a script, an auto-submitted form).
+    Left(Request),
+}
+
+/// The page's own requests (scripts, styles, `fetch`) go through the scenario's user agent,
+/// as the browser party, so they are recorded like every other exchange.
+struct ViaAgent<'a>(&'a mut Agent);
+
+impl Network for ViaAgent<'_> {
+    fn fetch<'a>(
+        &'a mut self,
+        req: &'a Intercepted,
+    ) -> Pin<Box<dyn Future<Output = Result<Reply, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let resp = self.0.browse(to_request(req)).await.map_err(|e| e.to_string())?;
+            Ok(Reply { status: resp.status, headers: resp.headers, body: resp.body })
+        })
+    }
+}
+
+/// Headers the user agent sets itself, or that only describe the browser build.
+const DROPPED_HEADERS: &[&str] = &[
+    "host",
+    "connection",
+    "content-length",
+    "cookie",
+    "accept-encoding",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+];
+
+/// A request the browser made, as the user agent sends it: forms and JSON as such, so that
+/// recording and masking treat them as they treat the form driver's.
+fn to_request(i: &Intercepted) -> Request {
+    let mut headers: Vec<(String, String)> =
+        i.headers.iter().filter(|(k, _)| !DROPPED_HEADERS.contains(&k.as_str())).cloned().collect();
+    let content_type = headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.to_ascii_lowercase());
+    let body = match (&i.body, content_type.as_deref()) {
+        (None, _) => Body::None,
+        (Some(b), Some(ct)) if ct.starts_with("application/x-www-form-urlencoded") => {
+            headers.retain(|(k, _)| k != "content-type");
+            Body::Form(
+                url::form_urlencoded::parse(b).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+            )
+        }
+        (Some(b), Some(ct)) if ct.starts_with("application/json") => match serde_json::from_slice(b) {
+            Ok(v) => {
+                headers.retain(|(k, _)| k != "content-type");
+                Body::Json(v)
+            }
+            Err(_) => Body::Raw(String::from_utf8_lossy(b).into_owned(), content_type.clone()),
+        },
+        (Some(b), ct) => {
+            headers.retain(|(k, _)| k != "content-type");
+            Body::Raw(String::from_utf8_lossy(b).into_owned(), ct.map(str::to_string))
+        }
+    };
+    let method = reqwest::Method::from_bytes(i.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    Request { method, url: i.url.clone(), headers, body }
+}
+
+/// Does this HTML look like a shell that scripts fill in: no form, a script, and next to no
+/// text of its own? (An error page with a script still has its words.)
+fn script_rendered(html: &str) -> bool {
+    let doc = scraper::Html::parse_document(html);
+    let has = |css: &str| scraper::Selector::parse(css).ok().is_some_and(|s| doc.select(&s).next().is_some());
+    if has("form") || has("input[type=password i]") || !has("script") {
+        return false;
+    }
+    let Ok(body) = scraper::Selector::parse("body") else { return false };
+    let skip = ["script", "style", "noscript", "template"];
+    let text: String = doc
+        .select(&body)
+        .flat_map(|b| b.descendants())
+        .filter_map(|n| {
+            let t = n.value().as_text()?;
+            let inside_skipped =
+                n.ancestors().any(|a| a.value().as_element().is_some_and(|e| skip.contains(&e.name())));
+            (!inside_skipped).then(|| t.to_string())
+        })
+        .collect();
+    text.split_whitespace().map(str::len).sum::<usize>() < 40
 }
 
 #[cfg(test)]
@@ -342,5 +535,47 @@ mod tests {
             assert_eq!(r.get(key), Some(&Value::Null), "{key}");
         }
         assert_eq!(r["redirected"], json!(false));
+    }
+
+    #[test]
+    fn a_script_shell_is_told_apart_from_an_error_page_that_loads_a_script() {
+        assert!(script_rendered(
+            "<html><body><div id=app></div><script src=/app.js></script><noscript>Enable JavaScript to sign in.</noscript></body></html>"
+        ));
+        assert!(!script_rendered(
+            "<html><body><h1>Invalid request</h1><p>The redirect_uri is not registered for this client.</p><script>track()</script></body></html>"
+        ));
+        assert!(!script_rendered(
+            "<html><body><form><input type=password name=p></form><script></script></body></html>"
+        ));
+        assert!(!script_rendered("<html><body></body></html>"), "no script: nothing for a browser to run");
+    }
+
+    #[test]
+    fn a_browser_request_is_sent_as_a_form_or_json_without_the_headers_the_agent_sets() {
+        let form = Intercepted {
+            method: "POST".into(),
+            url: "http://as/login".into(),
+            headers: vec![
+                ("content-type".into(), "application/x-www-form-urlencoded".into()),
+                ("host".into(), "as".into()),
+                ("origin".into(), "http://as".into()),
+                ("cookie".into(), "sid=1".into()),
+            ],
+            body: Some(b"username=alice&password=a+b%26c".to_vec()),
+            navigation: true,
+        };
+        let r = to_request(&form);
+        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.headers, vec![("origin".to_string(), "http://as".to_string())]);
+        let Body::Form(fields) = r.body else { panic!("{:?}", r.body) };
+        assert_eq!(fields, vec![("username".into(), "alice".into()), ("password".into(), "a b&c".into())]);
+
+        let json = Intercepted {
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Some(br#"{"decision":"approve"}"#.to_vec()),
+            ..form
+        };
+        assert!(matches!(to_request(&json).body, Body::Json(v) if v["decision"] == "approve"));
     }
 }

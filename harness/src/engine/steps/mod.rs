@@ -60,6 +60,8 @@ pub struct Env {
     pub ledger: Arc<crate::engine::cleanup::Ledger>,
     /// Where credentials may go, and the origins contacted.
     pub trust: Arc<crate::engine::trust::Trust>,
+    /// The headless browser of the browser interaction driver, one for the run.
+    pub browser: Option<Arc<crate::engine::browser::Browser>>,
 }
 
 impl std::fmt::Debug for Env {
@@ -80,6 +82,8 @@ pub struct Ctx<'a> {
     pub step: String,
     /// Servers started by `host` steps; they stop when the scenario ends.
     pub hosts: Vec<host::Hosted>,
+    /// The scenario's browser tab (its own browser context), under the browser driver.
+    pub tab: Option<crate::engine::browser::Tab>,
 }
 
 /// Why a step produced no result.
