@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! `private_key_jwt` client authentication (RFC 7523 §2.2 and §3, OpenID Connect Core §9) with
 //! the audience rule of RFC 10070 (rfc7523bis): the assertion's `aud` is this server's issuer
 //! identifier, as a single string, and nothing else.
@@ -121,7 +122,7 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
 /// The URLs an endpoint is reached at: the issuer's, and the one the metadata advertises
 /// (another origin under the `split-origin` variant).
 fn endpoint_urls<'a>(st: &'a AppState, path: &'a str) -> impl Iterator<Item = String> + 'a {
-    [st.url(path), crate::routes::metadata::advertised_url(st, path)].into_iter()
+    [st.url(path), st.advertised_url(path)].into_iter()
 }
 
 /// RFC 10070: the issuer identifier, as a string. The faults bring back what RFC 7523 allowed.

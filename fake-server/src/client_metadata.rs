@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! RFC 7591 §2 client metadata: validation shared by dynamic registration, RFC 7592 updates,
 //! client ID metadata documents and the admin API, with the defaults RFC 7591 prescribes.
 //!
@@ -8,8 +9,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::OAuthError;
 use crate::faults::Fault;
-use crate::state::{AppState, Client};
-pub use crate::uri_rules::{check_display_text, check_redirect_uri, is_invisible, is_loopback_host};
+use crate::state::AppState;
+pub use crate::state::Validated;
+pub use crate::uri_rules::{check_display_text, check_redirect_uri, is_loopback_host};
 
 pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_URI_LEN: usize = 2000;
@@ -34,53 +36,6 @@ pub enum Source {
     Registration,
     /// A client ID metadata document: public clients only (CIMD §4.1).
     Document,
-}
-
-/// Metadata that passed validation, and the values the server acts on.
-#[derive(Debug, Clone)]
-pub struct Validated {
-    /// What was registered: the client's members, defaults filled in. Echoed in responses.
-    pub metadata: Map<String, Value>,
-    pub name: Option<String>,
-    pub logo_uri: Option<String>,
-    pub redirect_uris: Vec<String>,
-    pub grant_types: Vec<String>,
-    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
-    pub auth_method: String,
-    /// The public keys of a `private_key_jwt` client.
-    pub jwks: Option<Value>,
-    /// Scopes the client registered (it may ask for no others); empty when it named none.
-    pub scopes: Vec<String>,
-}
-
-impl Validated {
-    pub fn is_public(&self) -> bool {
-        self.auth_method == "none"
-    }
-
-    /// Authenticates with a shared secret the server issues.
-    pub fn uses_secret(&self) -> bool {
-        self.auth_method.starts_with("client_secret_")
-    }
-
-    /// Copy the registered values onto a client record (its id and credentials stay).
-    pub fn apply_to(self, st: &AppState, mut client: Client) -> Client {
-        client.name = self.name.unwrap_or_else(|| "Unnamed application".to_string());
-        client.logo_uri = self.logo_uri;
-        client.redirect_uris = self.redirect_uris;
-        client.grant_types = self.grant_types;
-        // A client that named no scope gets what the built-in resource needs, so the usual MCP
-        // client (which asks for nothing in particular) ends up with a usable token.
-        client.default_scopes = if self.scopes.is_empty() {
-            st.settings.mcp_scopes.iter().filter(|s| st.scope(s).is_some()).cloned().collect()
-        } else {
-            self.scopes.clone()
-        };
-        client.scopes = self.scopes;
-        client.metadata = self.metadata;
-        client.jwks = self.jwks;
-        client
-    }
 }
 
 fn bad(d: impl Into<String>) -> OAuthError {

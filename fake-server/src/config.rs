@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on faults and variants only).
 //! Fixtures and settings: users, clients, scopes and server policy, read from TOML.
 //!
 //! The default fixtures (`fixtures/fake-server.toml`) are embedded so the binary and

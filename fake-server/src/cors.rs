@@ -1,3 +1,4 @@
+//! Layer: domain logic, HTTP middleware (above state, below routes).
 //! CORS (WHATWG Fetch): public documents answer any origin with `*`; the API endpoints answer
 //! the configured origins by reflection, on preflights and on every actual response, errors
 //! included. The authorization endpoint gets none of this (it is navigated to, not fetched).

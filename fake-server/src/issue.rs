@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! Minting access tokens (opaque or RFC 9068 JWT) and OIDC ID tokens for a grant.
 
 use serde_json::{Value, json};

@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! Finding a presented token, whatever its kind, and deciding whether it is still active.
 
 use axum::http::{HeaderMap, header};

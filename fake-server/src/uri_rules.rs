@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! What a redirect URI and a text shown to users may contain: RFC 3986 URIs written only with
 //! URI characters (so the registered string is the one a browser is sent to), and names free
 //! of control, bidi and invisible characters (so a name reads as what it is).

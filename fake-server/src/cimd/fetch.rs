@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state and client_metadata).
 //! Fetching a client ID metadata document safely (CIMD §3, §4, §6.5, §6.6): only https (or
 //! loopback http in development mode), never to special-use addresses, no redirects, only 200,
 //! a size cap and a timeout.

@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state and client_metadata).
 //! Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; MCP
 //! 2025-11-25): a `client_id` that is an https URL names a JSON document describing a public
 //! client. The authorization endpoint resolves it before its usual checks; the resulting
@@ -11,17 +12,11 @@ use crate::client_metadata::{Source, Validated, validate};
 use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::form::Params;
+pub use crate::state::CachedDocument;
 use crate::state::{AppState, Client};
 
 /// Upper bound on cached documents; the entry closest to expiry goes first.
 const MAX_CACHED: usize = 1000;
-
-/// A cached outcome. Only successes are cached, unless the `cimd-caches-errors` fault is on.
-#[derive(Debug, Clone)]
-pub struct CachedDocument {
-    pub result: Result<Validated, String>,
-    pub expires: i64,
-}
 
 /// Does this client_id name a metadata document (rather than a registered client)?
 pub fn is_document_id(st: &AppState, client_id: &str) -> bool {

@@ -1,12 +1,12 @@
-//! The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1 §4.1): validate, park the request,
+//! Layer: routes. The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1 §4.1): validate, park the request,
 //! and send the browser on to login and consent; `resume` decides each next step.
 
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::interaction::{Page, page_url};
-use super::{checks, session_id};
+use super::checks;
+use super::common::{Page, page_url, session_id};
 use crate::faults::Fault;
 use crate::form::{Params, read_body};
 use crate::pages::error_page;
@@ -134,7 +134,7 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>
         Ok(None) => return Err(bad("invalid_request", "client_id is required", p)),
         Err(e) => return Err(bad("invalid_request", &e.description, p)),
     };
-    let Some(client) = super::find_client(st, client_id) else {
+    let Some(client) = super::common::find_client(st, client_id) else {
         return Err(bad("invalid_client", "unknown client_id", p));
     };
     let requested = match p.get("redirect_uri") {

@@ -1,4 +1,4 @@
-//! The authorization request's parameters beyond `client_id` and `redirect_uri`: response
+//! Layer: routes. The authorization request's parameters beyond `client_id` and `redirect_uri`: response
 //! type, PKCE, scope, resources and prompt. Errors here go back to the client by redirect
 //! (RFC 6749 §4.1.2.1), at once or, under the `validate-after-login` variant, after login.
 
@@ -25,7 +25,7 @@ impl Checked {
     /// and consent pages as the server would for a valid one.
     pub fn lenient(st: &AppState, p: &Params, client: &Client, error: (&str, String)) -> Checked {
         Checked {
-            scopes: super::requested_scopes(st, client, p.first("scope")).unwrap_or_default(),
+            scopes: requested_scopes(st, client, p.first("scope")).unwrap_or_default(),
             resources: Vec::new(),
             challenge: None,
             method: None,
@@ -73,13 +73,13 @@ pub fn validate(st: &AppState, p: &Params, client: &Client) -> Result<Checked, (
     if st.fault(Fault::MissingScopeInvalidRequest) && p.first("scope").is_none() {
         return Err(("invalid_request", "scope is required".into()));
     }
-    let scopes = super::requested_scopes(st, client, p.first("scope")).map_err(|d| ("invalid_scope", d))?;
+    let scopes = requested_scopes(st, client, p.first("scope")).map_err(|d| ("invalid_scope", d))?;
     let resources: Vec<String> = if st.variant(Variant::NoResourceIndicators) {
         Vec::new()
     } else {
         p.all("resource").map(str::to_string).collect()
     };
-    super::check_resources(st, &resources).map_err(|d| ("invalid_target", d))?;
+    check_resources(st, &resources).map_err(|d| ("invalid_target", d))?;
     let prompt = parse_prompt(st, p.first("prompt")).map_err(|d| ("invalid_request", d))?;
     Ok(Checked { scopes, resources, challenge, method, prompt, deferred_error: None })
 }
@@ -144,4 +144,48 @@ fn parse_prompt(st: &AppState, value: Option<&str>) -> Result<Prompt, String> {
         return Err("prompt=none cannot be combined with other values".into());
     }
     Ok(prompt)
+}
+
+/// Scopes for a request: the default set when none is named; unknown or disallowed scopes are
+/// an error (RFC 6749 §3.3) unless a fault drops them.
+pub fn requested_scopes(st: &AppState, client: &Client, scope: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(scope) = scope else {
+        return Ok(client.default_scopes.clone());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.split(' ').filter(|s| !s.is_empty()) {
+        let known = st.scope(s).is_some();
+        let allowed = client.scopes.is_empty() || client.scopes.iter().any(|c| c == s);
+        if !(known && allowed) {
+            if st.fault(Fault::IgnoreUnknownScope) {
+                continue;
+            }
+            return Err(if known {
+                format!("scope `{s}` is not allowed for this client")
+            } else {
+                format!("scope `{s}` is unknown")
+            });
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Resource indicators (RFC 8707 §2): absolute URIs without fragment, served by this server.
+pub fn check_resources(st: &AppState, resources: &[String]) -> Result<(), String> {
+    if st.fault(Fault::IgnoreResource) {
+        return Ok(());
+    }
+    for r in resources {
+        match url::Url::parse(r) {
+            Ok(u) if u.fragment().is_none() && r.contains("://") => {}
+            _ => return Err(format!("resource `{r}` must be an absolute URI without a fragment")),
+        }
+        if !st.known_resource(r) {
+            return Err(format!("resource `{r}` is not served by this authorization server"));
+        }
+    }
+    Ok(())
 }

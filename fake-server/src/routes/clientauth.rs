@@ -1,4 +1,4 @@
-//! Client authentication at the token, introspection and revocation endpoints
+//! Layer: routes. Client authentication at the token, introspection and revocation endpoints
 //! (RFC 6749 §2.3, OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`,
 //! `private_key_jwt` (see `assertion`) and `none`.
 
@@ -77,7 +77,7 @@ pub fn authenticate(
     };
 
     throttle(st, &client_id)?;
-    let Some(client) = super::find_client(st, &client_id) else {
+    let Some(client) = super::common::find_client(st, &client_id) else {
         return Err(OAuthError::invalid_client("unknown client"));
     };
     let ok = match (&client.secret, &secret) {
@@ -135,7 +135,7 @@ fn authenticate_assertion(
         return Err(OAuthError::invalid_client("client_id differs from the assertion's iss"));
     }
     throttle(st, &client_id)?;
-    let Some(client) = super::find_client(st, &client_id) else {
+    let Some(client) = super::common::find_client(st, &client_id) else {
         return Err(OAuthError::invalid_client("unknown client"));
     };
     if let Err(reason) = crate::assertion::verify(st, &client, &parsed) {

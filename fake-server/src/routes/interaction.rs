@@ -1,4 +1,4 @@
-//! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
+//! Layer: routes. The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
 use crate::extract::Path;
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::authorize::{can_remember, consented_resource, deny, issue_code, resume};
-use super::{session_cookie_name, session_id};
+use super::common::{Page, form_action, session_cookie_name, session_id};
 use crate::faults::Fault;
 use crate::form::{Form, Params};
 use crate::pages::{ConsentView, LoginView, consent_page, error_page, login_page};
@@ -74,36 +74,6 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         frameable: st.fault(Fault::FrameablePages),
     })
     .into_response()
-}
-
-/// The two pages of the flow.
-#[derive(Debug, Clone, Copy)]
-pub enum Page {
-    Login,
-    Consent,
-}
-
-/// Where the browser is sent for a page of pending request `id`: `/login?request=…` and
-/// `/consent?request=…`, or `/u/login/{id}` and `/interaction/{id}/consent` under the
-/// `other-paths` variant.
-pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
-    let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
-        (Page::Login, false) => format!("{base}/login?request={id}"),
-        (Page::Consent, false) => format!("{base}/consent?request={id}"),
-        (_, true) => form_action(st, page, id),
-    }
-}
-
-/// Where a page's form posts (the request id travels in a hidden field as well).
-fn form_action(st: &AppState, page: Page, id: &str) -> String {
-    let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
-        (Page::Login, false) => format!("{base}/login"),
-        (Page::Consent, false) => format!("{base}/consent"),
-        (Page::Login, true) => format!("{base}/u/login/{id}"),
-        (Page::Consent, true) => format!("{base}/interaction/{id}/consent"),
-    }
 }
 
 /// The page's query with `request=ID` from its path, for the `other-paths` handlers (the

@@ -1,4 +1,4 @@
-//! Token introspection (RFC 7662): authenticated callers only; inactive is `{"active": false}`.
+//! Layer: routes. Token introspection (RFC 7662): authenticated callers only; inactive is `{"active": false}`.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -1,4 +1,4 @@
-//! Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
+//! Layer: routes. Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::config::RegistrationPolicy;
 use crate::faults::Fault;
-use crate::state::AppState;
+use crate::state::{AppState, Documents};
 use crate::variants::Variant;
 
 /// The authorization-server metadata; both well-known documents serve the same content.
@@ -28,7 +28,7 @@ pub fn document(st: &AppState) -> Value {
     }
     let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
     claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
-    let api = |path: &str| advertised_url(st, path);
+    let api = |path: &str| st.advertised_url(path);
     let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": st.url("/authorize"),
@@ -103,40 +103,6 @@ pub fn document(st: &AppState) -> Value {
         obj.insert("ui_locales_supported".into(), json!([]));
     }
     doc
-}
-
-/// Where the metadata says a back-channel endpoint is: the issuer's origin, or a second host
-/// name under the `split-origin` variant.
-pub(crate) fn advertised_url(st: &AppState, path: &str) -> String {
-    if st.variant(Variant::SplitOrigin) { second_origin(st, path) } else { st.url(path) }
-}
-
-/// `path` on the same listener reached through the other loopback name: `localhost` for an
-/// issuer on `127.0.0.1` and the other way round. Other issuers keep their own origin (a
-/// deployment behind a proxy would need a second public name, which the server cannot know).
-fn second_origin(st: &AppState, path: &str) -> String {
-    let url = st.url(path);
-    let Ok(mut u) = url::Url::parse(&url) else {
-        return url;
-    };
-    let other = match u.host_str() {
-        Some("127.0.0.1") => "localhost",
-        Some("localhost") => "127.0.0.1",
-        _ => return url,
-    };
-    if u.set_host(Some(other)).is_err() {
-        return url;
-    }
-    u.into()
-}
-
-/// The serialized documents a server serves unchanged all its life.
-#[derive(Debug)]
-pub struct Documents {
-    oauth: Bytes,
-    /// `None` under the `oidc-configuration-missing` fault.
-    openid: Option<Bytes>,
-    jwks: Bytes,
 }
 
 fn documents(st: &AppState) -> &Documents {

@@ -1,4 +1,4 @@
-//! Dynamic client registration (RFC 7591) and its management API (RFC 7592): register, read,
+//! Layer: routes. Dynamic client registration (RFC 7591) and its management API (RFC 7592): register, read,
 //! replace and delete a client with its registration access token.
 //!
 //! Limits: a 16 KiB body, at most 20 redirect URIs, bounded strings (`client_metadata`), and

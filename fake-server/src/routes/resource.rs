@@ -1,4 +1,4 @@
-//! The built-in protected resource's authorization side: its RFC 9728 metadata and the
+//! Layer: routes. The built-in protected resource's authorization side: its RFC 9728 metadata and the
 //! bearer-token check every MCP request passes (RFC 6750 §3, RFC 8707 audience, MCP
 //! authorization "Token Handling" and "Scope Selection").
 //!

@@ -1,4 +1,4 @@
-//! Token revocation (RFC 7009): instant, cascading from refresh tokens to their grant, 200 for
+//! Layer: routes. Token revocation (RFC 7009): instant, cascading from refresh tokens to their grant, 200 for
 //! tokens that are unknown or already dead, and never across clients.
 
 use axum::extract::{RawQuery, State};

@@ -1,4 +1,4 @@
-//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §3.2, §4.3): authorization
+//! Layer: routes. The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §3.2, §4.3): authorization
 //! codes with PKCE, rotating refresh tokens with reuse detection, client credentials.
 
 use axum::extract::{RawQuery, Request, State};
@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
+use super::checks::{check_resources, requested_scopes};
 use super::clientauth::{Caller, authenticate};
-use super::{check_resources, requested_scopes};
 use crate::error::OAuthError;
 use crate::faults::Fault;
 use crate::form::{Params, body_bytes};

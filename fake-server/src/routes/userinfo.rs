@@ -1,4 +1,4 @@
-//! The OIDC userinfo endpoint: the claims a bearer token's scopes release.
+//! Layer: routes. The OIDC userinfo endpoint: the claims a bearer token's scopes release.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};

@@ -1,4 +1,4 @@
-//! OAuth applications in the admin API: list (paginated, ordered), read, create, update,
+//! Layer: routes. OAuth applications in the admin API: list (paginated, ordered), read, create, update,
 //! delete and rotate a secret. The JSON follows the shape of Clerk's `oauth_application`
 //! object where one exists, plus the fake server's own fields.
 //!

@@ -1,4 +1,4 @@
-//! The Applications page and its sign-in. The operator signs in by posting the admin key
+//! Layer: routes. The Applications page and its sign-in. The operator signs in by posting the admin key
 //! (never in a URL, where it would end up in logs and history); the server answers with an
 //! HttpOnly, SameSite=Strict session cookie. Every POST carries a CSRF token bound to that
 //! session; the sign-in form itself is protected by a double-submit cookie.
@@ -12,9 +12,9 @@ use subtle::ConstantTimeEq;
 use super::apps::{created_at, kind, set_consent, sorted};
 use super::is_admin_key;
 use crate::faults::Fault;
-use crate::features::AdminSession;
 use crate::form::{Form, Params};
 use crate::pages::{AppRow, ApplicationsView, admin_login_page, applications_page, error_page};
+use crate::state::AdminSession;
 use crate::state::AppState;
 use crate::tokens::random_token;
 

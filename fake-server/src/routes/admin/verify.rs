@@ -1,4 +1,4 @@
-//! `POST /oauth_applications/access_tokens/verify`, shaped like Clerk's Backend API so an app
+//! Layer: routes. `POST /oauth_applications/access_tokens/verify`, shaped like Clerk's Backend API so an app
 //! using its SDK (`acceptsToken: 'oauth_token'`) can run against the fake server offline.
 //!
 //! The shape follows Clerk's backend SDKs: an `IdPOAuthAccessToken` JSON object with

@@ -5,7 +5,7 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
-use crate::state::FastMap;
+use super::store::FastMap;
 
 const SHARDS: usize = 32;
 
@@ -80,7 +80,7 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
     /// Give memory back from shards that are mostly empty.
     pub fn shrink(&mut self) {
         for s in &mut self.shards {
-            crate::state::shrink(s);
+            super::store::shrink(s);
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::state::FastMap;
+use super::store::FastMap;
 
 /// Entries keyed by id, each belonging to an owner (a client id, a username).
 #[derive(Debug)]
@@ -113,8 +113,8 @@ impl<V> Capped<V> {
 
     /// Give memory back once the map holds far less than it has room for.
     pub fn shrink(&mut self) {
-        crate::state::shrink(&mut self.entries);
-        crate::state::shrink(&mut self.per_owner);
+        super::store::shrink(&mut self.entries);
+        super::store::shrink(&mut self.per_owner);
     }
 }
 
