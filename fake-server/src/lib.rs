@@ -42,6 +42,7 @@ mod issue;
 mod listen;
 mod lookup;
 mod pages;
+mod policy;
 mod routes;
 mod state;
 mod tokens;

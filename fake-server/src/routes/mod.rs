@@ -43,11 +43,8 @@ pub fn router(st: AppState) -> Router {
     const POST_CORS: &str = "POST, OPTIONS";
     const GET_CORS: &str = "GET, OPTIONS";
 
-    let token_route = if st.fault(Fault::AcceptGetTokenRequest) {
-        post(token::token).get(token::token)
-    } else {
-        post(token::token)
-    };
+    let token_route =
+        if st.policy.token.post_only { post(token::token) } else { post(token::token).get(token::token) };
     let pages = if st.variant(Variant::OtherPaths) {
         use interaction::{consent_form_at, consent_submit_at, login_form_at, login_submit_at};
         Router::new()

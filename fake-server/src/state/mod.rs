@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::clock::Clock;
 use crate::config::{ClientConfig, Config, ScopeConfig, Settings, UserConfig};
 use crate::faults::{Fault, Faults};
+use crate::policy::Policies;
 use crate::tokens::Signer256;
 use crate::variants::{Variant, Variants};
 
@@ -38,6 +39,9 @@ pub struct Inner {
     pub settings: Settings,
     pub faults: Faults,
     pub variants: Variants,
+    /// What each endpoint does, resolved from `faults` and `variants` (which never change
+    /// while the server runs).
+    pub policy: Policies,
     pub clock: Clock,
     pub signer: Signer256,
     pub admin_key: String,
@@ -64,6 +68,7 @@ impl Inner {
                 c.grant_types = crate::variants::one_grant_type(&c.grant_types);
             }
         }
+        let policy = Policies::resolve(&faults, &variants);
         let store = Store::with_clients(&config.clients, &config.server.limits);
         let clock = Clock::default();
         let features = Features::new(clock.now());
@@ -73,6 +78,7 @@ impl Inner {
             settings: config.server,
             faults,
             variants,
+            policy,
             clock,
             signer,
             admin_key,
@@ -118,7 +124,7 @@ impl Inner {
     }
 
     pub fn code_lifetime(&self) -> i64 {
-        if self.fault(Fault::LongLivedCodes) { 86_400 } else { self.settings.code_lifetime_secs as i64 }
+        if self.policy.authorize.short_lived_codes { self.settings.code_lifetime_secs as i64 } else { 86_400 }
     }
 
     /// Where the metadata says a back-channel endpoint is: the issuer's origin, or a second

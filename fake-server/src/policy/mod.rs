@@ -1,0 +1,117 @@
+//! Layer: policy (above config, faults and variants; below state). What each endpoint does,
+//! decided once when the server starts from the configured faults and variants.
+//!
+//! Handlers read named decisions (`if policy.verify_pkce { ... }`) instead of asking about
+//! faults, so each endpoint reads as the specification it implements. The fault set is fixed
+//! for a server's lifetime (it comes from the builder, the fixtures file or the command line,
+//! and nothing changes it afterwards), so the policies never go stale. `Default` is the
+//! conformant server with no fault and no variant.
+
+mod authorize;
+mod token;
+
+pub use authorize::AuthorizePolicy;
+pub use token::{CodeReuseRevocation, TokenPolicy};
+
+use crate::faults::{Fault, Faults};
+use crate::variants::{Variant, Variants};
+
+/// Every endpoint's policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policies {
+    pub authorize: AuthorizePolicy,
+    pub token: TokenPolicy,
+    pub requests: RequestPolicy,
+    pub pages: PagePolicy,
+}
+
+impl Default for Policies {
+    fn default() -> Policies {
+        Policies::resolve(&Faults::default(), &Variants::default())
+    }
+}
+
+impl Policies {
+    /// The decisions a server with these faults and variants makes.
+    pub fn resolve(faults: &Faults, variants: &Variants) -> Policies {
+        let on = Switches { faults, variants: *variants };
+        Policies {
+            authorize: AuthorizePolicy::resolve(&on),
+            token: TokenPolicy::resolve(&on),
+            requests: RequestPolicy::resolve(&on),
+            pages: PagePolicy::resolve(&on),
+        }
+    }
+}
+
+/// The configured faults and variants, asked only while resolving policies.
+struct Switches<'a> {
+    faults: &'a Faults,
+    variants: Variants,
+}
+
+impl Switches<'_> {
+    fn fault(&self, f: Fault) -> bool {
+        self.faults.has(f)
+    }
+
+    fn variant(&self, v: Variant) -> bool {
+        self.variants.has(v)
+    }
+}
+
+/// Scopes and resource indicators, checked alike at the authorization and token endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPolicy {
+    /// An unknown or disallowed scope is `invalid_scope` (RFC 6749 §3.3), not dropped.
+    pub refuse_unknown_scopes: bool,
+    /// Resource indicators are absolute URIs this server serves (RFC 8707 §2).
+    pub check_resources: bool,
+    /// `resource` parameters are read at all (RFC 8707); off under `no-resource-indicators`,
+    /// which ignores them as RFC 6749 §3.1 asks of unrecognized parameters.
+    pub resource_indicators: bool,
+}
+
+impl RequestPolicy {
+    fn resolve(on: &Switches) -> RequestPolicy {
+        RequestPolicy {
+            refuse_unknown_scopes: !on.fault(Fault::IgnoreUnknownScope),
+            check_resources: !on.fault(Fault::IgnoreResource),
+            resource_indicators: !on.variant(Variant::NoResourceIndicators),
+        }
+    }
+}
+
+/// The HTML pages of the flow and of the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagePolicy {
+    /// Pages carry the anti-framing headers (RFC 6749 §10.13).
+    pub refuse_framing: bool,
+}
+
+impl PagePolicy {
+    fn resolve(on: &Switches) -> PagePolicy {
+        PagePolicy { refuse_framing: !on.fault(Fault::FrameablePages) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policies_are_those_of_a_server_without_faults_or_variants() {
+        let p = Policies::default();
+        assert!(p.token.verify_pkce && p.token.single_use_codes && p.token.rotate_refresh_tokens);
+        assert!(p.authorize.require_pkce && p.authorize.send_iss && p.pages.refuse_framing);
+    }
+
+    #[test]
+    fn a_fault_changes_only_the_decision_it_names() {
+        let p = Policies::resolve(&Faults::from_list(&[Fault::SkipVerifierCheck]), &Variants::default());
+        assert!(!p.token.verify_pkce);
+        assert_eq!(p.authorize, Policies::default().authorize);
+        let relaxed = TokenPolicy { verify_pkce: true, ..p.token.clone() };
+        assert_eq!(relaxed, Policies::default().token);
+    }
+}
