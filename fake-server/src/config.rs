@@ -4,6 +4,7 @@
 //! The default fixtures (`fixtures/fake-server.toml`) are embedded so the binary and
 //! `FakeServer::start()` work with no file at all.
 
+use crate::redact::{Redacted, RedactedOption};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ pub const DEFAULT_SIGNING_KEY_PEM: &str = include_str!("../../fixtures/keys/fake
 /// Everything a fake server is made of.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     #[serde(default)]
     pub server: Settings,
@@ -33,8 +35,9 @@ pub struct Config {
 }
 
 /// Server-wide policy.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Settings {
     /// Public base URL (the issuer) when the server runs behind a proxy. Without it the issuer
     /// is `http://127.0.0.1:<port><issuer_path>`.
@@ -93,9 +96,44 @@ pub struct Settings {
     pub limits: Limits,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("issuer", &self.issuer)
+            .field("issuer_path", &self.issuer_path)
+            .field("access_token_format", &self.access_token_format)
+            .field("code_lifetime_secs", &self.code_lifetime_secs)
+            .field("access_token_lifetime_secs", &self.access_token_lifetime_secs)
+            .field("refresh_token_lifetime_secs", &self.refresh_token_lifetime_secs)
+            .field("interaction_lifetime_secs", &self.interaction_lifetime_secs)
+            .field("session_lifetime_secs", &self.session_lifetime_secs)
+            .field("cors_origins", &self.cors_origins)
+            .field("resources", &self.resources)
+            .field("mcp_path", &self.mcp_path)
+            .field("registration", &self.registration)
+            .field("registration_token", &RedactedOption::of(&self.registration_token))
+            .field("max_registered_clients", &self.max_registered_clients)
+            .field("cimd", &self.cimd)
+            .field("allow_insecure_cimd", &self.allow_insecure_cimd)
+            .field("admin_key", &RedactedOption::of(&self.admin_key))
+            .field("faults", &self.faults)
+            .field("variants", &self.variants)
+            .field("signing_key_pem", &RedactedOption::of(&self.signing_key_pem))
+            .field("max_failed_client_auth_per_minute", &self.max_failed_client_auth_per_minute)
+            .field("legacy_root_endpoints", &self.legacy_root_endpoints)
+            .field("expired_token_retention_secs", &self.expired_token_retention_secs)
+            .field("mcp_scopes", &self.mcp_scopes)
+            .field("cimd_timeout_ms", &self.cimd_timeout_ms)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
 /// Caps and timeouts that keep a misbehaving or hostile client from exhausting the server.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Limits {
     /// Pending authorization requests (started, not yet answered) in all; the oldest goes first.
     pub max_pending_authorizations: usize,
@@ -184,8 +222,9 @@ pub enum RegistrationPolicy {
 }
 
 /// A test user who can log in on the login page.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserConfig {
     pub username: String,
     pub password: String,
@@ -195,9 +234,23 @@ pub struct UserConfig {
     pub email: Option<String>,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("sub", &self.sub)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
 /// A pre-registered OAuth client.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ClientConfig {
     pub client_id: String,
     /// Absent for public clients.
@@ -223,6 +276,183 @@ pub struct ClientConfig {
     pub introspect_any: bool,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &RedactedOption::of(&self.client_secret))
+            .field("name", &self.name)
+            .field("logo_uri", &self.logo_uri)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .field("default_scopes", &self.default_scopes)
+            .field("grant_types", &self.grant_types)
+            .field("consent", &self.consent)
+            .field("access_token_format", &self.access_token_format)
+            .field("introspect_any", &self.introspect_any)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    /// A public client (no secret; PKCE only, OAuth 2.1 §2.1) with the default grant types
+    /// (`authorization_code`, `refresh_token`), consent shown, and its id as its name.
+    ///
+    /// ```
+    /// use fake_server::ClientConfig;
+    /// let spa = ClientConfig::public("my-spa", ["http://localhost:5173/callback"]).with_name("My SPA");
+    /// assert!(spa.client_secret.is_none());
+    /// ```
+    pub fn public(
+        client_id: impl Into<String>,
+        redirect_uris: impl IntoIterator<Item = impl Into<String>>,
+    ) -> ClientConfig {
+        let client_id = client_id.into();
+        ClientConfig {
+            name: client_id.clone(),
+            client_id,
+            client_secret: None,
+            logo_uri: None,
+            redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
+            scopes: Vec::new(),
+            default_scopes: Vec::new(),
+            grant_types: default_grant_types(),
+            consent: true,
+            access_token_format: None,
+            introspect_any: false,
+        }
+    }
+
+    /// A confidential client authenticating with `secret` (RFC 6749 §2.3.1), otherwise as
+    /// [`ClientConfig::public`].
+    ///
+    /// ```
+    /// use fake_server::ClientConfig;
+    /// let web = ClientConfig::confidential("web", "s3cret", ["https://app.example/cb"])
+    ///     .with_grant_types(["authorization_code", "refresh_token", "client_credentials"]);
+    /// assert!(!format!("{web:?}").contains("s3cret"));
+    /// ```
+    pub fn confidential(
+        client_id: impl Into<String>,
+        secret: impl Into<String>,
+        redirect_uris: impl IntoIterator<Item = impl Into<String>>,
+    ) -> ClientConfig {
+        ClientConfig { client_secret: Some(secret.into()), ..ClientConfig::public(client_id, redirect_uris) }
+    }
+
+    /// The name the consent page shows.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> ClientConfig {
+        self.name = name.into();
+        self
+    }
+
+    /// The logo the consent page shows (an absolute http(s) URL).
+    #[must_use]
+    pub fn with_logo_uri(mut self, logo_uri: impl Into<String>) -> ClientConfig {
+        self.logo_uri = Some(logo_uri.into());
+        self
+    }
+
+    /// Scopes the client may ask for (every known scope when empty).
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> ClientConfig {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Scopes granted when a request names none (RFC 6749 §3.3).
+    #[must_use]
+    pub fn with_default_scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> ClientConfig {
+        self.default_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The grant types the client may use.
+    #[must_use]
+    pub fn with_grant_types(
+        mut self,
+        grant_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> ClientConfig {
+        self.grant_types = grant_types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Show the consent page (`true`, the default) or skip it for this client.
+    #[must_use]
+    pub fn with_consent(mut self, consent: bool) -> ClientConfig {
+        self.consent = consent;
+        self
+    }
+
+    /// This client's access-token format instead of the server's.
+    #[must_use]
+    pub fn with_access_token_format(mut self, format: TokenFormat) -> ClientConfig {
+        self.access_token_format = Some(format);
+        self
+    }
+
+    /// Let this client introspect tokens issued to other clients (a resource server).
+    #[must_use]
+    pub fn with_introspect_any(mut self, introspect_any: bool) -> ClientConfig {
+        self.introspect_any = introspect_any;
+        self
+    }
+}
+
+impl UserConfig {
+    /// A user who logs in with `username` and `password`; the subject is derived from the
+    /// username.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> UserConfig {
+        UserConfig {
+            username: username.into(),
+            password: password.into(),
+            sub: None,
+            name: None,
+            email: None,
+        }
+    }
+
+    /// A stable subject identifier instead of the derived one.
+    #[must_use]
+    pub fn with_sub(mut self, sub: impl Into<String>) -> UserConfig {
+        self.sub = Some(sub.into());
+        self
+    }
+
+    /// The `name` claim.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> UserConfig {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The `email` claim.
+    #[must_use]
+    pub fn with_email(mut self, email: impl Into<String>) -> UserConfig {
+        self.email = Some(email.into());
+        self
+    }
+}
+
+impl ScopeConfig {
+    /// A scope with the sentence the consent page shows for it.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> ScopeConfig {
+        ScopeConfig { name: name.into(), description: description.into(), claims: Vec::new() }
+    }
+
+    /// User claims this scope releases at the userinfo endpoint.
+    #[must_use]
+    pub fn with_claims(mut self, claims: impl IntoIterator<Item = impl Into<String>>) -> ScopeConfig {
+        self.claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
 fn default_grant_types() -> Vec<String> {
     vec!["authorization_code".into(), "refresh_token".into()]
 }
@@ -234,6 +464,7 @@ fn yes() -> bool {
 /// A scope with the sentence the consent page shows for it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ScopeConfig {
     pub name: String,
     pub description: String,
@@ -317,6 +548,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_in_the_configuration_print_redacted_under_debug() {
+        let client = ClientConfig::confidential("web", "client-secret-value", ["https://app.example/cb"]);
+        let user = UserConfig::new("alice", "alice-password-value");
+        let mut settings = Settings::default();
+        settings.admin_key = Some("admin-key-value".into());
+        settings.registration_token = Some("initial-token-value".into());
+        let shown = format!(
+            "{client:?} {user:?} {settings:?} {:?}",
+            Config { clients: vec![client.clone()], ..Config::default() }
+        );
+        for secret in
+            ["client-secret-value", "alice-password-value", "admin-key-value", "initial-token-value"]
+        {
+            assert!(!shown.contains(secret), "{secret} shows in {shown}");
+        }
+        assert!(shown.contains("client_secret: Some([redacted])"), "{shown}");
+        assert!(shown.contains("client_id: \"web\""), "the rest still shows: {shown}");
+    }
+
+    #[test]
+    fn redacting_debug_leaves_the_fixtures_format_alone() {
+        let client = ClientConfig::confidential("web", "s", ["https://app.example/cb"]);
+        let text = toml::to_string(&client).expect("serialize");
+        assert!(text.contains("client_secret = \"s\""), "{text}");
+    }
 
     #[test]
     fn embedded_fixtures_parse_and_validate() {

@@ -43,6 +43,7 @@ mod listen;
 mod lookup;
 mod pages;
 mod policy;
+mod redact;
 mod routes;
 mod state;
 mod tokens;
@@ -329,7 +330,7 @@ async fn serve(
         loop {
             tick.tick().await;
             let now = sweeper.clock.now();
-            let keep = sweeper.fault(Fault::ExpiredTokensActive);
+            let keep = !sweeper.policy.lookup.expired_tokens_inactive;
             let retention = sweeper.settings.expired_token_retention_secs as i64;
             sweeper.store().sweep(now, retention, keep);
         }

@@ -144,7 +144,6 @@ fn describe(e: &reqwest::Error, st: &AppState) -> String {
 }
 
 pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let redirects = if st.fault(Fault::CimdFollowsRedirects) {
         reqwest::redirect::Policy::limited(5)
     } else {
@@ -158,8 +157,24 @@ pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
         .connect_timeout(timeout)
         .user_agent("oauth-fake-server (client ID metadata documents)")
         .dns_resolver(Arc::new(GuardedResolver(reach(st))))
+        .tls_backend_preconfigured(tls_config()?)
         .build()
         .map_err(|e| format!("cannot build the HTTP client for metadata documents: {e}"))
+}
+
+/// The TLS settings reqwest would choose (TLS 1.2 and 1.3, the platform's certificate
+/// verifier, ALPN for HTTP/2 and HTTP/1.1), with the crypto provider named here: a library
+/// must not install a process-wide default provider behind its user's back.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| format!("cannot configure TLS for metadata documents: {e}"))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// How long the response may be cached (CIMD §4.4: per HTTP caching, within our bounds).

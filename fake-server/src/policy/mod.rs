@@ -8,10 +8,18 @@
 //! conformant server with no fault and no variant.
 
 mod authorize;
+mod client_auth;
+mod discovery;
+mod registration;
 mod token;
+mod tokens;
 
 pub use authorize::AuthorizePolicy;
+pub use client_auth::ClientAuthPolicy;
+pub use discovery::DiscoveryPolicy;
+pub use registration::RegistrationPolicy;
 pub use token::{CodeReuseRevocation, TokenPolicy};
+pub use tokens::{IntrospectionPolicy, LookupPolicy, RevocationPolicy};
 
 use crate::faults::{Fault, Faults};
 use crate::variants::{Variant, Variants};
@@ -19,8 +27,14 @@ use crate::variants::{Variant, Variants};
 /// Every endpoint's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policies {
+    pub discovery: DiscoveryPolicy,
     pub authorize: AuthorizePolicy,
     pub token: TokenPolicy,
+    pub client_auth: ClientAuthPolicy,
+    pub lookup: LookupPolicy,
+    pub introspection: IntrospectionPolicy,
+    pub revocation: RevocationPolicy,
+    pub registration: RegistrationPolicy,
     pub requests: RequestPolicy,
     pub pages: PagePolicy,
 }
@@ -36,8 +50,14 @@ impl Policies {
     pub fn resolve(faults: &Faults, variants: &Variants) -> Policies {
         let on = Switches { faults, variants: *variants };
         Policies {
+            discovery: DiscoveryPolicy::resolve(&on),
             authorize: AuthorizePolicy::resolve(&on),
             token: TokenPolicy::resolve(&on),
+            client_auth: ClientAuthPolicy::resolve(&on),
+            lookup: LookupPolicy::resolve(&on),
+            introspection: IntrospectionPolicy::resolve(&on),
+            revocation: RevocationPolicy::resolve(&on),
+            registration: RegistrationPolicy::resolve(&on),
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
         }

@@ -28,7 +28,6 @@ use axum::routing::{get, post};
 
 use crate::cors::{Kind, cors};
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::MAX_BODY;
 use crate::state::AppState;
 use crate::variants::Variant;
@@ -73,10 +72,10 @@ pub fn router(st: AppState) -> Router {
 
     let base = st.base_path.clone();
     let endpoints = endpoints.merge(extra::endpoints(&st));
-    let oauth_metadata_path = if st.fault(Fault::MetadataPathAppended) {
-        format!("{base}/.well-known/oauth-authorization-server")
-    } else {
+    let oauth_metadata_path = if st.policy.discovery.well_known_inserted {
         format!("/.well-known/oauth-authorization-server{base}")
+    } else {
+        format!("{base}/.well-known/oauth-authorization-server")
     };
     let mut well_known = Router::new()
         .merge(route(&oauth_metadata_path, GET_CORS, get(metadata::oauth_metadata)))

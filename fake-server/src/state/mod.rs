@@ -17,6 +17,7 @@ pub use store::{
     AccessToken, AuthRequest, Client, Code, Grant, Prompt, RefreshToken, Session, Store, Validated, alive,
 };
 
+use crate::redact::Redacted;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::Clock;
@@ -30,7 +31,6 @@ use crate::variants::{Variant, Variants};
 pub type AppState = Arc<Inner>;
 
 /// Everything the handlers share.
-#[derive(Debug)]
 pub struct Inner {
     /// Issuer identifier, exactly as published in metadata.
     pub issuer: String,
@@ -55,6 +55,29 @@ pub struct Inner {
     /// runs, and they are its most requested responses.
     pub documents: std::sync::OnceLock<Documents>,
     store: Mutex<Store>,
+}
+
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("issuer", &self.issuer)
+            .field("base_path", &self.base_path)
+            .field("settings", &self.settings)
+            .field("faults", &self.faults)
+            .field("variants", &self.variants)
+            .field("policy", &self.policy)
+            .field("clock", &self.clock)
+            .field("signer", &self.signer)
+            .field("admin_key", &Redacted)
+            .field("scopes", &self.scopes)
+            .field("users", &self.users)
+            .field("fixture_clients", &self.fixture_clients)
+            .field("features", &self.features)
+            .field("documents", &self.documents)
+            .field("store", &self.store)
+            .finish()
+    }
 }
 
 impl Inner {
@@ -120,7 +143,7 @@ impl Inner {
 
     /// Milliseconds a revocation waits before it takes effect (only under a fault).
     pub fn revocation_delay_ms(&self) -> i64 {
-        if self.fault(Fault::DelayedRevocation) { 30_000 } else { 0 }
+        self.policy.revocation.delay_ms
     }
 
     pub fn code_lifetime(&self) -> i64 {

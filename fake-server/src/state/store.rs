@@ -5,6 +5,7 @@
 //! resources together; codes, access and refresh tokens point at their grant, so revoking the
 //! grant kills all of them at once.
 
+use crate::redact::RedactedOption;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use super::shard::Sharded;
 use crate::config::{ClientConfig, Limits, TokenFormat};
 
 /// A registered client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     pub id: String,
     pub secret: Option<String>,
@@ -38,6 +39,30 @@ pub struct Client {
     /// Public keys registered for `private_key_jwt` (RFC 7591 `jwks`); such a client is
     /// confidential without a secret.
     pub jwks: Option<serde_json::Value>,
+}
+
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("secret", &RedactedOption::of(&self.secret))
+            .field("name", &self.name)
+            .field("logo_uri", &self.logo_uri)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .field("default_scopes", &self.default_scopes)
+            .field("grant_types", &self.grant_types)
+            .field("consent", &self.consent)
+            .field("token_format", &self.token_format)
+            .field("introspect_any", &self.introspect_any)
+            .field("dynamic", &self.dynamic)
+            .field("metadata", &self.metadata)
+            .field("registration_token", &RedactedOption::of(&self.registration_token))
+            .field("created_at", &self.created_at)
+            .field("jwks", &self.jwks)
+            .finish()
+    }
 }
 
 impl Client {
@@ -384,6 +409,19 @@ mod tests {
             exp,
             revoked_at_ms: None,
         }
+    }
+
+    #[test]
+    fn a_clients_secret_and_registration_token_print_redacted() {
+        let mut client = Client::dynamic("c".into(), 0);
+        client.secret = Some("client-secret-value".into());
+        client.registration_token = Some("registration-token-value".into());
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("client-secret-value") && !shown.contains("registration-token-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{shown}");
     }
 
     #[test]
