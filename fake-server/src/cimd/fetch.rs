@@ -16,7 +16,6 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{Map, Value};
 
 use crate::client_metadata::is_loopback_host;
-use crate::faults::Fault;
 use crate::state::AppState;
 
 /// How every error of the HTTP exchange itself begins (connection refused, timeout, ...).
@@ -36,7 +35,7 @@ struct Reach {
 }
 
 fn reach(st: &AppState) -> Reach {
-    let any = st.fault(Fault::CimdFetchesPrivateAddresses);
+    let any = !st.policy.cimd.public_addresses_only;
     // CIMD §6.5 exception: an AS that itself runs on loopback may fetch from loopback.
     Reach { loopback: any || st.settings.allow_insecure_cimd, private: any }
 }
@@ -51,7 +50,7 @@ pub fn check_url(st: &AppState, id: &str) -> Result<url::Url, String> {
         "http" => return Err("a client_id URL must use https".into()),
         _ => return Err("a client_id URL must use https".into()),
     }
-    if st.fault(Fault::CimdLaxUrlForm) {
+    if !st.policy.cimd.check_url_form {
         return Ok(u);
     }
     if id.contains('#') {
@@ -107,10 +106,10 @@ pub async fn fetch(st: &AppState, u: &url::Url) -> Result<Fetched, String> {
     if status.is_redirection() {
         return Err(format!("the document URL answered {status}; redirects are not followed"));
     }
-    if status != reqwest::StatusCode::OK && !st.fault(Fault::CimdIgnoresStatus) {
+    if status != reqwest::StatusCode::OK && st.policy.cimd.ok_status_only {
         return Err(format!("the document URL answered {status}; only 200 is accepted"));
     }
-    let limit = if st.fault(Fault::CimdNoSizeLimit) { usize::MAX } else { MAX_DOCUMENT_BYTES };
+    let limit = if st.policy.cimd.size_limit { MAX_DOCUMENT_BYTES } else { usize::MAX };
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"));
     }
@@ -144,10 +143,10 @@ fn describe(e: &reqwest::Error, st: &AppState) -> String {
 }
 
 pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
-    let redirects = if st.fault(Fault::CimdFollowsRedirects) {
-        reqwest::redirect::Policy::limited(5)
-    } else {
+    let redirects = if st.policy.cimd.no_redirects {
         reqwest::redirect::Policy::none()
+    } else {
+        reqwest::redirect::Policy::limited(5)
     };
     let timeout = Duration::from_millis(st.settings.cimd_timeout_ms);
     reqwest::Client::builder()

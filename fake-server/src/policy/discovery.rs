@@ -20,6 +20,9 @@ pub struct DiscoveryPolicy {
     /// Whether the server is an OpenID Provider (off under the `no-prompt` variant: no
     /// `prompt`, so no OpenID members and no `openid-configuration`, OIDC Core §15.1).
     pub openid_provider: bool,
+    /// Back-channel endpoints are advertised at a second host name (the `split-origin`
+    /// variant; RFC 8414 allows any URL).
+    pub split_origin: bool,
     /// The OpenID configuration is served (OIDC Discovery §4).
     pub openid_configuration: bool,
     /// The OpenID configuration has the members OIDC Discovery §3 requires.
@@ -78,6 +81,7 @@ impl DiscoveryPolicy {
             json_content_type: !fault(Fault::MetadataWrongContentType),
             exact_issuer: !fault(Fault::WrongIssuerInMetadata),
             openid_provider,
+            split_origin: on.variant(Variant::SplitOrigin),
             openid_configuration: !fault(Fault::OidcConfigurationMissing) && openid_provider,
             openid_members_complete: !fault(Fault::OidcMetadataIncomplete),
             openid_lists_pkce_methods: !fault(Fault::NoPkceMethodsInOidcConfiguration),

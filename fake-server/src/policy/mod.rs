@@ -8,16 +8,24 @@
 //! conformant server with no fault and no variant.
 
 mod authorize;
+mod cimd;
 mod client_auth;
+mod cors;
 mod discovery;
+mod interaction;
 mod registration;
+mod resource;
 mod token;
 mod tokens;
 
 pub use authorize::AuthorizePolicy;
+pub use cimd::CimdPolicy;
 pub use client_auth::ClientAuthPolicy;
+pub use cors::CorsPolicy;
 pub use discovery::DiscoveryPolicy;
+pub use interaction::InteractionPolicy;
 pub use registration::RegistrationPolicy;
+pub use resource::{AssertionPolicy, JwtPolicy, ResourcePolicy};
 pub use token::{CodeReuseRevocation, TokenPolicy};
 pub use tokens::{IntrospectionPolicy, LookupPolicy, RevocationPolicy};
 
@@ -29,12 +37,18 @@ use crate::variants::{Variant, Variants};
 pub struct Policies {
     pub discovery: DiscoveryPolicy,
     pub authorize: AuthorizePolicy,
+    pub interaction: InteractionPolicy,
+    pub cors: CorsPolicy,
     pub token: TokenPolicy,
     pub client_auth: ClientAuthPolicy,
     pub lookup: LookupPolicy,
     pub introspection: IntrospectionPolicy,
     pub revocation: RevocationPolicy,
     pub registration: RegistrationPolicy,
+    pub cimd: CimdPolicy,
+    pub jwt: JwtPolicy,
+    pub assertion: AssertionPolicy,
+    pub resource: ResourcePolicy,
     pub requests: RequestPolicy,
     pub pages: PagePolicy,
 }
@@ -52,12 +66,18 @@ impl Policies {
         Policies {
             discovery: DiscoveryPolicy::resolve(&on),
             authorize: AuthorizePolicy::resolve(&on),
+            interaction: InteractionPolicy::resolve(&on),
+            cors: CorsPolicy::resolve(&on),
             token: TokenPolicy::resolve(&on),
             client_auth: ClientAuthPolicy::resolve(&on),
             lookup: LookupPolicy::resolve(&on),
             introspection: IntrospectionPolicy::resolve(&on),
             revocation: RevocationPolicy::resolve(&on),
             registration: RegistrationPolicy::resolve(&on),
+            cimd: CimdPolicy::resolve(&on),
+            jwt: JwtPolicy::resolve(&on),
+            assertion: AssertionPolicy::resolve(&on),
+            resource: ResourcePolicy::resolve(&on),
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
         }
@@ -107,11 +127,17 @@ impl RequestPolicy {
 pub struct PagePolicy {
     /// Pages carry the anti-framing headers (RFC 6749 §10.13).
     pub refuse_framing: bool,
+    /// Login and consent live at `/u/login/{id}` and `/interaction/{id}/consent` (the
+    /// `other-paths` variant) instead of `/login` and `/consent`.
+    pub other_paths: bool,
 }
 
 impl PagePolicy {
     fn resolve(on: &Switches) -> PagePolicy {
-        PagePolicy { refuse_framing: !on.fault(Fault::FrameablePages) }
+        PagePolicy {
+            refuse_framing: !on.fault(Fault::FrameablePages),
+            other_paths: on.variant(Variant::OtherPaths),
+        }
     }
 }
 

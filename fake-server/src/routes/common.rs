@@ -11,7 +11,6 @@ use axum::routing::MethodRouter;
 use crate::cors::{Kind, cors};
 use crate::error::OAuthError;
 use crate::state::{AppState, Client};
-use crate::variants::Variant;
 
 /// A route whose other methods get 405 with `allow` in the `Allow` header (RFC 9110 §15.5.6).
 pub fn route(path: &str, allow: &'static str, m: MethodRouter<AppState>) -> Router<AppState> {
@@ -65,7 +64,7 @@ pub enum Page {
 /// `other-paths` variant.
 pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
     let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
+    match (page, st.policy.pages.other_paths) {
         (Page::Login, false) => format!("{base}/login?request={id}"),
         (Page::Consent, false) => format!("{base}/consent?request={id}"),
         (_, true) => form_action(st, page, id),
@@ -75,7 +74,7 @@ pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
 /// Where a page's form posts (the request id travels in a hidden field as well).
 pub fn form_action(st: &AppState, page: Page, id: &str) -> String {
     let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
+    match (page, st.policy.pages.other_paths) {
         (Page::Login, false) => format!("{base}/login"),
         (Page::Consent, false) => format!("{base}/consent"),
         (Page::Login, true) => format!("{base}/u/login/{id}"),

@@ -13,7 +13,6 @@ use super::{mcp, registration, resource};
 use crate::config::RegistrationPolicy;
 use crate::cors::Kind;
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::state::AppState;
 
 /// Endpoints under the issuer path.
@@ -44,7 +43,7 @@ pub fn root(st: &AppState) -> Router<AppState> {
 
 /// The `mcp-preflight-requires-auth` fault: preflights meet the bearer check (CORS-12).
 async fn preflight_fault(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() == Method::OPTIONS && st.fault(Fault::McpPreflightRequiresAuth) {
+    if req.method() == Method::OPTIONS && !st.policy.resource.anonymous_preflight {
         return OAuthError::invalid_token("a bearer token is required", false, "")
             .with_status(StatusCode::UNAUTHORIZED)
             .into_response();

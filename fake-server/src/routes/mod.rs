@@ -30,7 +30,6 @@ use crate::cors::{Kind, cors};
 use crate::error::OAuthError;
 use crate::form::MAX_BODY;
 use crate::state::AppState;
-use crate::variants::Variant;
 use common::route;
 
 /// The whole application for a given state; tests can drive it with `tower::ServiceExt`.
@@ -44,7 +43,7 @@ pub fn router(st: AppState) -> Router {
 
     let token_route =
         if st.policy.token.post_only { post(token::token) } else { post(token::token).get(token::token) };
-    let pages = if st.variant(Variant::OtherPaths) {
+    let pages = if st.policy.pages.other_paths {
         use interaction::{consent_form_at, consent_submit_at, login_form_at, login_submit_at};
         Router::new()
             .merge(route("/u/login/{id}", GET_POST, get(login_form_at).post(login_submit_at)))

@@ -153,7 +153,7 @@ impl Inner {
     /// Where the metadata says a back-channel endpoint is: the issuer's origin, or a second
     /// host name under the `split-origin` variant.
     pub fn advertised_url(&self, path: &str) -> String {
-        if self.variant(Variant::SplitOrigin) { self.second_origin(path) } else { self.url(path) }
+        if self.policy.discovery.split_origin { self.second_origin(path) } else { self.url(path) }
     }
 
     /// `path` on the same listener reached through the other loopback name: `localhost` for an
