@@ -553,9 +553,11 @@ mod tests {
     fn secrets_in_the_configuration_print_redacted_under_debug() {
         let client = ClientConfig::confidential("web", "client-secret-value", ["https://app.example/cb"]);
         let user = UserConfig::new("alice", "alice-password-value");
-        let mut settings = Settings::default();
-        settings.admin_key = Some("admin-key-value".into());
-        settings.registration_token = Some("initial-token-value".into());
+        let settings = Settings {
+            admin_key: Some("admin-key-value".into()),
+            registration_token: Some("initial-token-value".into()),
+            ..Settings::default()
+        };
         let shown = format!(
             "{client:?} {user:?} {settings:?} {:?}",
             Config { clients: vec![client.clone()], ..Config::default() }
