@@ -60,7 +60,7 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
         }
         existing.unwrap_or_else(|| Client::dynamic(client_id.to_string(), st.clock.now()))
     };
-    client = v.apply_to(st, client);
+    client = v.apply_to(st.scopes_for_unscoped_clients(), client);
     if !st.policy.cimd.check_redirect_uri
         && let Some(uri) = p.first("redirect_uri")
         && !client.redirect_uris.iter().any(|r| r == uri)

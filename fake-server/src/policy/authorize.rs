@@ -2,7 +2,7 @@
 //! OAuth 2.1 §4.1; RFC 7636 §4.3; RFC 9207; OIDC Core §3.1.2.1), resolved once from the faults
 //! and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 
@@ -115,12 +115,6 @@ pub struct RedirectMatching {
     pub host_only: bool,
     /// (fault) The registered URI (without scheme) anywhere in the requested one is enough.
     pub substring: bool,
-}
-
-impl Default for AuthorizePolicy {
-    fn default() -> AuthorizePolicy {
-        super::Policies::default().authorize
-    }
 }
 
 impl AuthorizePolicy {

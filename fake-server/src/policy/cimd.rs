@@ -1,7 +1,7 @@
 //! Layer: policy. Client ID metadata documents (CIMD): which client ids name documents, how
 //! they are fetched and cached and what a document must hold, resolved once from the faults.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 
 /// Metadata documents. Each `true` boolean is the conformant choice.

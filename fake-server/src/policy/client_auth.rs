@@ -1,7 +1,7 @@
 //! Layer: policy. How clients authenticate at the token, introspection and revocation
 //! endpoints (RFC 6749 §2.3; OAuth 2.1 §2.4), resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 

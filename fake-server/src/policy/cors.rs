@@ -1,7 +1,7 @@
 //! Layer: policy. Cross-origin access for browser clients (Fetch §3.2 CORS protocol; OAuth 2.1
 //! §3.2, BBA §6.1), resolved once from the faults.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 
 /// CORS. Each `true` boolean is the conformant choice.

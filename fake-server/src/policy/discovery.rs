@@ -1,7 +1,7 @@
 //! Layer: policy. What the discovery documents (RFC 8414, OIDC Discovery) and the JWKS
 //! (RFC 7517) publish, resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 

@@ -1,7 +1,7 @@
 //! Layer: policy. The login and consent pages and their form posts (RFC 6749 §4.1.1, §10.12;
 //! RFC 9700 §4.12), resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 use axum::http::StatusCode;

@@ -15,6 +15,7 @@ mod discovery;
 mod interaction;
 mod registration;
 mod resource;
+mod switches;
 mod token;
 mod tokens;
 
@@ -31,6 +32,7 @@ pub use tokens::{IntrospectionPolicy, LookupPolicy, RevocationPolicy};
 
 use crate::faults::{Fault, Faults};
 use crate::variants::{Variant, Variants};
+use switches::Switches;
 
 /// Every endpoint's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +64,7 @@ impl Default for Policies {
 impl Policies {
     /// The decisions a server with these faults and variants makes.
     pub fn resolve(faults: &Faults, variants: &Variants) -> Policies {
-        let on = Switches { faults, variants: *variants };
+        let on = Switches::new(faults, *variants);
         Policies {
             discovery: DiscoveryPolicy::resolve(&on),
             authorize: AuthorizePolicy::resolve(&on),
@@ -81,22 +83,6 @@ impl Policies {
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
         }
-    }
-}
-
-/// The configured faults and variants, asked only while resolving policies.
-struct Switches<'a> {
-    faults: &'a Faults,
-    variants: Variants,
-}
-
-impl Switches<'_> {
-    fn fault(&self, f: Fault) -> bool {
-        self.faults.has(f)
-    }
-
-    fn variant(&self, v: Variant) -> bool {
-        self.variants.has(v)
     }
 }
 

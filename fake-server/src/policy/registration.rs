@@ -2,7 +2,7 @@
 //! client metadata rules they share with metadata documents, resolved once from the faults
 //! and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 

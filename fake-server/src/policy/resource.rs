@@ -2,7 +2,7 @@
 //! accepts (RFC 7523, RFC 10070) and the demo protected resource (RFC 6750, RFC 9728, MCP
 //! authorization), resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 

@@ -1,7 +1,7 @@
 //! Layer: policy. The token endpoint's decisions (RFC 6749 §3.2, §4.1.3, §5, §6; OAuth 2.1
 //! §3.2, §4.1.3, §4.3; RFC 7636 §4.6), resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 
@@ -121,12 +121,6 @@ pub enum CodeReuseRevocation {
     AccessTokensOnly,
     /// The refresh tokens only (a fault: the access token survives).
     RefreshTokensOnly,
-}
-
-impl Default for TokenPolicy {
-    fn default() -> TokenPolicy {
-        super::Policies::default().token
-    }
 }
 
 impl TokenPolicy {

@@ -1,7 +1,7 @@
 //! Layer: policy. What the server says about the tokens it issued: finding them, introspection
 //! (RFC 7662), revocation (RFC 7009) and userinfo, resolved once from the faults and variants.
 
-use super::Switches;
+use super::switches::Switches;
 use crate::faults::Fault;
 use crate::variants::Variant;
 

@@ -57,7 +57,7 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
         registration_token: Some(random_token("rat_", 32)),
         ..Client::dynamic(id.clone(), st.clock.now())
     };
-    let mut client = v.apply_to(st, client);
+    let mut client = v.apply_to(st.scopes_for_unscoped_clients(), client);
     if !policy.consent_for_registered_clients {
         // Registered like an operator's client with consent off: nothing forces the screen.
         client.dynamic = false;
@@ -264,7 +264,7 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
     } else {
         validate(st, &input, Source::Registration)?
     };
-    let mut client = v.apply_to(st, current.clone());
+    let mut client = v.apply_to(st.scopes_for_unscoped_clients(), current.clone());
     let uses_secret = client.metadata["token_endpoint_auth_method"]
         .as_str()
         .is_some_and(|m| m.starts_with("client_secret_"));

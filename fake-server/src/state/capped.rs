@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::store::FastMap;
+use super::fastmap::FastMap;
 
 /// Entries keyed by id, each belonging to an owner (a client id, a username).
 #[derive(Debug)]
@@ -113,8 +113,8 @@ impl<V> Capped<V> {
 
     /// Give memory back once the map holds far less than it has room for.
     pub fn shrink(&mut self) {
-        super::store::shrink(&mut self.entries);
-        super::store::shrink(&mut self.per_owner);
+        super::fastmap::shrink(&mut self.entries);
+        super::fastmap::shrink(&mut self.per_owner);
     }
 }
 

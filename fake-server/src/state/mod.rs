@@ -7,6 +7,7 @@
 
 mod capped;
 mod documents;
+mod fastmap;
 mod features;
 mod shard;
 mod store;
@@ -173,6 +174,13 @@ impl Inner {
             return url;
         }
         u.into()
+    }
+
+    /// Default scopes of a registered client that named none: what the built-in resource
+    /// needs, so the usual MCP client (which asks for nothing in particular) ends up with a
+    /// usable token.
+    pub fn scopes_for_unscoped_clients(&self) -> Vec<String> {
+        self.settings.mcp_scopes.iter().filter(|s| self.scope(s).is_some()).cloned().collect()
     }
 
     /// The built-in protected resource's identifier.

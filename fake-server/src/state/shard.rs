@@ -5,7 +5,7 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
-use super::store::FastMap;
+use super::fastmap::FastMap;
 
 const SHARDS: usize = 32;
 
@@ -80,7 +80,7 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
     /// Give memory back from shards that are mostly empty.
     pub fn shrink(&mut self) {
         for s in &mut self.shards {
-            super::store::shrink(s);
+            super::fastmap::shrink(s);
         }
     }
 }

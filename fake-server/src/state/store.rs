@@ -6,13 +6,13 @@
 //! grant kills all of them at once.
 
 use crate::redact::RedactedOption;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::Inner;
 use super::capped::Capped;
+use super::fastmap::{FastMap, shrink};
 use super::shard::Sharded;
 use crate::config::{ClientConfig, Limits, TokenFormat};
 
@@ -152,18 +152,14 @@ impl Validated {
     }
 
     /// Copy the registered values onto a client record (its id and credentials stay).
-    pub fn apply_to(self, st: &Inner, mut client: Client) -> Client {
+    /// `scopes_if_none` are the default scopes of a client that named none
+    /// (`Inner::scopes_for_unscoped_clients`).
+    pub fn apply_to(self, scopes_if_none: Vec<String>, mut client: Client) -> Client {
         client.name = self.name.unwrap_or_else(|| "Unnamed application".to_string());
         client.logo_uri = self.logo_uri;
         client.redirect_uris = self.redirect_uris;
         client.grant_types = self.grant_types;
-        // A client that named no scope gets what the built-in resource needs, so the usual MCP
-        // client (which asks for nothing in particular) ends up with a usable token.
-        client.default_scopes = if self.scopes.is_empty() {
-            st.settings.mcp_scopes.iter().filter(|s| st.scope(s).is_some()).cloned().collect()
-        } else {
-            self.scopes.clone()
-        };
+        client.default_scopes = if self.scopes.is_empty() { scopes_if_none } else { self.scopes.clone() };
         client.scopes = self.scopes;
         client.metadata = self.metadata;
         client.jwks = self.jwks;
@@ -271,10 +267,6 @@ pub struct RefreshToken {
     pub revoked_at_ms: Option<i64>,
 }
 
-/// The store's maps: foldhash instead of SipHash. Keys are server-generated random tokens or
-/// small integers, and foldhash still seeds per map, so hash flooding stays out of reach.
-pub type FastMap<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
-
 /// All mutable state.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -376,14 +368,6 @@ impl Store {
 
 #[cfg(test)]
 const EXPIRED_KEPT_SECS: i64 = 120;
-
-/// Give memory back once a map holds far less than it has room for. Shrinking rehashes the
-/// whole map under the store lock, so it is not done on every sweep of a full map.
-pub fn shrink<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
-    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
-        map.shrink_to_fit();
-    }
-}
 
 /// Not revoked, or revoked so recently that a delay still hides it.
 pub fn alive(revoked_at_ms: Option<i64>, now_ms: i64, delay_ms: i64) -> bool {
