@@ -25,7 +25,7 @@ pub use client_auth::ClientAuthPolicy;
 pub use cors::CorsPolicy;
 pub use discovery::DiscoveryPolicy;
 pub use interaction::InteractionPolicy;
-pub use registration::RegistrationPolicy;
+pub use registration::ClientRegistrationPolicy;
 pub use resource::{AssertionPolicy, JwtPolicy, ResourcePolicy};
 pub use token::{CodeReuseRevocation, TokenPolicy};
 pub use tokens::{IntrospectionPolicy, LookupPolicy, RevocationPolicy};
@@ -46,7 +46,7 @@ pub struct Policies {
     pub lookup: LookupPolicy,
     pub introspection: IntrospectionPolicy,
     pub revocation: RevocationPolicy,
-    pub registration: RegistrationPolicy,
+    pub registration: ClientRegistrationPolicy,
     pub cimd: CimdPolicy,
     pub jwt: JwtPolicy,
     pub assertion: AssertionPolicy,
@@ -75,7 +75,7 @@ impl Policies {
             lookup: LookupPolicy::resolve(&on),
             introspection: IntrospectionPolicy::resolve(&on),
             revocation: RevocationPolicy::resolve(&on),
-            registration: RegistrationPolicy::resolve(&on),
+            registration: ClientRegistrationPolicy::resolve(&on),
             cimd: CimdPolicy::resolve(&on),
             jwt: JwtPolicy::resolve(&on),
             assertion: AssertionPolicy::resolve(&on),

@@ -9,7 +9,7 @@ use crate::variants::Variant;
 /// Registration, management and client metadata. Each `true` boolean is the conformant choice
 /// unless its documentation says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationPolicy {
+pub struct ClientRegistrationPolicy {
     // ------------------------------------------------------------------ registration
     /// Under `registration = "token"`, the initial access token is checked (RFC 7591 §3).
     pub check_initial_token: bool,
@@ -75,10 +75,10 @@ pub struct RegistrationPolicy {
     pub refuse_plain_http: bool,
 }
 
-impl RegistrationPolicy {
-    pub(super) fn resolve(on: &Switches) -> RegistrationPolicy {
+impl ClientRegistrationPolicy {
+    pub(super) fn resolve(on: &Switches) -> ClientRegistrationPolicy {
         let fault = |f| on.fault(f);
-        RegistrationPolicy {
+        ClientRegistrationPolicy {
             check_initial_token: !fault(Fault::RegistrationTokenNotChecked),
             no_secret_for_public_clients: !fault(Fault::DcrSecretForPublicClient),
             opaque_client_ids: !fault(Fault::DcrUrlClientId),
