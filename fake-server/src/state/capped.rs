@@ -1,4 +1,4 @@
-//! `Capped`: a map of server-generated ids with a cap per owner and a cap in total, the
+//! Layer: state. `Capped`: a map of server-generated ids with a cap per owner and a cap in total, the
 //! oldest entry evicted first, so what unauthenticated requests can make the server hold
 //! (pending authorization requests, browser sessions) stays bounded.
 

@@ -1,4 +1,4 @@
-//! A map split into shards, so that growing it never rehashes everything at once: with one
+//! Layer: state. A map split into shards, so that growing it never rehashes everything at once: with one
 //! map, each doubling moved every token under the store lock (half a second at a million
 //! tokens), stalling every request meanwhile.
 
