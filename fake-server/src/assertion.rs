@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! `private_key_jwt` client authentication (RFC 7523 §2.2 and §3, OpenID Connect Core §9) with
 //! the audience rule of RFC 10070 (rfc7523bis): the assertion's `aud` is this server's issuer
 //! identifier, as a single string, and nothing else.
@@ -11,7 +12,6 @@ use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::{Map, Value};
 
 use crate::clock::wall_now;
-use crate::faults::Fault;
 use crate::state::{AppState, Client};
 
 /// The only `client_assertion_type` (RFC 7523 §2.2).
@@ -81,7 +81,7 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
             ALGORITHMS.join(", ")
         ));
     }
-    if !st.fault(Fault::AssertionSignatureUnchecked) {
+    if st.policy.assertion.verify_signature {
         let kid = a.header.get("kid").and_then(Value::as_str);
         let key = find_key(jwks, alg, kid)?;
         if !check_signature(key, alg, a.signing_input.as_bytes(), &a.signature) {
@@ -96,7 +96,7 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     let now = wall_now();
     let exp = a.claims.get("exp").and_then(Value::as_i64).ok_or("the assertion has no numeric exp")?;
     // `exp` is the client's number: saturate rather than overflow on i64::MAX.
-    if exp.saturating_add(LEEWAY) <= now && !st.fault(Fault::AssertionExpiryUnchecked) {
+    if exp.saturating_add(LEEWAY) <= now && st.policy.assertion.check_expiry {
         return Err("the assertion has expired".into());
     }
     if exp > now + MAX_LIFETIME {
@@ -121,19 +121,19 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
 /// The URLs an endpoint is reached at: the issuer's, and the one the metadata advertises
 /// (another origin under the `split-origin` variant).
 fn endpoint_urls<'a>(st: &'a AppState, path: &'a str) -> impl Iterator<Item = String> + 'a {
-    [st.url(path), crate::routes::metadata::advertised_url(st, path)].into_iter()
+    [st.url(path), st.advertised_url(path)].into_iter()
 }
 
 /// RFC 10070: the issuer identifier, as a string. The faults bring back what RFC 7523 allowed.
 fn check_audience(st: &AppState, aud: Option<&Value>) -> Result<(), String> {
     let acceptable = |v: &str| {
         v == st.issuer
-            || (st.fault(Fault::AssertionAudienceEndpoint)
+            || (!st.policy.assertion.issuer_audience_only
                 && ["/token", "/introspect", "/revoke"].iter().any(|p| endpoint_urls(st, p).any(|u| u == v)))
     };
     let ok = match aud {
         Some(Value::String(s)) => acceptable(s),
-        Some(Value::Array(items)) if st.fault(Fault::AssertionAudienceArray) => {
+        Some(Value::Array(items)) if !st.policy.assertion.single_audience => {
             items.iter().filter_map(Value::as_str).any(acceptable)
         }
         _ => false,

@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state).
 //! RFC 7591 §2 client metadata: validation shared by dynamic registration, RFC 7592 updates,
 //! client ID metadata documents and the admin API, with the defaults RFC 7591 prescribes.
 //!
@@ -7,9 +8,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::OAuthError;
-use crate::faults::Fault;
-use crate::state::{AppState, Client};
-pub use crate::uri_rules::{check_display_text, check_redirect_uri, is_invisible, is_loopback_host};
+use crate::state::AppState;
+pub use crate::state::Validated;
+pub use crate::uri_rules::{check_display_text, check_redirect_uri, is_loopback_host};
 
 pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_URI_LEN: usize = 2000;
@@ -36,53 +37,6 @@ pub enum Source {
     Document,
 }
 
-/// Metadata that passed validation, and the values the server acts on.
-#[derive(Debug, Clone)]
-pub struct Validated {
-    /// What was registered: the client's members, defaults filled in. Echoed in responses.
-    pub metadata: Map<String, Value>,
-    pub name: Option<String>,
-    pub logo_uri: Option<String>,
-    pub redirect_uris: Vec<String>,
-    pub grant_types: Vec<String>,
-    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
-    pub auth_method: String,
-    /// The public keys of a `private_key_jwt` client.
-    pub jwks: Option<Value>,
-    /// Scopes the client registered (it may ask for no others); empty when it named none.
-    pub scopes: Vec<String>,
-}
-
-impl Validated {
-    pub fn is_public(&self) -> bool {
-        self.auth_method == "none"
-    }
-
-    /// Authenticates with a shared secret the server issues.
-    pub fn uses_secret(&self) -> bool {
-        self.auth_method.starts_with("client_secret_")
-    }
-
-    /// Copy the registered values onto a client record (its id and credentials stay).
-    pub fn apply_to(self, st: &AppState, mut client: Client) -> Client {
-        client.name = self.name.unwrap_or_else(|| "Unnamed application".to_string());
-        client.logo_uri = self.logo_uri;
-        client.redirect_uris = self.redirect_uris;
-        client.grant_types = self.grant_types;
-        // A client that named no scope gets what the built-in resource needs, so the usual MCP
-        // client (which asks for nothing in particular) ends up with a usable token.
-        client.default_scopes = if self.scopes.is_empty() {
-            st.settings.mcp_scopes.iter().filter(|s| st.scope(s).is_some()).cloned().collect()
-        } else {
-            self.scopes.clone()
-        };
-        client.scopes = self.scopes;
-        client.metadata = self.metadata;
-        client.jwks = self.jwks;
-        client
-    }
-}
-
 fn bad(d: impl Into<String>) -> OAuthError {
     OAuthError::invalid_client_metadata(d.into())
 }
@@ -99,7 +53,8 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     }
     // Not supported, so not registered (RFC 7591 §2.3 lets a server ignore it) and not echoed.
     m.remove("software_statement");
-    if st.fault(Fault::DcrRejectsUnknownMetadata)
+    let policy = &st.policy.registration;
+    if !policy.ignore_unknown_metadata
         && let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str()))
     {
         return Err(bad(format!("unknown client metadata `{k}`")));
@@ -118,7 +73,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     match (source, auth_method.as_str()) {
         (_, "none") => {}
         (Source::Document, "client_secret_basic" | "client_secret_post" | "client_secret_jwt")
-            if st.fault(Fault::CimdAcceptsSharedSecret) => {}
+            if !policy.documents_are_public => {}
         (Source::Document, other) => {
             let why = if other.starts_with("client_secret") {
                 "documents are public, so no shared secret"
@@ -128,7 +83,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
             return Err(bad(format!("a metadata-document client cannot use `{other}`: {why}")));
         }
         (Source::Registration, "client_secret_basic" | "client_secret_post" | "private_key_jwt") => {}
-        (Source::Registration, other) if st.fault(Fault::DcrHidesReplacedValues) => {
+        (Source::Registration, other) if !policy.refuse_unsupported_auth_method => {
             shown_method = Some(other.to_string());
             auth_method = "client_secret_basic".to_string();
         }
@@ -155,7 +110,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         }
     }
     // RFC 7591 §2.1: `code` goes with `authorization_code`, in both directions.
-    if code != response_types.iter().any(|r| r == "code") && !st.fault(Fault::DcrAcceptsInconsistentTypes) {
+    if code != response_types.iter().any(|r| r == "code") && policy.consistent_types {
         return Err(bad(
             "grant_types and response_types disagree: authorization_code needs response type code",
         ));
@@ -165,11 +120,8 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     }
 
     // RFC 7591 §2: the server may replace requested values; §3.2.1 answers with the result.
-    let grant_types = if st.variant(crate::variants::Variant::SingleGrantType) {
-        crate::variants::one_grant_type(&grant_types)
-    } else {
-        grant_types
-    };
+    let grant_types =
+        if policy.single_grant_type { crate::variants::one_grant_type(&grant_types) } else { grant_types };
 
     let redirect_uris = match m.get("redirect_uris") {
         None | Some(Value::Null) => Vec::new(),
@@ -189,7 +141,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     if redirect_uris.len() > MAX_REDIRECT_URIS {
         return Err(bad_uri(format!("at most {MAX_REDIRECT_URIS} redirect URIs may be registered")));
     }
-    if code && redirect_uris.is_empty() && !st.fault(Fault::DcrAllowsMissingRedirectUris) {
+    if code && redirect_uris.is_empty() && policy.require_redirect_uris {
         return Err(bad_uri("redirect_uris is required for the authorization_code grant"));
     }
 
@@ -198,7 +150,7 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     {
         return Err(bad(format!("application_type `{app}` is neither web nor native")));
     }
-    let check_jwks = !st.fault(Fault::DcrSkipsJwksChecks);
+    let check_jwks = policy.check_jwks;
     if check_jwks && m.contains_key("jwks") && m.contains_key("jwks_uri") {
         return Err(bad("jwks and jwks_uri must not both be present (RFC 7591 §2)"));
     }

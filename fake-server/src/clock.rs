@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on nothing in the crate).
 //! The server's clock: wall time plus an offset that tests move forward.
 
 use std::sync::atomic::{AtomicI64, Ordering};

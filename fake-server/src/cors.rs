@@ -1,3 +1,4 @@
+//! Layer: domain logic, HTTP middleware (above state, below routes).
 //! CORS (WHATWG Fetch): public documents answer any origin with `*`; the API endpoints answer
 //! the configured origins by reflection, on preflights and on every actual response, errors
 //! included. The authorization endpoint gets none of this (it is navigated to, not fetched).
@@ -7,7 +8,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::faults::Fault;
 use crate::state::AppState;
 
 /// Which endpoint group a CORS layer guards; decides methods and headers.
@@ -61,7 +61,8 @@ impl Kind {
 
 /// The middleware: `axum::middleware::from_fn_with_state((state, kind), cors)`.
 pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next: Next) -> Response {
-    if matches!(kind, Kind::Public | Kind::Api | Kind::Userinfo) && st.fault(Fault::NoCorsBeyondToken) {
+    let policy = &st.policy.cors;
+    if matches!(kind, Kind::Public | Kind::Api | Kind::Userinfo) && !policy.beyond_token {
         return next.run(req).await;
     }
     let origin = req.headers().get(header::ORIGIN).cloned();
@@ -69,35 +70,34 @@ pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next
         && origin.is_some()
         && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if is_preflight {
-        if st.fault(Fault::PreflightRequiresAuth) && kind != Kind::Public {
+        if !policy.anonymous_preflight && kind != Kind::Public {
             return StatusCode::UNAUTHORIZED.into_response();
         }
         let mut resp = StatusCode::NO_CONTENT.into_response();
         let h = resp.headers_mut();
         if allow_origin(&st, kind, origin.as_ref(), h) {
-            let drop_auth = st.fault(Fault::PreflightWithoutAuthorizationHeader);
-            let methods =
-                if kind == Kind::Registration && st.fault(Fault::RegistrationPreflightOmitsPutDelete) {
-                    "GET, POST, OPTIONS"
-                } else {
-                    kind.methods()
-                };
+            let drop_auth = !policy.allow_authorization_header;
+            let methods = if kind == Kind::Registration && !policy.registration_methods_complete {
+                "GET, POST, OPTIONS"
+            } else {
+                kind.methods()
+            };
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(kind.allow_headers(drop_auth, st.fault(Fault::McpCorsOldHeaders))),
+                HeaderValue::from_static(kind.allow_headers(drop_auth, !policy.current_mcp_headers)),
             );
             h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
         }
         return resp;
     }
     let mut resp = next.run(req).await;
-    let skip = (kind == Kind::Token && st.fault(Fault::NoCorsOnToken))
-        || (kind != Kind::Public && resp.status().is_client_error() && st.fault(Fault::NoCorsOnErrors));
+    let skip = (kind == Kind::Token && !policy.on_token)
+        || (kind != Kind::Public && resp.status().is_client_error() && !policy.on_errors);
     if !skip
         && allow_origin(&st, kind, origin.as_ref(), resp.headers_mut())
         && kind != Kind::Public
-        && !st.fault(Fault::NoExposeWwwAuthenticate)
+        && policy.expose_www_authenticate
     {
         resp.headers_mut()
             .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(kind.expose_headers()));
@@ -112,19 +112,20 @@ fn allow_origin(st: &AppState, kind: Kind, origin: Option<&HeaderValue>, h: &mut
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         return true;
     }
-    let allowed = st.fault(Fault::ReflectAnyOrigin)
+    let policy = &st.policy.cors;
+    let allowed = !policy.configured_origins_only
         || st.settings.cors_origins.iter().any(|o| o == "*" || o.as_bytes() == origin.as_bytes());
     if !allowed {
         add_vary(h);
         return false;
     }
-    if st.fault(Fault::WildcardWithCredentials) {
+    if !policy.no_wildcard_with_credentials {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
         return true;
     }
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-    if !st.fault(Fault::NoVaryOrigin) {
+    if policy.vary_origin {
         add_vary(h);
     }
     true

@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on nothing in the crate).
 //! `OAuthError`: the only place that knows how an error becomes an HTTP response
 //! (RFC 6749 §5.2 JSON, RFC 6750 §3 bearer challenges, RFC 7591 §3.2.2 registration errors).
 

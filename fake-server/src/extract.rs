@@ -1,3 +1,4 @@
+//! Layer: bottom, request parsing (depends on error).
 //! Extractors whose rejections are OAuth errors: a malformed path segment (`%ff`, which is
 //! not UTF-8) gets `invalid_request` JSON like every other malformed input, never axum's
 //! plain-text rejection.

@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on nothing in the crate).
 //! Deliberate protocol violations. Each variant breaks exactly one behaviour so that the
 //! harness can prove each of its checks is able to fail (the kill matrix).
 //!

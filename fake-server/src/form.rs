@@ -1,3 +1,4 @@
+//! Layer: bottom, request parsing (depends on error and listen).
 //! Request parameters: form bodies and query strings parsed strictly enough for OAuth
 //! (RFC 6749 §3.1, §3.2: empty means absent, a repeated parameter is an error).
 

@@ -1,9 +1,9 @@
+//! Layer: domain logic (above state).
 //! Minting access tokens (opaque or RFC 9068 JWT) and OIDC ID tokens for a grant.
 
 use serde_json::{Value, json};
 
 use crate::config::TokenFormat;
-use crate::faults::Fault;
 use crate::state::{AccessToken, AppState, Client};
 use crate::tokens::random_token;
 
@@ -48,20 +48,20 @@ pub fn mint_access_token(
                 claims["auth_time"] = json!(auth_time);
                 claims["username"] = json!(u);
             }
-            if st.fault(Fault::JwtMissingClaims)
+            if !st.policy.jwt.required_claims
                 && let Value::Object(m) = &mut claims
             {
                 // `jti` stays: without it two tokens minted in the same second for the same
                 // grant would be the same string, which breaks more than JWT-02.
                 m.remove("client_id");
             }
-            if st.fault(Fault::JwtScpInsteadOfScope)
+            if !st.policy.jwt.scope_claim
                 && let Value::Object(m) = &mut claims
             {
                 m.remove("scope");
                 m.insert("scp".into(), json!(scopes));
             }
-            let typ = if st.fault(Fault::JwtWrongTyp) { "JWT" } else { "at+jwt" };
+            let typ = if st.policy.jwt.at_jwt_typ { "at+jwt" } else { "JWT" };
             st.signer.sign(typ, &claims)
         }
     };

@@ -20,26 +20,31 @@
 //! `FakeServer::builder()` adds clients, users, scopes, settings, deliberate faults
 //! ([`Fault`]) and legitimate variants ([`Variant`]), and [`FakeServer::advance`] moves the server's clock so codes and tokens expire.
 
+// Layers, each depending only on those before it (no module imports from a later layer):
+// bottom: config, faults, variants, clock, error, tokens, listen, form, extract
+// policy: the per-endpoint decisions resolved once from faults and variants
+// state: the shared state, store, feature caches and serialized documents
+// domain logic: issue, lookup, uri_rules, assertion, client_metadata, cimd, cors
+// pages, then routes, then this file (the library surface) and the binary.
 pub mod config;
 pub mod faults;
 pub mod variants;
 
 mod assertion;
-mod capped;
 mod cimd;
 mod client_metadata;
 mod clock;
 mod cors;
 mod error;
 mod extract;
-mod features;
 mod form;
 mod issue;
 mod listen;
 mod lookup;
 mod pages;
+mod policy;
+mod redact;
 mod routes;
-mod shard;
 mod state;
 mod tokens;
 mod uri_rules;
@@ -325,7 +330,7 @@ async fn serve(
         loop {
             tick.tick().await;
             let now = sweeper.clock.now();
-            let keep = sweeper.fault(Fault::ExpiredTokensActive);
+            let keep = !sweeper.policy.lookup.expired_tokens_inactive;
             let retention = sweeper.settings.expired_token_retention_secs as i64;
             sweeper.store().sweep(now, retention, keep);
         }

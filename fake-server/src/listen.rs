@@ -1,3 +1,4 @@
+//! Layer: bottom, transport (depends on config only).
 //! The listener: accepts at most `max_connections` connections at once and serves each with
 //! HTTP/1.1 under a header-read timeout, a body timeout and an idle timeout, so clients that
 //! send slowly or stall (slowloris) cannot hold the server's sockets or starve other clients.

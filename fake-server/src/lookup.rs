@@ -1,8 +1,8 @@
+//! Layer: domain logic (above state).
 //! Finding a presented token, whatever its kind, and deciding whether it is still active.
 
 use axum::http::{HeaderMap, header};
 
-use crate::faults::Fault;
 use crate::state::{AccessToken, AppState, RefreshToken, Store, alive};
 
 /// A stored token and whether it is active right now.
@@ -27,7 +27,7 @@ pub fn find_token<'a>(st: &AppState, store: &'a Store, token: &str, hint: Option
     let delay = st.revocation_delay_ms();
     let access = || {
         store.access_tokens.get(token).map(|t| {
-            let unexpired = t.exp > now || st.fault(Fault::ExpiredTokensActive);
+            let unexpired = t.exp > now || !st.policy.lookup.expired_tokens_inactive;
             let active = unexpired
                 && alive(t.revoked_at_ms, now_ms, delay)
                 && store.grant_alive(t.grant_id, now_ms, delay);
@@ -44,8 +44,8 @@ pub fn find_token<'a>(st: &AppState, store: &'a Store, token: &str, hint: Option
         })
     };
     match hint {
-        Some("refresh_token") if st.fault(Fault::TrustTokenTypeHint) => refresh(),
-        Some("access_token") if st.fault(Fault::TrustTokenTypeHint) => access(),
+        Some("refresh_token") if !st.policy.lookup.hint_orders_search_only => refresh(),
+        Some("access_token") if !st.policy.lookup.hint_orders_search_only => access(),
         Some("refresh_token") => refresh().or_else(access),
         _ => access().or_else(refresh),
     }

@@ -1,3 +1,4 @@
+//! Layer: binary (above lib).
 //! `oauth-fake-server`: run the fake authorization server on localhost.
 
 use std::net::{IpAddr, SocketAddr};

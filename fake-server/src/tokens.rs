@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on nothing in the crate outside its tests).
 //! Random credentials, the RSA signing key, JWTs (RFC 9068 access tokens, OIDC ID tokens) and
 //! the JWKS that publishes the key.
 

@@ -1,9 +1,9 @@
+//! Layer: domain logic (above state).
 //! What a redirect URI and a text shown to users may contain: RFC 3986 URIs written only with
 //! URI characters (so the registered string is the one a browser is sent to), and names free
 //! of control, bidi and invisible characters (so a name reads as what it is).
 
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::state::AppState;
 
 /// Schemes that run code or read local data when a browser navigates to them.
@@ -33,13 +33,13 @@ pub fn check_redirect_uri(st: &AppState, uri: &str) -> Result<(), String> {
     };
     let scheme = scheme.to_ascii_lowercase();
     if DANGEROUS_SCHEMES.contains(&scheme.as_str()) {
-        if st.fault(Fault::DcrAcceptsDangerousSchemes) {
+        if !st.policy.registration.refuse_dangerous_schemes {
             return Ok(());
         }
         return Err(format!("redirect URI scheme `{scheme}:` is not allowed"));
     }
     uri_characters(uri).map_err(|why| format!("redirect URI `{shown}` {why}"))?;
-    if uri.contains('#') && !st.fault(Fault::DcrAcceptsFragmentRedirect) {
+    if uri.contains('#') && st.policy.registration.refuse_fragments {
         return Err(format!("redirect URI `{uri}` must not have a fragment"));
     }
     let hierarchical = uri[scheme.len() + 1..].strip_prefix("//");
@@ -64,12 +64,12 @@ pub fn check_redirect_uri(st: &AppState, uri: &str) -> Result<(), String> {
         "https" if parsed.host().is_some() => Ok(()),
         "https" => Err(format!("redirect URI `{uri}` has no host")),
         "http" if is_loopback_host(&parsed) => {
-            if st.fault(Fault::DcrRejectsLoopback) {
+            if !st.policy.registration.allow_loopback_http {
                 return Err(format!("redirect URI `{uri}` must use https"));
             }
             Ok(())
         }
-        "http" if st.fault(Fault::DcrAcceptsHttpRedirect) => Ok(()),
+        "http" if !st.policy.registration.refuse_plain_http => Ok(()),
         "http" => Err(format!(
             "redirect URI `{uri}` must use https; plain http is allowed only for localhost, 127.0.0.1 and [::1]"
         )),

@@ -1,3 +1,4 @@
+//! Layer: bottom (depends on nothing in the crate).
 //! Legitimate variants: behaviours the specifications allow and real servers show, so that the
 //! harness can prove its checks do not fail on legal behaviour (the other half of `faults`).
 //!

@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state and client_metadata).
 //! Fetching a client ID metadata document safely (CIMD §3, §4, §6.5, §6.6): only https (or
 //! loopback http in development mode), never to special-use addresses, no redirects, only 200,
 //! a size cap and a timeout.
@@ -15,7 +16,6 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{Map, Value};
 
 use crate::client_metadata::is_loopback_host;
-use crate::faults::Fault;
 use crate::state::AppState;
 
 /// How every error of the HTTP exchange itself begins (connection refused, timeout, ...).
@@ -35,7 +35,7 @@ struct Reach {
 }
 
 fn reach(st: &AppState) -> Reach {
-    let any = st.fault(Fault::CimdFetchesPrivateAddresses);
+    let any = !st.policy.cimd.public_addresses_only;
     // CIMD §6.5 exception: an AS that itself runs on loopback may fetch from loopback.
     Reach { loopback: any || st.settings.allow_insecure_cimd, private: any }
 }
@@ -50,7 +50,7 @@ pub fn check_url(st: &AppState, id: &str) -> Result<url::Url, String> {
         "http" => return Err("a client_id URL must use https".into()),
         _ => return Err("a client_id URL must use https".into()),
     }
-    if st.fault(Fault::CimdLaxUrlForm) {
+    if !st.policy.cimd.check_url_form {
         return Ok(u);
     }
     if id.contains('#') {
@@ -106,10 +106,10 @@ pub async fn fetch(st: &AppState, u: &url::Url) -> Result<Fetched, String> {
     if status.is_redirection() {
         return Err(format!("the document URL answered {status}; redirects are not followed"));
     }
-    if status != reqwest::StatusCode::OK && !st.fault(Fault::CimdIgnoresStatus) {
+    if status != reqwest::StatusCode::OK && st.policy.cimd.ok_status_only {
         return Err(format!("the document URL answered {status}; only 200 is accepted"));
     }
-    let limit = if st.fault(Fault::CimdNoSizeLimit) { usize::MAX } else { MAX_DOCUMENT_BYTES };
+    let limit = if st.policy.cimd.size_limit { MAX_DOCUMENT_BYTES } else { usize::MAX };
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"));
     }
@@ -143,11 +143,10 @@ fn describe(e: &reqwest::Error, st: &AppState) -> String {
 }
 
 pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let redirects = if st.fault(Fault::CimdFollowsRedirects) {
-        reqwest::redirect::Policy::limited(5)
-    } else {
+    let redirects = if st.policy.cimd.no_redirects {
         reqwest::redirect::Policy::none()
+    } else {
+        reqwest::redirect::Policy::limited(5)
     };
     let timeout = Duration::from_millis(st.settings.cimd_timeout_ms);
     reqwest::Client::builder()
@@ -157,8 +156,24 @@ pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
         .connect_timeout(timeout)
         .user_agent("oauth-fake-server (client ID metadata documents)")
         .dns_resolver(Arc::new(GuardedResolver(reach(st))))
+        .tls_backend_preconfigured(tls_config()?)
         .build()
         .map_err(|e| format!("cannot build the HTTP client for metadata documents: {e}"))
+}
+
+/// The TLS settings reqwest would choose (TLS 1.2 and 1.3, the platform's certificate
+/// verifier, ALPN for HTTP/2 and HTTP/1.1), with the crypto provider named here: a library
+/// must not install a process-wide default provider behind its user's back.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| format!("cannot configure TLS for metadata documents: {e}"))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// How long the response may be cached (CIMD §4.4: per HTTP caching, within our bounds).

@@ -1,3 +1,4 @@
+//! Layer: domain logic (above state and client_metadata).
 //! Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; MCP
 //! 2025-11-25): a `client_id` that is an https URL names a JSON document describing a public
 //! client. The authorization endpoint resolves it before its usual checks; the resulting
@@ -9,24 +10,17 @@ use serde_json::Value;
 
 use crate::client_metadata::{Source, Validated, validate};
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::Params;
+pub use crate::state::CachedDocument;
 use crate::state::{AppState, Client};
 
 /// Upper bound on cached documents; the entry closest to expiry goes first.
 const MAX_CACHED: usize = 1000;
 
-/// A cached outcome. Only successes are cached, unless the `cimd-caches-errors` fault is on.
-#[derive(Debug, Clone)]
-pub struct CachedDocument {
-    pub result: Result<Validated, String>,
-    pub expires: i64,
-}
-
 /// Does this client_id name a metadata document (rather than a registered client)?
 pub fn is_document_id(st: &AppState, client_id: &str) -> bool {
     if !st.settings.cimd
-        || st.fault(Fault::CimdNotFetched)
+        || !st.policy.cimd.fetch_documents
         || !(client_id.starts_with("https://") || client_id.starts_with("http://"))
     {
         return false;
@@ -46,7 +40,7 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
     st.features.fetcher(|| fetch::build_client(st)).map_err(OAuthError::server_error)?;
     let v = match resolve(st, client_id).await {
         Ok(v) => v,
-        Err(e) if st.fault(Fault::CimdFetchFailureIgnored) && e.starts_with(fetch::FETCH_FAILED) => {
+        Err(e) if !st.policy.cimd.fetch_failure_aborts && e.starts_with(fetch::FETCH_FAILED) => {
             admit_unfetched(st, client_id, p)?
         }
         Err(e) => {
@@ -66,8 +60,8 @@ pub async fn prepare(st: &AppState, p: &Params) -> Result<(), OAuthError> {
         }
         existing.unwrap_or_else(|| Client::dynamic(client_id.to_string(), st.clock.now()))
     };
-    client = v.apply_to(st, client);
-    if st.fault(Fault::CimdRedirectNotChecked)
+    client = v.apply_to(st.scopes_for_unscoped_clients(), client);
+    if !st.policy.cimd.check_redirect_uri
         && let Some(uri) = p.first("redirect_uri")
         && !client.redirect_uris.iter().any(|r| r == uri)
     {
@@ -92,14 +86,14 @@ fn admit_unfetched(st: &AppState, id: &str, p: &Params) -> Result<Validated, OAu
 /// The validated document for `id`, from the cache or freshly fetched.
 pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
     let now = st.clock.now();
-    let cached = !st.fault(Fault::CimdNeverCached);
+    let cached = st.policy.cimd.cache_documents;
     if let Some(hit) = st.features.cimd_cache().get(id).filter(|c| cached && c.expires > now) {
         return hit.result.clone();
     }
     let outcome = load(st, id).await;
     let ttl = match &outcome {
         Ok((_, ttl)) => *ttl,
-        Err(_) if st.fault(Fault::CimdCachesErrors) => fetch::DEFAULT_TTL,
+        Err(_) if !st.policy.cimd.never_cache_errors => fetch::DEFAULT_TTL,
         // CIMD §4.4: errors and invalid documents are never cached.
         Err(_) => 0,
     };
@@ -123,13 +117,13 @@ async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
     let doc = fetched.document;
     match doc.get("client_id") {
         Some(Value::String(s)) if s == id => {}
-        _ if st.fault(Fault::CimdClientIdMismatchAccepted) => {}
+        _ if !st.policy.cimd.client_id_matches_url => {}
         Some(Value::String(s)) => {
             return Err(format!("the document's client_id `{s}` differs from its URL"));
         }
         _ => return Err("the document has no client_id".into()),
     }
-    if !st.fault(Fault::CimdAcceptsSharedSecret)
+    if st.policy.cimd.refuse_shared_secret
         && let Some(k) = ["client_secret", "client_secret_expires_at"].iter().find(|k| doc.contains_key(**k))
     {
         return Err(format!("the document contains `{k}`; metadata-document clients have no shared secret"));
@@ -138,7 +132,7 @@ async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
         return Err("the document lists no redirect_uris".into());
     }
     if doc.get("client_name").and_then(Value::as_str).is_none_or(|n| n.is_empty())
-        && !st.fault(Fault::CimdAcceptsIncompleteDocument)
+        && st.policy.cimd.require_client_name
     {
         return Err("the document has no client_name".into());
     }

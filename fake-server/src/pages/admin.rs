@@ -1,9 +1,9 @@
-//! The operator's pages: sign-in with the admin key, and the Applications list with its
+//! Layer: pages. The operator's pages: sign-in with the admin key, and the Applications list with its
 //! consent toggles. No JavaScript; every state change is a POST form carrying a CSRF token.
 
 use axum::http::StatusCode;
 
-use super::{Page, escape};
+use super::html::{Page, escape};
 
 /// Extra styles for the wider operator pages (the shared sheet is sized for a dialog).
 const WIDE: &str = "<style>body{max-width:64rem}table{border-collapse:collapse;width:100%;font-size:.92rem}\

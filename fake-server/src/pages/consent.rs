@@ -1,8 +1,8 @@
-//! The consent page: who asks, for what, and where the answer goes.
+//! Layer: pages. The consent page: who asks, for what, and where the answer goes.
 
 use axum::http::StatusCode;
 
-use super::{Page, escape, safe_image_url};
+use super::html::{Page, escape, safe_image_url};
 
 /// What the consent page shows.
 #[derive(Debug)]

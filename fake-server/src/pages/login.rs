@@ -1,8 +1,8 @@
-//! The login form.
+//! Layer: pages. The login form.
 
 use axum::http::StatusCode;
 
-use super::{Page, escape};
+use super::html::{Page, escape};
 
 /// What the login page shows.
 #[derive(Debug)]

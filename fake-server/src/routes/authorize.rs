@@ -1,18 +1,16 @@
-//! The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1 §4.1): validate, park the request,
+//! Layer: routes. The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1 §4.1): validate, park the request,
 //! and send the browser on to login and consent; `resume` decides each next step.
 
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::interaction::{Page, page_url};
-use super::{checks, session_id};
-use crate::faults::Fault;
+use super::checks;
+use super::common::{Page, page_url, session_id};
 use crate::form::{Params, read_body};
 use crate::pages::error_page;
 use crate::state::{AppState, AuthRequest, Client, Code, Store};
 use crate::tokens::random_token;
-use crate::variants::Variant;
 
 /// GET or POST `/authorize`.
 pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -30,19 +28,19 @@ pub async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery, re
     // A metadata-document client is fetched now, so the synchronous checks below find it.
     if let Err(e) = crate::cimd::prepare(&st, &params).await {
         let status = if e.status.is_server_error() { e.status } else { StatusCode::BAD_REQUEST };
-        return error_page(status, e.code, &e.description, st.fault(Fault::FrameablePages)).into_response();
+        return error_page(status, e.code, &e.description, !st.policy.pages.refuse_framing).into_response();
     }
     let mut resp = match start(&st, &params, &headers) {
         Ok(r) | Err(r) => r,
     };
-    if st.fault(Fault::CorsOnAuthorize) {
+    if !st.policy.authorize.no_cors {
         resp.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     }
     resp
 }
 
 fn page_error(st: &AppState, code: &str, description: &str) -> Response {
-    error_page(StatusCode::BAD_REQUEST, code, description, st.fault(Fault::FrameablePages)).into_response()
+    error_page(StatusCode::BAD_REQUEST, code, description, !st.policy.pages.refuse_framing).into_response()
 }
 
 /// Where an error goes once the redirect URI is trusted.
@@ -53,18 +51,18 @@ struct Target {
 
 fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Response> {
     // 1. client_id and redirect_uri first: until both are trusted nothing may redirect.
+    let policy = &st.policy.authorize;
     let (client, redirect_uri, sent) = trusted_redirect(st, p)?;
     let state = p.first("state").map(str::to_string);
-    let state =
-        state.or_else(|| (st.fault(Fault::EmptyParamsCount) && p.contains("state")).then(String::new));
+    let state = state.or_else(|| (!policy.empty_params_are_absent && p.contains("state")).then(String::new));
     let target = Target { redirect_uri, state };
     let fail = |code: &str, desc: &str| {
         let stateless;
-        let t = if st.fault(Fault::ErrorDropsState) {
+        let t = if policy.error_keeps_state {
+            &target
+        } else {
             stateless = Target { redirect_uri: target.redirect_uri.clone(), state: None };
             &stateless
-        } else {
-            &target
         };
         Err(error_redirect(st, t, code, desc, StatusCode::FOUND))
     };
@@ -74,7 +72,7 @@ fn start(st: &AppState, p: &Params, headers: &HeaderMap) -> Result<Response, Res
     let checked = match checks::validate(st, p, &client) {
         Ok(c) => c,
         Err((code, desc)) if checks::defer(st, p) => {
-            let state = target.state.clone().filter(|_| !st.fault(Fault::ErrorDropsState));
+            let state = target.state.clone().filter(|_| policy.error_keeps_state);
             let parked = Target { redirect_uri: target.redirect_uri.clone(), state };
             let checked = checks::Checked::lenient(st, p, &client, (code, desc));
             return Ok(park(st, p, headers, &client, parked, sent, checked));
@@ -120,8 +118,9 @@ fn park(
 
 /// Validate `client_id` and `redirect_uri`; an error here is a page, never a redirect.
 fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>, String, bool), Response> {
+    let policy = &st.policy.authorize;
     let bad = |code: &str, desc: &str, p: &Params| -> Response {
-        if st.fault(Fault::RedirectOnInvalidClient)
+        if !policy.page_for_untrusted_redirect
             && let Some(uri) = p.first("redirect_uri")
         {
             let t = Target { redirect_uri: uri.to_string(), state: p.first("state").map(str::to_string) };
@@ -134,7 +133,7 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>
         Ok(None) => return Err(bad("invalid_request", "client_id is required", p)),
         Err(e) => return Err(bad("invalid_request", &e.description, p)),
     };
-    let Some(client) = super::find_client(st, client_id) else {
+    let Some(client) = super::common::find_client(st, client_id) else {
         return Err(bad("invalid_client", "unknown client_id", p));
     };
     let requested = match p.get("redirect_uri") {
@@ -142,18 +141,18 @@ fn trusted_redirect(st: &AppState, p: &Params) -> Result<(std::sync::Arc<Client>
         Err(e) => return Err(bad("invalid_request", &e.description, p)),
     };
     let requested =
-        requested.or_else(|| (st.fault(Fault::EmptyParamsCount) && p.contains("redirect_uri")).then_some(""));
-    let single = client.redirect_uris.len() == 1 && !st.fault(Fault::RedirectUriAlwaysRequired);
+        requested.or_else(|| (!policy.empty_params_are_absent && p.contains("redirect_uri")).then_some(""));
+    let single = client.redirect_uris.len() == 1 && policy.single_redirect_uri_is_default;
     match requested {
         Some(uri) => match client.redirect_uris.iter().find(|reg| redirect_matches(st, reg, uri)) {
-            Some(reg) if st.fault(Fault::RedirectToRegisteredUri) => Ok((client.clone(), reg.clone(), true)),
+            Some(reg) if !policy.redirect_to_requested_uri => Ok((client.clone(), reg.clone(), true)),
             Some(_) => Ok((client, uri.to_string(), true)),
-            None if st.fault(Fault::DcrRedirectNotEnforced) && client.registration_token.is_some() => {
+            None if !policy.enforce_dynamic_redirect_uris && client.registration_token.is_some() => {
                 Ok((client, uri.to_string(), true))
             }
             None => Err(bad("invalid_request", "redirect_uri is not registered for this client", p)),
         },
-        None if single || st.fault(Fault::DefaultRedirectForMultiple) => match client.redirect_uris.first() {
+        None if single || !policy.require_redirect_uri_when_several => match client.redirect_uris.first() {
             Some(uri) => Ok((client.clone(), uri.clone(), false)),
             None => Err(bad("invalid_request", "this client has no redirect URI", p)),
         },
@@ -168,29 +167,28 @@ pub fn redirect_matches(st: &AppState, registered: &str, requested: &str) -> boo
     if registered == requested {
         return true;
     }
-    if st.fault(Fault::PrefixRedirectMatch) && requested.starts_with(registered) {
+    let matching = &st.policy.authorize.redirect_matching;
+    if matching.prefix && requested.starts_with(registered) {
         return true;
     }
-    if st.fault(Fault::LooseRedirectMatch)
+    if matching.case_and_slash_insensitive
         && registered.trim_end_matches('/').eq_ignore_ascii_case(requested.trim_end_matches('/'))
     {
         return true;
     }
-    if st.fault(Fault::HostOnlyRedirectMatch)
-        && host_of(registered).is_some_and(|h| host_of(requested) == Some(h))
-    {
+    if matching.host_only && host_of(registered).is_some_and(|h| host_of(requested) == Some(h)) {
         return true;
     }
-    if st.fault(Fault::UnanchoredRedirectMatch) {
+    if matching.substring {
         let pattern = registered.split_once("://").map_or(registered, |(_, rest)| rest);
         if requested.contains(pattern) {
             return true;
         }
     }
-    !st.fault(Fault::LoopbackPortStrict) && loopback_equal(registered, requested)
+    matching.loopback_any_port && loopback_equal(registered, requested)
 }
 
-/// The host of a URL (only for the `host-only-redirect-match` fault).
+/// The host of a URL (only for host-only matching, a fault).
 fn host_of(uri: &str) -> Option<String> {
     url::Url::parse(uri).ok().and_then(|u| u.host_str().map(str::to_string))
 }
@@ -243,7 +241,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
     });
     let needs_login = match &user {
         None => true,
-        Some(_) => req.prompt.login && !req.fresh_login && !st.fault(Fault::IgnorePromptLogin),
+        Some(_) => req.prompt.login && !req.fresh_login && st.policy.authorize.honour_prompt_login,
     };
     if needs_login {
         if req.prompt.none {
@@ -264,11 +262,11 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
         return page_error(st, "invalid_client", "this application no longer exists");
     };
     // `prompt=consent` asks even a client configured to skip consent (OIDC Core §3.1.2.1).
-    if (client.needs_consent() || req.prompt.consent) && !st.fault(Fault::SkipConsent) {
+    if (client.needs_consent() || req.prompt.consent) && st.policy.authorize.ask_consent {
         let remembered = can_remember(st, &client, &req.redirect_uri)
             && store.consents.get(&(username.clone(), client.id.clone())).is_some_and(|given| {
                 req.scopes.iter().all(|s| given.contains(s))
-                    && (!st.variant(Variant::RememberedConsent)
+                    && (!st.policy.authorize.remember_consent_for_every_client
                         || req.resources.iter().all(|r| given.contains(&consented_resource(r))))
             });
         if !remembered || req.prompt.consent {
@@ -296,7 +294,7 @@ pub fn resume(st: &AppState, id: &str, session: Option<&str>, status: StatusCode
 /// registered themselves or came from a metadata document are asked every time, except under
 /// the `remembered-consent` variant, which remembers every client.
 pub fn can_remember(st: &AppState, client: &Client, redirect_uri: &str) -> bool {
-    st.variant(Variant::RememberedConsent)
+    st.policy.authorize.remember_consent_for_every_client
         || (!client.dynamic && (!client.is_public() || redirect_uri.starts_with("https://")))
 }
 
@@ -323,11 +321,12 @@ pub fn issue_code(
         let target = Target { redirect_uri: req.redirect_uri.clone(), state: req.state.clone() };
         return error_redirect(st, &target, code, desc, status);
     }
+    let policy = &st.policy.authorize;
     let now = st.clock.now();
     let auth_time =
         req.session_id.as_deref().and_then(|sid| store.sessions.get(sid)).map_or(now, |s| s.auth_time);
-    let mut code = random_token("", if st.fault(Fault::ShortCodes) { 8 } else { 32 });
-    if let Some(challenge) = req.challenge.as_deref().filter(|_| st.fault(Fault::CodeEmbedsChallenge)) {
+    let mut code = random_token("", policy.code_bytes);
+    if let Some(challenge) = req.challenge.as_deref().filter(|_| !policy.opaque_codes) {
         code = format!("{code}.{challenge}");
     }
     store.codes.insert(
@@ -349,15 +348,15 @@ pub fn issue_code(
     );
     let mut params = vec![("code", code)];
     match req.state {
-        Some(s) if !st.fault(Fault::NoStateEcho) => params.push(("state", s)),
-        None if st.fault(Fault::UndefinedStateEcho) => params.push(("state", "undefined".into())),
+        Some(s) if policy.echo_state => params.push(("state", s)),
+        None if !policy.omit_absent_state => params.push(("state", "undefined".into())),
         _ => {}
     }
-    if !st.fault(Fault::NoIss) {
+    if policy.send_iss {
         params.push(("iss", st.issuer.clone()));
     }
     let mut target = req.redirect_uri.clone();
-    if st.fault(Fault::CallbackUriNormalized)
+    if !policy.redirect_uri_verbatim
         && let Ok(mut u) = url::Url::parse(&target)
     {
         let path = format!("{}/", u.path());
@@ -369,12 +368,13 @@ pub fn issue_code(
 
 /// An error for the client, by redirect, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
 fn error_redirect(st: &AppState, t: &Target, code: &str, desc: &str, status: StatusCode) -> Response {
-    let desc = if st.fault(Fault::UnsafeErrorDescription) { desc.to_string() } else { error_text(desc) };
+    let policy = &st.policy.authorize;
+    let desc = if policy.sanitize_error_description { error_text(desc) } else { desc.to_string() };
     let mut params = vec![("error", code.to_string()), ("error_description", desc)];
     if let Some(s) = &t.state {
         params.push(("state", s.clone()));
     }
-    if !st.fault(Fault::NoIss) {
+    if policy.send_iss {
         params.push(("iss", st.issuer.clone()));
     }
     redirect_with(st, &t.redirect_uri, &params, status)
@@ -395,19 +395,20 @@ fn error_text(desc: &str) -> String {
 
 /// The user refused (login cancelled or consent denied): `access_denied` to the client.
 pub fn deny(st: &AppState, req: &AuthRequest, status: StatusCode) -> Response {
-    if st.fault(Fault::DenyToServerPage) {
+    let policy = &st.policy.authorize;
+    if !policy.deny_redirects_to_client {
         return error_page(
             StatusCode::OK,
             "access_denied",
             "You denied access.",
-            st.fault(Fault::FrameablePages),
+            !st.policy.pages.refuse_framing,
         )
         .into_response();
     }
-    if req.state.is_none() && st.fault(Fault::DenyWithoutStateFails) {
+    if req.state.is_none() && !policy.deny_without_state {
         return crate::error::OAuthError::server_error("no state to return").into_response();
     }
-    let state = req.state.clone().filter(|_| !st.fault(Fault::DenyDropsState));
+    let state = req.state.clone().filter(|_| policy.deny_keeps_state);
     let mut params = vec![
         ("error", "access_denied".to_string()),
         ("error_description", "the user denied the request".to_string()),
@@ -415,10 +416,10 @@ pub fn deny(st: &AppState, req: &AuthRequest, status: StatusCode) -> Response {
     if let Some(s) = state {
         params.push(("state", s));
     }
-    if !st.fault(Fault::NoIss) {
+    if policy.send_iss {
         params.push(("iss", st.issuer.clone()));
     }
-    if st.fault(Fault::ExtraErrorParams) {
+    if !policy.deny_only_defined_params {
         params.push(("session_state", random_token("", 8)));
     }
     redirect_with(st, &req.redirect_uri, &params, status)
@@ -437,7 +438,7 @@ fn redirect_with(
         Some((b, f)) => (b.to_string(), Some(f)),
         None => (redirect_uri.to_string(), None),
     };
-    if st.fault(Fault::DropRegisteredQuery)
+    if !st.policy.authorize.keep_registered_query
         && let Some(i) = base.find('?')
     {
         base.truncate(i);

@@ -1,12 +1,10 @@
-//! The authorization request's parameters beyond `client_id` and `redirect_uri`: response
+//! Layer: routes. The authorization request's parameters beyond `client_id` and `redirect_uri`: response
 //! type, PKCE, scope, resources and prompt. Errors here go back to the client by redirect
 //! (RFC 6749 §4.1.2.1), at once or, under the `validate-after-login` variant, after login.
 
-use crate::faults::Fault;
 use crate::form::Params;
 use crate::state::{AppState, Client, Prompt};
 use crate::tokens::is_pkce_value;
-use crate::variants::Variant;
 
 /// What a valid request asks for.
 #[derive(Debug)]
@@ -25,7 +23,7 @@ impl Checked {
     /// and consent pages as the server would for a valid one.
     pub fn lenient(st: &AppState, p: &Params, client: &Client, error: (&str, String)) -> Checked {
         Checked {
-            scopes: super::requested_scopes(st, client, p.first("scope")).unwrap_or_default(),
+            scopes: requested_scopes(st, client, p.first("scope")).unwrap_or_default(),
             resources: Vec::new(),
             challenge: None,
             method: None,
@@ -38,30 +36,32 @@ impl Checked {
 /// Under `validate-after-login`, is this request's error shown only after login? Not with
 /// `prompt=none`, which allows no page at all (unless `no-prompt` ignores it).
 pub fn defer(st: &AppState, p: &Params) -> bool {
+    let policy = &st.policy.authorize;
     let no_page = p.first("prompt").is_some_and(|v| v.split(' ').any(|x| x == "none"));
-    st.variant(Variant::ValidateAfterLogin) && (!no_page || st.variant(Variant::NoPrompt))
+    policy.validate_after_login && (!no_page || !policy.knows_prompt)
 }
 
 /// Check everything after the redirect URI is trusted: (error code, description) on failure.
 pub fn validate(st: &AppState, p: &Params, client: &Client) -> Result<Checked, (&'static str, String)> {
-    if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateParams)) {
+    let policy = &st.policy.authorize;
+    if let Some(dup) = p.duplicate().filter(|_| policy.refuse_duplicate_params) {
         return Err(("invalid_request", format!("parameter `{dup}` was sent more than once")));
     }
-    if st.fault(Fault::RejectUnknownParams)
+    if !policy.ignore_unknown_params
         && let Some(unknown) = p.names().find(|n| !KNOWN.contains(n))
     {
         return Err(("invalid_request", format!("unknown parameter `{unknown}`")));
     }
     match p.first("response_type") {
-        None if st.fault(Fault::DefaultResponseType) => {}
+        None if !policy.require_response_type => {}
         None => return Err(("invalid_request", "response_type is required".into())),
         Some("code") => {}
-        Some("token") if st.fault(Fault::AcceptTokenResponseType) => {}
+        Some("token") if !policy.code_response_type_only => {}
         Some(other) => {
-            let code = if st.fault(Fault::WrongUnsupportedResponseTypeError) {
-                "invalid_request"
-            } else {
+            let code = if policy.report_unsupported_response_type {
                 "unsupported_response_type"
+            } else {
+                "invalid_request"
             };
             return Err((code, format!("response_type `{other}` is not supported; use `code`")));
         }
@@ -70,21 +70,21 @@ pub fn validate(st: &AppState, p: &Params, client: &Client) -> Result<Checked, (
         return Err(("unauthorized_client", "this client may not use the authorization code grant".into()));
     }
     let (challenge, method) = check_pkce(st, p).map_err(|d| ("invalid_request", d))?;
-    if st.fault(Fault::MissingScopeInvalidRequest) && p.first("scope").is_none() {
+    if !policy.scope_optional && p.first("scope").is_none() {
         return Err(("invalid_request", "scope is required".into()));
     }
-    let scopes = super::requested_scopes(st, client, p.first("scope")).map_err(|d| ("invalid_scope", d))?;
-    let resources: Vec<String> = if st.variant(Variant::NoResourceIndicators) {
-        Vec::new()
-    } else {
+    let scopes = requested_scopes(st, client, p.first("scope")).map_err(|d| ("invalid_scope", d))?;
+    let resources: Vec<String> = if st.policy.requests.resource_indicators {
         p.all("resource").map(str::to_string).collect()
+    } else {
+        Vec::new()
     };
-    super::check_resources(st, &resources).map_err(|d| ("invalid_target", d))?;
+    check_resources(st, &resources).map_err(|d| ("invalid_target", d))?;
     let prompt = parse_prompt(st, p.first("prompt")).map_err(|d| ("invalid_request", d))?;
     Ok(Checked { scopes, resources, challenge, method, prompt, deferred_error: None })
 }
 
-/// Parameters this endpoint understands (only consulted by the `reject-unknown-params` fault).
+/// Parameters this endpoint understands (consulted only when unknown ones are refused).
 const KNOWN: &[&str] = &[
     "response_type",
     "client_id",
@@ -103,10 +103,11 @@ const KNOWN: &[&str] = &[
 
 /// PKCE (RFC 7636 §4.3, §4.4.1; OAuth 2.1 §4.1.1): S256 required for every client.
 fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<String>), String> {
+    let policy = &st.policy.authorize;
     let challenge = p.first("code_challenge");
     let method = p.first("code_challenge_method");
     let Some(challenge) = challenge else {
-        if st.fault(Fault::PkceOptional) || st.fault(Fault::PkceDowngrade) {
+        if !policy.require_pkce {
             return Ok((None, None));
         }
         return Err("code_challenge is required (PKCE with S256)".into());
@@ -114,13 +115,13 @@ fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<Strin
     let method = match method {
         Some("S256") => "S256",
         // RFC 7636 §4.3: no method means `plain`.
-        None | Some("plain") if st.fault(Fault::AcceptPlainPkce) => "plain",
+        None | Some("plain") if !policy.refuse_plain_pkce => "plain",
         None => return Err("code_challenge_method is required and must be S256 (absent means plain)".into()),
         Some("plain") => return Err("code_challenge_method `plain` is not allowed; use S256".into()),
-        Some(_) if st.fault(Fault::UnknownPkceMethodAsS256) => "S256",
+        Some(_) if !policy.refuse_unknown_pkce_method => "S256",
         Some(other) => return Err(format!("code_challenge_method `{other}` is not supported; use S256")),
     };
-    if !is_pkce_value(challenge) && !st.fault(Fault::LaxPkceSyntax) {
+    if !is_pkce_value(challenge) && policy.check_challenge_syntax {
         return Err("code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]".into());
     }
     Ok((Some(challenge.to_string()), Some(method.to_string())))
@@ -128,7 +129,7 @@ fn check_pkce(st: &AppState, p: &Params) -> Result<(Option<String>, Option<Strin
 
 fn parse_prompt(st: &AppState, value: Option<&str>) -> Result<Prompt, String> {
     let mut prompt = Prompt::default();
-    if st.fault(Fault::IgnorePrompt) || st.variant(Variant::NoPrompt) {
+    if !st.policy.authorize.honour_prompt {
         return Ok(prompt);
     }
     for v in value.unwrap_or("").split(' ').filter(|v| !v.is_empty()) {
@@ -144,4 +145,48 @@ fn parse_prompt(st: &AppState, value: Option<&str>) -> Result<Prompt, String> {
         return Err("prompt=none cannot be combined with other values".into());
     }
     Ok(prompt)
+}
+
+/// Scopes for a request: the default set when none is named; unknown or disallowed scopes are
+/// an error (RFC 6749 §3.3) unless a fault drops them.
+pub fn requested_scopes(st: &AppState, client: &Client, scope: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(scope) = scope else {
+        return Ok(client.default_scopes.clone());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.split(' ').filter(|s| !s.is_empty()) {
+        let known = st.scope(s).is_some();
+        let allowed = client.scopes.is_empty() || client.scopes.iter().any(|c| c == s);
+        if !(known && allowed) {
+            if !st.policy.requests.refuse_unknown_scopes {
+                continue;
+            }
+            return Err(if known {
+                format!("scope `{s}` is not allowed for this client")
+            } else {
+                format!("scope `{s}` is unknown")
+            });
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Resource indicators (RFC 8707 §2): absolute URIs without fragment, served by this server.
+pub fn check_resources(st: &AppState, resources: &[String]) -> Result<(), String> {
+    if !st.policy.requests.check_resources {
+        return Ok(());
+    }
+    for r in resources {
+        match url::Url::parse(r) {
+            Ok(u) if u.fragment().is_none() && r.contains("://") => {}
+            _ => return Err(format!("resource `{r}` must be an absolute URI without a fragment")),
+        }
+        if !st.known_resource(r) {
+            return Err(format!("resource `{r}` is not served by this authorization server"));
+        }
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Client authentication at the token, introspection and revocation endpoints
+//! Layer: routes. Client authentication at the token, introspection and revocation endpoints
 //! (RFC 6749 §2.3, OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`,
 //! `private_key_jwt` (see `assertion`) and `none`.
 
@@ -8,10 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::Params;
 use crate::state::{AppState, Client};
-use crate::variants::Variant;
 
 /// The client a request authenticated (or, for public clients, identified) as.
 #[derive(Debug, Clone)]
@@ -33,7 +31,8 @@ pub fn authenticate(
 ) -> Result<Caller, OAuthError> {
     let q = Params::parse(query.unwrap_or("").as_bytes());
     let in_query = q.contains("client_secret") || q.contains("client_id");
-    if in_query && !st.fault(Fault::AcceptQueryCredentials) {
+    let policy = &st.policy.client_auth;
+    if in_query && policy.refuse_query_credentials {
         return Err(OAuthError::invalid_request("client credentials must not be sent in the URL query"));
     }
     let basic = basic_credentials(st, headers)?;
@@ -50,7 +49,7 @@ pub fn authenticate(
     }
 
     let (client_id, secret, method) = match (basic, body_secret) {
-        (Some(_), Some(_)) if !st.fault(Fault::AcceptTwoAuthMethods) => {
+        (Some(_), Some(_)) if policy.one_method_per_request => {
             return Err(OAuthError::invalid_request("use exactly one client authentication method"));
         }
         (Some((id, secret)), _) => {
@@ -62,7 +61,7 @@ pub fn authenticate(
             (id, Some(secret), "client_secret_basic")
         }
         (None, Some(secret)) => {
-            if st.fault(Fault::NoClientSecretPost) {
+            if !policy.client_secret_post {
                 return Err(OAuthError::invalid_client("client_secret_post is not supported"));
             }
             let Some(id) = body_id else {
@@ -77,12 +76,12 @@ pub fn authenticate(
     };
 
     throttle(st, &client_id)?;
-    let Some(client) = super::find_client(st, &client_id) else {
+    let Some(client) = super::common::find_client(st, &client_id) else {
         return Err(OAuthError::invalid_client("unknown client"));
     };
     let ok = match (&client.secret, &secret) {
         (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
-        (Some(_), None) => st.fault(Fault::ConfidentialWithoutSecret),
+        (Some(_), None) => !policy.confidential_needs_secret,
         (None, Some(_)) => false,
         (None, None) => client.is_public(),
     };
@@ -93,7 +92,7 @@ pub fn authenticate(
         return Err(OAuthError::invalid_client(desc));
     }
     // Credentials in the query are no method at all; the fault that accepts them wins.
-    if st.variant(Variant::SingleAuthMethod) && secret.is_some() && !in_query {
+    if policy.registered_method_only && secret.is_some() && !in_query {
         // RFC 7591 §2: one registered method per client, `client_secret_basic` by default.
         let registered = client
             .metadata
@@ -135,7 +134,7 @@ fn authenticate_assertion(
         return Err(OAuthError::invalid_client("client_id differs from the assertion's iss"));
     }
     throttle(st, &client_id)?;
-    let Some(client) = super::find_client(st, &client_id) else {
+    let Some(client) = super::common::find_client(st, &client_id) else {
         return Err(OAuthError::invalid_client("unknown client"));
     };
     if let Err(reason) = crate::assertion::verify(st, &client, &parsed) {
@@ -166,7 +165,7 @@ fn basic_credentials(st: &AppState, headers: &HeaderMap) -> Result<Option<(Strin
         .ok_or_else(|| OAuthError::invalid_client("Basic credentials are not valid base64"))?;
     let (id, secret) =
         decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client("Basic credentials lack a `:`"))?;
-    if st.fault(Fault::BasicNotFormDecoded) {
+    if !st.policy.client_auth.form_decode_basic {
         return Ok(Some((id.to_string(), secret.to_string())));
     }
     Ok(Some((form_decode(id), form_decode(secret))))

@@ -1,36 +1,19 @@
-//! Routes beyond the core flows: dynamic registration (RFC 7591, RFC 7592), the demo MCP
+//! Layer: routes. Routes beyond the core flows: dynamic registration (RFC 7591, RFC 7592), the demo MCP
 //! resource with its metadata (RFC 9728), the operator view and token verification.
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{get, post};
 
+use super::common::{route, with_cors};
 use super::{mcp, registration, resource};
 use crate::config::RegistrationPolicy;
-use crate::cors::{Kind, cors};
+use crate::cors::Kind;
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::state::AppState;
-
-/// A route whose other methods get 405 with `allow` in the `Allow` header (RFC 9110 §15.5.6).
-pub fn route(path: &str, allow: &'static str, m: MethodRouter<AppState>) -> Router<AppState> {
-    Router::new().route(path, m.fallback(move || async move { not_allowed(allow) }))
-}
-
-fn not_allowed(allow: &'static str) -> Response {
-    let mut resp = OAuthError::invalid_request(format!("HTTP method not allowed here; allowed: {allow}"))
-        .with_status(StatusCode::METHOD_NOT_ALLOWED)
-        .into_response();
-    resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
-    resp
-}
-
-fn with_cors(st: &AppState, kind: Kind, r: Router<AppState>) -> Router<AppState> {
-    r.layer(from_fn_with_state((st.clone(), kind), cors))
-}
 
 /// Endpoints under the issuer path.
 pub fn endpoints(st: &AppState) -> Router<AppState> {
@@ -60,7 +43,7 @@ pub fn root(st: &AppState) -> Router<AppState> {
 
 /// The `mcp-preflight-requires-auth` fault: preflights meet the bearer check (CORS-12).
 async fn preflight_fault(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() == Method::OPTIONS && st.fault(Fault::McpPreflightRequiresAuth) {
+    if req.method() == Method::OPTIONS && !st.policy.resource.anonymous_preflight {
         return OAuthError::invalid_token("a bearer token is required", false, "")
             .with_status(StatusCode::UNAUTHORIZED)
             .into_response();

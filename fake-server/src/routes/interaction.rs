@@ -1,4 +1,4 @@
-//! The login and consent pages and their form posts. Every POST checks a CSRF token bound to
+//! Layer: routes. The login and consent pages and their form posts. Every POST checks a CSRF token bound to
 //! the pending request (and, for consent, to the browser session), and answers with 303.
 
 use crate::extract::Path;
@@ -8,16 +8,14 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::authorize::{can_remember, consented_resource, deny, issue_code, resume};
-use super::{session_cookie_name, session_id};
-use crate::faults::Fault;
+use super::common::{Page, form_action, session_cookie_name, session_id};
 use crate::form::{Form, Params};
 use crate::pages::{ConsentView, LoginView, consent_page, error_page, login_page};
 use crate::state::{AppState, AuthRequest, Client, Session};
 use crate::tokens::random_token;
-use crate::variants::Variant;
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
-    error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
+    error_page(status, "invalid_request", desc, !st.policy.pages.refuse_framing).into_response()
 }
 
 /// The `request` parameter of a page's query, parsed like every other OAuth input (a framework
@@ -46,7 +44,7 @@ fn pending(st: &AppState, id: Option<&str>) -> Result<(String, AuthRequest), Res
 
 /// The anti-CSRF field of the login and consent forms (`_csrf_token` under `csrf-field-name`).
 fn csrf_field(st: &AppState) -> &'static str {
-    if st.variant(Variant::CsrfFieldName) { "_csrf_token" } else { "csrf" }
+    st.policy.interaction.csrf_field
 }
 
 fn eq(a: &str, b: &str) -> bool {
@@ -70,40 +68,10 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         client_name: &name,
         error,
         demo_users: &users,
-        cancel: !st.variant(Variant::LoginWithoutCancel),
-        frameable: st.fault(Fault::FrameablePages),
+        cancel: st.policy.interaction.login_cancel,
+        frameable: !st.policy.pages.refuse_framing,
     })
     .into_response()
-}
-
-/// The two pages of the flow.
-#[derive(Debug, Clone, Copy)]
-pub enum Page {
-    Login,
-    Consent,
-}
-
-/// Where the browser is sent for a page of pending request `id`: `/login?request=…` and
-/// `/consent?request=…`, or `/u/login/{id}` and `/interaction/{id}/consent` under the
-/// `other-paths` variant.
-pub fn page_url(st: &AppState, page: Page, id: &str) -> String {
-    let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
-        (Page::Login, false) => format!("{base}/login?request={id}"),
-        (Page::Consent, false) => format!("{base}/consent?request={id}"),
-        (_, true) => form_action(st, page, id),
-    }
-}
-
-/// Where a page's form posts (the request id travels in a hidden field as well).
-fn form_action(st: &AppState, page: Page, id: &str) -> String {
-    let base = &st.base_path;
-    match (page, st.variant(Variant::OtherPaths)) {
-        (Page::Login, false) => format!("{base}/login"),
-        (Page::Consent, false) => format!("{base}/consent"),
-        (Page::Login, true) => format!("{base}/u/login/{id}"),
-        (Page::Consent, true) => format!("{base}/interaction/{id}/consent"),
-    }
 }
 
 /// The page's query with `request=ID` from its path, for the `other-paths` handlers (the
@@ -150,9 +118,8 @@ pub async fn consent_submit_at(
 /// GET `/login?request=…`
 pub async fn login_form(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let query = Params::parse(q.as_deref().unwrap_or("").as_bytes());
-    if let Some(next) = query
-        .first("next")
-        .filter(|n| st.fault(Fault::LoginNextOpenRedirect) && HeaderValue::from_str(n).is_ok())
+    if let Some(next) =
+        query.first("next").filter(|n| !st.policy.interaction.ignore_next && HeaderValue::from_str(n).is_ok())
     {
         return axum::response::Redirect::to(next).into_response();
     }
@@ -181,13 +148,7 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
     }
     // RFC 9700 §4.12 rules out only 307 after a credential POST; 302 (the `login-302`
     // variant) is followed with a GET like 303.
-    let status = if st.fault(Fault::Redirect307AfterLogin) {
-        StatusCode::TEMPORARY_REDIRECT
-    } else if st.variant(Variant::LoginWith302) {
-        StatusCode::FOUND
-    } else {
-        StatusCode::SEE_OTHER
-    };
+    let status = st.policy.interaction.after_login;
     if p.first("action") == Some("cancel") {
         st.store().requests.remove(&id);
         // The 307 fault concerns the password POST only; a cancel keeps 303 under it.
@@ -197,7 +158,7 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
     let username = p.first("username").unwrap_or("");
     let password = p.first("password").unwrap_or("");
     let ok =
-        st.user(username).is_some_and(|u| eq(&u.password, password) || st.fault(Fault::AcceptAnyPassword));
+        st.user(username).is_some_and(|u| eq(&u.password, password) || !st.policy.interaction.check_password);
     if !ok {
         return render_login(&st, &id, &req, Some("Wrong username or password."));
     }
@@ -233,7 +194,7 @@ fn owned(
         (Some(a), Some(b)) => eq(a, b),
         _ => false,
     };
-    if !bound && !st.fault(Fault::NoConsentCsrf) {
+    if !bound && st.policy.interaction.consent_csrf {
         return Err(refused(
             st,
             StatusCode::FORBIDDEN,
@@ -251,7 +212,7 @@ fn owned(
 /// GET `/consent?request=…`
 pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
     let query = Params::parse(q.as_deref().unwrap_or("").as_bytes());
-    if st.fault(Fault::ConsentApproveByGet) && query.first("decision") == Some("approve") {
+    if !st.policy.interaction.approve_by_post_only && query.first("decision") == Some("approve") {
         return decide(&st, &headers, &query);
     }
     let id = match request_param(&st, q.as_deref()) {
@@ -269,7 +230,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| req.redirect_uri.clone());
-    let hide = st.fault(Fault::ConsentPageWithoutDetails);
+    let hide = !st.policy.interaction.consent_shows_details;
     let redirect_host = if hide { String::new() } else { redirect_host };
     let loopback_only = client.redirect_uris.iter().all(|u| {
         url::Url::parse(u)
@@ -302,8 +263,8 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         loopback_only,
         client_id_host: client_id_host.as_deref(),
         scopes,
-        raw_name: st.fault(Fault::UnescapedClientName),
-        frameable: st.fault(Fault::FrameablePages),
+        raw_name: !st.policy.interaction.escape_client_name,
+        frameable: !st.policy.pages.refuse_framing,
     })
     .into_response()
 }
@@ -319,7 +280,7 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !eq(p.first(csrf_field(st)).unwrap_or(""), &req.consent_csrf) && !st.fault(Fault::NoConsentCsrf) {
+    if !eq(p.first(csrf_field(st)).unwrap_or(""), &req.consent_csrf) && st.policy.interaction.consent_csrf {
         return refused(
             st,
             StatusCode::FORBIDDEN,
@@ -338,11 +299,11 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
         }
         _ => return refused(st, StatusCode::BAD_REQUEST, "choose Allow or Deny"),
     }
-    let approved: Vec<String> = if st.fault(Fault::IgnorePartialConsent) {
-        req.scopes.clone()
-    } else {
+    let approved: Vec<String> = if st.policy.interaction.honour_partial_consent {
         let chosen: Vec<&str> = p.all("scope").collect();
         req.scopes.iter().filter(|s| chosen.contains(&s.as_str())).cloned().collect()
+    } else {
+        req.scopes.clone()
     };
     if approved.is_empty() && !req.scopes.is_empty() {
         st.store().requests.remove(&id);
@@ -353,7 +314,7 @@ fn decide(st: &AppState, headers: &HeaderMap, p: &Params) -> Response {
     if let Some(client) = client.filter(|c| can_remember(st, c, &req.redirect_uri)) {
         let given = store.consents.entry((username.clone(), client.id)).or_default();
         given.extend(approved.iter().cloned());
-        if st.variant(Variant::RememberedConsent) {
+        if st.policy.authorize.remember_consent_for_every_client {
             given.extend(req.resources.iter().map(|r| consented_resource(r)));
         }
     }

@@ -1,4 +1,4 @@
-//! Token introspection (RFC 7662): authenticated callers only; inactive is `{"active": false}`.
+//! Layer: routes. Token introspection (RFC 7662): authenticated callers only; inactive is `{"active": false}`.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -7,12 +7,10 @@ use serde_json::{Value, json};
 
 use super::clientauth::authenticate;
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::Form;
 use crate::issue::subject;
 use crate::lookup::{Found, find_token};
 use crate::state::AppState;
-use crate::variants::Variant;
 
 /// POST `/introspect`.
 pub async fn introspect(
@@ -37,7 +35,8 @@ fn handle(
     p: &crate::form::Params,
     q: Option<&str>,
 ) -> Result<Value, OAuthError> {
-    let anonymous = st.fault(Fault::AnonymousIntrospection)
+    let policy = &st.policy.introspection;
+    let anonymous = !policy.require_client_auth
         && !headers.contains_key(header::AUTHORIZATION)
         && p.first("client_secret").is_none();
     let presented = headers.contains_key(header::AUTHORIZATION) || p.first("client_secret").is_some();
@@ -45,9 +44,7 @@ fn handle(
         _ if anonymous => None,
         Ok(c) => Some(c),
         // Some servers treat a caller they cannot authenticate like an unknown token.
-        Err(e)
-            if e.code == "invalid_client" && presented && st.fault(Fault::IntrospectionBadAuthInactive) =>
-        {
+        Err(e) if e.code == "invalid_client" && presented && !policy.bad_auth_is_error => {
             return Ok(json!({ "active": false }));
         }
         Err(e) => return Err(e),
@@ -61,27 +58,26 @@ fn handle(
     let hint = p.get("token_type_hint")?;
     let store = st.store();
     let found = find_token(st, &store, token, hint);
-    let any_client = st.fault(Fault::IntrospectionShowsOtherClients);
+    let any_client = !policy.only_own_tokens;
     let visible = |owner: &str| {
         caller.as_ref().is_none_or(|c| any_client || c.client.introspect_any || c.client.id == owner)
     };
     // RFC 7662 §2.2: times are integers (seconds since the epoch); the fault bends those of
     // access tokens, which is what resource servers read.
-    let time =
-        |t: i64| if st.fault(Fault::IntrospectionTimesAsStrings) { json!(t.to_string()) } else { json!(t) };
+    let time = |t: i64| if policy.times_as_numbers { json!(t) } else { json!(t.to_string()) };
     let unknown = found.is_none();
     let inactive = || {
-        if unknown && st.fault(Fault::IntrospectUnknownIs400) {
+        if unknown && !policy.unknown_is_inactive {
             return Err(OAuthError::invalid_request("unknown token"));
         }
-        if st.fault(Fault::VerboseInactive) {
+        if !policy.inactive_is_bare {
             return Ok(
                 json!({ "active": false, "token_type": "access_token", "error": "token is not active" }),
             );
         }
         Ok(json!({ "active": false }))
     };
-    let active_flag = if st.fault(Fault::ActiveAsString) { json!("true") } else { json!(true) };
+    let active_flag = if policy.active_is_boolean { json!(true) } else { json!("true") };
     let mut body = match found {
         Some(Found::Access(t)) if t.active && visible(&t.record.client_id) => {
             let r = &t.record;
@@ -101,7 +97,7 @@ fn handle(
         }
         // RFC 7662 §2.2: a server may decline to describe a token (`refresh-not-introspectable`).
         Some(Found::Refresh(t))
-            if t.active && visible(&t.record.client_id) && !st.variant(Variant::RefreshNotIntrospectable) =>
+            if t.active && visible(&t.record.client_id) && policy.describe_refresh_tokens =>
         {
             let grant = store.grants.get(&t.record.grant_id);
             let mut body = json!({
@@ -117,7 +113,7 @@ fn handle(
         }
         _ => return inactive(),
     };
-    if st.variant(Variant::IntrospectionMinimal)
+    if policy.minimal_response
         && let Value::Object(m) = &mut body
     {
         // RFC 7662 §2.2: only `active` is REQUIRED.

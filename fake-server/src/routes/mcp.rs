@@ -1,4 +1,4 @@
-//! A minimal MCP server over the Streamable HTTP transport, answering with JSON (never SSE):
+//! Layer: routes. A minimal MCP server over the Streamable HTTP transport, answering with JSON (never SSE):
 //! `initialize` (with protocol version negotiation and an `Mcp-Session-Id`),
 //! `notifications/initialized`, `ping`, `tools/list` and `tools/call` for one `whoami` tool.
 //! It exists so MCP clients can complete their authorization flow end to end.

@@ -1,4 +1,4 @@
-//! Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
+//! Layer: routes. Discovery documents (RFC 8414, OpenID Connect Discovery 1.0) and the JWKS.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -7,28 +7,26 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::config::RegistrationPolicy;
-use crate::faults::Fault;
-use crate::state::AppState;
-use crate::variants::Variant;
+use crate::state::{AppState, Documents};
 
 /// The authorization-server metadata; both well-known documents serve the same content.
 pub fn document(st: &AppState) -> Value {
-    let issuer =
-        if st.fault(Fault::WrongIssuerInMetadata) { format!("{}/", st.issuer) } else { st.issuer.clone() };
+    let policy = &st.policy.discovery;
+    let issuer = if policy.exact_issuer { st.issuer.clone() } else { format!("{}/", st.issuer) };
     let scopes: Vec<&str> = st.scopes.iter().map(|s| s.name.as_str()).collect();
     let mut auth_methods = vec!["client_secret_basic", "client_secret_post", "private_key_jwt"];
-    if !st.fault(Fault::NoNoneAuthMethod) {
+    if policy.advertise_none_auth {
         auth_methods.push("none");
     }
     let confidential_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
     let assertion_algs = crate::assertion::ALGORITHMS;
     let mut pkce = vec!["S256"];
-    if st.fault(Fault::AdvertisePlainPkce) {
+    if !policy.s256_only {
         pkce.push("plain");
     }
     let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
     claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
-    let api = |path: &str| advertised_url(st, path);
+    let api = |path: &str| st.advertised_url(path);
     let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": st.url("/authorize"),
@@ -55,13 +53,13 @@ pub fn document(st: &AppState) -> Value {
         "claims_supported": claims,
     });
     let obj = doc.as_object_mut().expect("literal object");
-    if st.settings.registration != RegistrationPolicy::Off && !st.fault(Fault::RegistrationNotAdvertised) {
+    if st.settings.registration != RegistrationPolicy::Off && policy.advertise_registration {
         obj.insert("registration_endpoint".into(), json!(api("/register")));
     }
-    if st.settings.cimd && !st.fault(Fault::CimdNotAdvertised) {
+    if st.settings.cimd && policy.advertise_cimd {
         obj.insert("client_id_metadata_document_supported".into(), json!(true));
     }
-    if st.variant(Variant::NoPrompt) {
+    if !policy.openid_provider {
         // A plain OAuth server: no `prompt`, and so no OpenID Provider, which must support it
         // (OIDC Core §15.1). It does not list `openid` or the OpenID members.
         obj.remove("prompt_values_supported");
@@ -73,88 +71,55 @@ pub fn document(st: &AppState) -> Value {
             scopes.retain(|s| s != "openid");
         }
     }
-    if st.fault(Fault::NoPkceMethodsInMetadata) {
+    if !policy.advertise_pkce_methods {
         obj.remove("code_challenge_methods_supported");
     }
-    if st.fault(Fault::NoGrantTypesInMetadata) {
+    if !policy.advertise_grant_types {
         obj.remove("grant_types_supported");
     }
-    if st.fault(Fault::RevocationNotAdvertised) {
+    if !policy.advertise_revocation {
         obj.remove("revocation_endpoint");
         obj.remove("revocation_endpoint_auth_methods_supported");
     }
-    if st.fault(Fault::IssNotAdvertised) {
+    if !policy.advertise_iss {
         obj.remove("authorization_response_iss_parameter_supported");
     }
-    if st.fault(Fault::IntrospectionNotAdvertised) {
+    if !policy.advertise_introspection {
         obj.remove("introspection_endpoint");
         obj.remove("introspection_endpoint_auth_methods_supported");
     }
-    if st.fault(Fault::NoResponseTypesInMetadata) {
+    if !policy.advertise_response_types {
         obj.remove("response_types_supported");
     }
-    if st.fault(Fault::NoScopesInMetadata) {
+    if !policy.advertise_scopes {
         obj.remove("scopes_supported");
     }
-    if st.fault(Fault::HttpEndpointInMetadata) {
+    if !policy.secure_endpoints {
         obj.insert("end_session_endpoint".into(), json!("http://as.example.test/logout"));
     }
-    if st.fault(Fault::EmptyArrayInMetadata) {
+    if !policy.no_empty_arrays {
         obj.insert("ui_locales_supported".into(), json!([]));
     }
     doc
 }
 
-/// Where the metadata says a back-channel endpoint is: the issuer's origin, or a second host
-/// name under the `split-origin` variant.
-pub(crate) fn advertised_url(st: &AppState, path: &str) -> String {
-    if st.variant(Variant::SplitOrigin) { second_origin(st, path) } else { st.url(path) }
-}
-
-/// `path` on the same listener reached through the other loopback name: `localhost` for an
-/// issuer on `127.0.0.1` and the other way round. Other issuers keep their own origin (a
-/// deployment behind a proxy would need a second public name, which the server cannot know).
-fn second_origin(st: &AppState, path: &str) -> String {
-    let url = st.url(path);
-    let Ok(mut u) = url::Url::parse(&url) else {
-        return url;
-    };
-    let other = match u.host_str() {
-        Some("127.0.0.1") => "localhost",
-        Some("localhost") => "127.0.0.1",
-        _ => return url,
-    };
-    if u.set_host(Some(other)).is_err() {
-        return url;
-    }
-    u.into()
-}
-
-/// The serialized documents a server serves unchanged all its life.
-#[derive(Debug)]
-pub struct Documents {
-    oauth: Bytes,
-    /// `None` under the `oidc-configuration-missing` fault.
-    openid: Option<Bytes>,
-    jwks: Bytes,
-}
-
 fn documents(st: &AppState) -> &Documents {
     st.documents.get_or_init(|| {
+        let policy = &st.policy.discovery;
         let bytes = |v: &Value| Bytes::from(serde_json::to_vec(v).unwrap_or_default());
         let oauth = document(st);
         let mut openid = oauth.clone();
         if let Some(obj) = openid.as_object_mut() {
-            if st.fault(Fault::OidcMetadataIncomplete) {
+            if !policy.openid_members_complete {
                 obj.remove("subject_types_supported");
                 obj.remove("id_token_signing_alg_values_supported");
             }
-            if st.fault(Fault::NoPkceMethodsInOidcConfiguration) {
+            if !policy.openid_lists_pkce_methods {
                 obj.remove("code_challenge_methods_supported");
             }
         }
         let mut keys = st.signer.jwks();
-        if st.fault(Fault::BrokenJwks)
+        if !policy.sound_signing_key
             && let Some(k) = keys["keys"][0].as_object_mut()
         {
             k.remove("kid");
@@ -163,8 +128,7 @@ fn documents(st: &AppState) -> &Documents {
         jwks_faults(st, &mut keys);
         Documents {
             oauth: bytes(&oauth),
-            openid: (!st.fault(Fault::OidcConfigurationMissing) && !st.variant(Variant::NoPrompt))
-                .then(|| bytes(&openid)),
+            openid: policy.openid_configuration.then(|| bytes(&openid)),
             jwks: bytes(&keys),
         }
     })
@@ -174,31 +138,31 @@ fn documents(st: &AppState) -> &Documents {
 fn jwks_faults(st: &AppState, keys: &mut Value) {
     let Some(list) = keys.get_mut("keys").and_then(Value::as_array_mut) else { return };
     let Some(signing) = list.first().cloned() else { return };
-    if st.fault(Fault::JwksGarbageKey) {
+    let policy = &st.policy.discovery;
+    if !policy.only_valid_keys {
         list.push(
             json!({ "kty": "RSA", "kid": "garbage", "use": "sig", "n": "not base64url!", "e": "AQAB" }),
         );
     }
-    if st.fault(Fault::JwksDuplicateKid) {
+    if !policy.unique_kids {
         list.push(signing.clone());
     }
     // A stand-in for private key material: the check is that such members are published at all.
     let filler = "x".repeat(342);
     if let Some(first) = list.first_mut().and_then(Value::as_object_mut) {
-        if st.fault(Fault::JwksPrivateKey) {
+        if !policy.public_members_only {
             for member in ["d", "p", "q", "dp", "dq", "qi"] {
                 first.insert(member.into(), json!(filler));
             }
         }
-        if st.fault(Fault::JwksUseMismatch) {
+        if !policy.consistent_use {
             first.insert("use".into(), json!("enc"));
         }
     }
 }
 
 fn json_response(st: &AppState, body: Bytes) -> Response {
-    let content_type =
-        if st.fault(Fault::MetadataWrongContentType) { "text/plain" } else { "application/json" };
+    let content_type = if st.policy.discovery.json_content_type { "application/json" } else { "text/plain" };
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),

@@ -1,16 +1,18 @@
-//! The HTTP surface: one module per endpoint group, assembled by `router`, plus the helpers
-//! they share (client lookup, scope and resource checks, the session cookie).
+//! Layer: routes (above pages and the domain logic; only `lib` is above). The HTTP surface:
+//! one module per endpoint group, assembled by `router`. The helpers they share live in
+//! `common` (routing, client lookup, the session cookie, page URLs) and `checks`
+//! (authorization request, scope and resource checks).
 
 mod admin;
-pub mod authorize;
+mod authorize;
 mod checks;
 mod clientauth;
+mod common;
 mod extra;
-pub mod interaction;
+mod interaction;
 mod introspect;
 mod mcp;
-pub(crate) mod metadata;
-pub use metadata::Documents;
+mod metadata;
 mod registration;
 mod resource;
 mod revoke;
@@ -19,36 +21,29 @@ mod userinfo;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{get, post};
 
 use crate::cors::{Kind, cors};
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::MAX_BODY;
-use crate::state::{AppState, Client};
-use crate::variants::Variant;
+use crate::state::AppState;
+use common::route;
 
 /// The whole application for a given state; tests can drive it with `tower::ServiceExt`.
 pub fn router(st: AppState) -> Router {
     let cors_for = |kind: Kind, r: Router<AppState>| r.layer(from_fn_with_state((st.clone(), kind), cors));
     // `allow` lists the methods for the 405 answer's `Allow` header (RFC 9110 §15.5.6);
     // OPTIONS is there wherever a CORS layer answers preflights.
-    let route = |path: &str, allow: &'static str, m: MethodRouter<AppState>| {
-        Router::new().route(path, m.fallback(move || async move { method_not_allowed(allow) }))
-    };
     const GET_POST: &str = "GET, POST";
     const POST_CORS: &str = "POST, OPTIONS";
     const GET_CORS: &str = "GET, OPTIONS";
 
-    let token_route = if st.fault(Fault::AcceptGetTokenRequest) {
-        post(token::token).get(token::token)
-    } else {
-        post(token::token)
-    };
-    let pages = if st.variant(Variant::OtherPaths) {
+    let token_route =
+        if st.policy.token.post_only { post(token::token) } else { post(token::token).get(token::token) };
+    let pages = if st.policy.pages.other_paths {
         use interaction::{consent_form_at, consent_submit_at, login_form_at, login_submit_at};
         Router::new()
             .merge(route("/u/login/{id}", GET_POST, get(login_form_at).post(login_submit_at)))
@@ -76,10 +71,10 @@ pub fn router(st: AppState) -> Router {
 
     let base = st.base_path.clone();
     let endpoints = endpoints.merge(extra::endpoints(&st));
-    let oauth_metadata_path = if st.fault(Fault::MetadataPathAppended) {
-        format!("{base}/.well-known/oauth-authorization-server")
-    } else {
+    let oauth_metadata_path = if st.policy.discovery.well_known_inserted {
         format!("/.well-known/oauth-authorization-server{base}")
+    } else {
+        format!("{base}/.well-known/oauth-authorization-server")
     };
     let mut well_known = Router::new()
         .merge(route(&oauth_metadata_path, GET_CORS, get(metadata::oauth_metadata)))
@@ -130,79 +125,4 @@ async fn limit_target(req: axum::extract::Request, next: axum::middleware::Next)
 
 async fn not_found() -> Response {
     OAuthError::not_found("no such endpoint").into_response()
-}
-
-fn method_not_allowed(allow: &'static str) -> Response {
-    let mut resp = OAuthError::invalid_request(format!("HTTP method not allowed here; allowed: {allow}"))
-        .with_status(StatusCode::METHOD_NOT_ALLOWED)
-        .into_response();
-    resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static(allow));
-    resp
-}
-
-/// A registered client by id.
-pub fn find_client(st: &AppState, client_id: &str) -> Option<std::sync::Arc<Client>> {
-    st.store().clients.get(client_id).cloned()
-}
-
-/// Name of the browser session cookie: `__Host-` prefixed when the issuer is https.
-pub fn session_cookie_name(st: &AppState) -> &'static str {
-    if st.issuer.starts_with("https://") { "__Host-fake_session" } else { "fake_session" }
-}
-
-/// The session id from the request's cookies, if any.
-pub fn session_id(st: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = session_cookie_name(st);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// Scopes for a request: the default set when none is named; unknown or disallowed scopes are
-/// an error (RFC 6749 §3.3) unless a fault drops them.
-pub fn requested_scopes(st: &AppState, client: &Client, scope: Option<&str>) -> Result<Vec<String>, String> {
-    let Some(scope) = scope else {
-        return Ok(client.default_scopes.clone());
-    };
-    let mut out: Vec<String> = Vec::new();
-    for s in scope.split(' ').filter(|s| !s.is_empty()) {
-        let known = st.scope(s).is_some();
-        let allowed = client.scopes.is_empty() || client.scopes.iter().any(|c| c == s);
-        if !(known && allowed) {
-            if st.fault(Fault::IgnoreUnknownScope) {
-                continue;
-            }
-            return Err(if known {
-                format!("scope `{s}` is not allowed for this client")
-            } else {
-                format!("scope `{s}` is unknown")
-            });
-        }
-        if !out.iter().any(|o| o == s) {
-            out.push(s.to_string());
-        }
-    }
-    Ok(out)
-}
-
-/// Resource indicators (RFC 8707 §2): absolute URIs without fragment, served by this server.
-pub fn check_resources(st: &AppState, resources: &[String]) -> Result<(), String> {
-    if st.fault(Fault::IgnoreResource) {
-        return Ok(());
-    }
-    for r in resources {
-        match url::Url::parse(r) {
-            Ok(u) if u.fragment().is_none() && r.contains("://") => {}
-            _ => return Err(format!("resource `{r}` must be an absolute URI without a fragment")),
-        }
-        if !st.known_resource(r) {
-            return Err(format!("resource `{r}` is not served by this authorization server"));
-        }
-    }
-    Ok(())
 }

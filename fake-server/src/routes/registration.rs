@@ -1,4 +1,4 @@
-//! Dynamic client registration (RFC 7591) and its management API (RFC 7592): register, read,
+//! Layer: routes. Dynamic client registration (RFC 7591) and its management API (RFC 7592): register, read,
 //! replace and delete a client with its registration access token.
 //!
 //! Limits: a 16 KiB body, at most 20 redirect URIs, bounded strings (`client_metadata`), and
@@ -17,7 +17,6 @@ use subtle::ConstantTimeEq;
 use crate::client_metadata::{Source, validate};
 use crate::config::RegistrationPolicy;
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::read_body;
 use crate::lookup::bearer_token;
 use crate::state::{AppState, Client};
@@ -46,19 +45,20 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
     check_initial_token(st, req.headers())?;
     let input = read_json(req).await?;
     let v = validate(st, &input, Source::Registration)?;
-    let issue_secret = v.uses_secret() || (v.is_public() && st.fault(Fault::DcrSecretForPublicClient));
-    let id = if st.fault(Fault::DcrUrlClientId) {
-        format!("https://clients.example.test/{}", random_token("dyn_", 16))
-    } else {
+    let policy = &st.policy.registration;
+    let issue_secret = v.uses_secret() || (v.is_public() && !policy.no_secret_for_public_clients);
+    let id = if policy.opaque_client_ids {
         random_token("dyn_", 16)
+    } else {
+        format!("https://clients.example.test/{}", random_token("dyn_", 16))
     };
     let client = Client {
         secret: issue_secret.then(|| random_token("dcs_", 32)),
         registration_token: Some(random_token("rat_", 32)),
         ..Client::dynamic(id.clone(), st.clock.now())
     };
-    let mut client = v.apply_to(st, client);
-    if st.fault(Fault::DcrSkipsConsent) {
+    let mut client = v.apply_to(st.scopes_for_unscoped_clients(), client);
+    if !policy.consent_for_registered_clients {
         // Registered like an operator's client with consent off: nothing forces the screen.
         client.dynamic = false;
         client.consent = false;
@@ -71,7 +71,7 @@ async fn handle_register(st: &AppState, req: Request) -> Result<(StatusCode, Val
         }
         store.clients.insert(id, std::sync::Arc::new(client.clone()));
     }
-    let status = if st.fault(Fault::RegistrationReturns200) { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if policy.status_created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, client_information(st, &client, Some(&input))))
 }
 
@@ -90,26 +90,27 @@ pub fn limit_reached(max: usize) -> OAuthError {
 /// RFC 7591 §3.2.1 / RFC 7592 §3: credentials first, then every registered member.
 /// `input` (what the client sent) only matters under the `dcr-drops-metadata` fault.
 pub fn client_information(st: &AppState, c: &Client, input: Option<&Map<String, Value>>) -> Value {
+    let policy = &st.policy.registration;
     let mut m = Map::new();
     m.insert("client_id".into(), json!(c.id));
-    if st.fault(Fault::DcrIssuedAtAsString) {
-        m.insert("client_id_issued_at".into(), json!(c.created_at.to_string()));
-    } else {
+    if policy.issued_at_as_number {
         m.insert("client_id_issued_at".into(), json!(c.created_at));
+    } else {
+        m.insert("client_id_issued_at".into(), json!(c.created_at.to_string()));
     }
     if let Some(secret) = &c.secret {
         m.insert("client_secret".into(), json!(secret));
-        if !st.fault(Fault::NoClientSecretExpiresAt) {
+        if policy.secret_expiry_shown {
             m.insert("client_secret_expires_at".into(), json!(0));
         }
     }
     if let Some(rat) = &c.registration_token {
         m.insert("registration_access_token".into(), json!(rat));
-        if !st.fault(Fault::ManagementUriMissing) {
+        if policy.management_uri_shown {
             m.insert("registration_client_uri".into(), json!(configuration_uri(st, &c.id)));
         }
     }
-    if st.fault(Fault::DcrDropsMetadata) {
+    if !policy.echo_registered_values {
         for k in ["redirect_uris", "client_name"] {
             if let Some(v) = input.and_then(|i| i.get(k)) {
                 m.insert(k.into(), v.clone());
@@ -133,7 +134,7 @@ pub fn configuration_uri(st: &AppState, client_id: &str) -> String {
 
 /// Under `registration = "token"`, the initial access token (or the admin key) as a Bearer.
 fn check_initial_token(st: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
-    if st.settings.registration != RegistrationPolicy::Token || st.fault(Fault::RegistrationTokenNotChecked) {
+    if st.settings.registration != RegistrationPolicy::Token || !st.policy.registration.check_initial_token {
         return Ok(());
     }
     let Some(token) = bearer_token(headers) else {
@@ -174,7 +175,7 @@ pub async fn read_json(req: Request) -> Result<Map<String, Value>, OAuthError> {
 
 fn json_no_store(st: &AppState, status: StatusCode, body: Value) -> Response {
     let mut resp = (status, axum::Json(body)).into_response();
-    if st.fault(Fault::RegistrationCacheable) {
+    if !st.policy.registration.no_store {
         return resp;
     }
     let h = resp.headers_mut();
@@ -189,10 +190,11 @@ fn managed(st: &AppState, headers: &HeaderMap, id: &str) -> Result<Client, OAuth
     let token = bearer_token(headers);
     let client =
         st.store().clients.get(id).filter(|c| c.registration_token.is_some()).map(|c| Client::clone(c));
-    if client.is_none() && st.fault(Fault::ManagementUnknownClient404) {
+    let policy = &st.policy.registration;
+    if client.is_none() && !policy.unknown_client_is_unauthorized {
         return Err(OAuthError::not_found("no such client"));
     }
-    if st.fault(Fault::ManagementTokenNotChecked)
+    if !policy.check_management_token
         && let Some(c) = client
     {
         return Ok(c);
@@ -231,7 +233,8 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, req: Req
 async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, OAuthError> {
     let current = managed(st, req.headers(), id)?;
     let input = read_json(req).await?;
-    let checked = !st.fault(Fault::PutSkipsChecks);
+    let policy = &st.policy.registration;
+    let checked = policy.check_updates;
     if let Some(k) = FORBIDDEN_IN_UPDATE.iter().find(|k| checked && input.contains_key(**k)) {
         return Err(OAuthError::invalid_client_metadata(format!(
             "`{k}` is set by the server and must not be sent in an update (RFC 7592 §2.2)"
@@ -244,7 +247,7 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
     }
     let chosen = input.get("client_secret").and_then(Value::as_str).map(str::to_string);
     if let Some(given) = &chosen
-        && !st.fault(Fault::PutAcceptsClientSecret)
+        && policy.refuse_chosen_secret
     {
         let same =
             current.secret.as_deref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(given.as_bytes())));
@@ -254,20 +257,20 @@ async fn handle_update(st: &AppState, id: &str, req: Request) -> Result<Value, O
             ));
         }
     }
-    let v = if st.fault(Fault::PutMergesMetadata) {
+    let v = if !policy.update_replaces_metadata {
         let mut merged = current.metadata.clone();
         merged.extend(input.clone());
         validate(st, &merged, Source::Registration)?
     } else {
         validate(st, &input, Source::Registration)?
     };
-    let mut client = v.apply_to(st, current.clone());
+    let mut client = v.apply_to(st.scopes_for_unscoped_clients(), current.clone());
     let uses_secret = client.metadata["token_endpoint_auth_method"]
         .as_str()
         .is_some_and(|m| m.starts_with("client_secret_"));
     client.secret = if !uses_secret {
         None
-    } else if st.fault(Fault::PutAcceptsClientSecret) && chosen.is_some() {
+    } else if !policy.refuse_chosen_secret && chosen.is_some() {
         chosen
     } else {
         current.secret.clone().or_else(|| Some(random_token("dcs_", 32)))
@@ -289,7 +292,7 @@ pub async fn delete(State(st): State<AppState>, Path(id): Path<String>, headers:
     if let Err(e) = managed(&st, &headers, &id) {
         return e.into_response();
     }
-    if st.fault(Fault::ManagementDeleteKeepsClient) {
+    if !st.policy.registration.delete_removes_client {
         // Only the registration access token changes, so the client looks deleted to RFC 7592.
         if let Some(c) = st.store().clients.get_mut(&id).map(std::sync::Arc::make_mut) {
             c.registration_token = Some(random_token("rat_", 32));

@@ -1,4 +1,4 @@
-//! The built-in protected resource's authorization side: its RFC 9728 metadata and the
+//! Layer: routes. The built-in protected resource's authorization side: its RFC 9728 metadata and the
 //! bearer-token check every MCP request passes (RFC 6750 §3, RFC 8707 audience, MCP
 //! authorization "Token Handling" and "Scope Selection").
 //!
@@ -12,11 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::Params;
 use crate::lookup::{Found, bearer_token, find_token};
 use crate::state::AppState;
-use crate::variants::Variant;
 
 /// Who a request to the resource acts for.
 #[derive(Debug, Clone)]
@@ -29,7 +27,7 @@ pub struct Caller {
 /// Path of the resource's metadata: the well-known segment goes before the resource's path
 /// (RFC 9728 §3.1), e.g. `/.well-known/oauth-protected-resource/mcp`.
 pub fn prm_path(st: &AppState) -> String {
-    if st.fault(Fault::PrmPathAppended) {
+    if !st.policy.resource.metadata_path_inserted {
         return format!("{}{}/.well-known/oauth-protected-resource", st.base_path, st.settings.mcp_path);
     }
     format!("/.well-known/oauth-protected-resource{}{}", st.base_path, st.settings.mcp_path)
@@ -43,8 +41,9 @@ pub fn prm_url(st: &AppState) -> String {
 
 /// GET `/.well-known/oauth-protected-resource<base><mcp_path>`.
 pub async fn metadata(State(st): State<AppState>) -> Response {
+    let policy = &st.policy.resource;
     let mut resource = st.mcp_resource();
-    if st.fault(Fault::PrmResourceTrailingSlash) {
+    if !policy.exact_resource {
         resource.push('/');
     }
     let mut doc = json!({
@@ -54,15 +53,15 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
         "resource_name": "oauth-fake-server demo MCP server",
     });
     // RFC 9728 §3.2 (like RFC 8414): omit members that would be empty arrays.
-    if !st.settings.mcp_scopes.is_empty() && !st.fault(Fault::PrmNoScopesSupported) {
+    if !st.settings.mcp_scopes.is_empty() && policy.advertise_scopes {
         doc["scopes_supported"] = json!(st.settings.mcp_scopes);
     }
-    if st.fault(Fault::PrmOfflineAccessScope) {
+    if !policy.resource_scopes_only {
         let mut scopes = st.settings.mcp_scopes.clone();
         scopes.push("offline_access".into());
         doc["scopes_supported"] = json!(scopes);
     }
-    if st.fault(Fault::PrmNoAuthorizationServers)
+    if !policy.advertise_authorization_servers
         && let Some(m) = doc.as_object_mut()
     {
         m.remove("authorization_servers");
@@ -83,32 +82,31 @@ fn challenge_attributes(st: &AppState, with_scope: bool) -> String {
 
 /// Check the request's bearer token; the error is the complete 401 or 403 response.
 pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Caller, Response> {
-    let extra = challenge_attributes(st, !st.fault(Fault::McpNoScopeInChallenge));
+    let policy = &st.policy.resource;
+    let extra = challenge_attributes(st, policy.scope_in_challenge);
     let fail = |e: OAuthError| -> Response {
         let mut e = e;
-        if st.fault(Fault::McpNoWwwAuthenticate) {
+        if !policy.www_authenticate {
             e.challenge = None;
         }
         e.into_response()
     };
     let mut token = bearer_token(headers);
-    if token.is_none() && st.fault(Fault::McpTokenInQuery) {
+    if token.is_none() && !policy.refuse_query_token {
         // RFC 6750 §2.3 query tokens leak into logs and history; MCP forbids them.
         let q = Params::parse(query.unwrap_or("").as_bytes());
         token = q.first("access_token").map(str::to_string);
     }
     let Some(token) = token else {
         // RFC 6750 §3.1: no credentials, so no error attribute, just where to get some.
-        let had = st.fault(Fault::McpErrorWithoutToken);
+        let had = !policy.no_error_without_token;
         return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
     };
     let store = st.store();
     // Under the fault, a JWT is judged like a resource that only checks its signature and
     // expiry would (a stored JWT always carries our valid signature).
     let jwt_unexpired = |t: &crate::state::AccessToken| {
-        st.fault(Fault::ResourceIgnoresJwtRevocation)
-            && token.split('.').count() == 3
-            && t.exp > st.clock.now()
+        !policy.honour_jwt_revocation && token.split('.').count() == 3 && t.exp > st.clock.now()
     };
     let record = match find_token(st, &store, &token, Some("access_token")) {
         Some(Found::Access(t)) if t.active || jwt_unexpired(t.record) => t.record.clone(),
@@ -125,8 +123,7 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
     let resource = st.mcp_resource();
     // Without resource indicators (`no-resource-indicators`) tokens name no resource, so any
     // live token of this server is accepted here.
-    let audience_checked =
-        !st.fault(Fault::ResourceIgnoresAudience) && !st.variant(Variant::NoResourceIndicators);
+    let audience_checked = policy.check_audience;
     if audience_checked && !record.audience.contains(&resource) {
         return Err(fail(OAuthError::invalid_token(
             "the access token was issued for another resource (its audience does not include this one)",
@@ -134,7 +131,7 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
             &extra,
         )));
     }
-    if !st.fault(Fault::McpScopeNotChecked)
+    if policy.check_scope
         && let Some(missing) = st.settings.mcp_scopes.iter().find(|s| !satisfies(&record.scopes, s))
     {
         let desc = format!("the access token lacks the `{missing}` scope");

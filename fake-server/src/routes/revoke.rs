@@ -1,4 +1,4 @@
-//! Token revocation (RFC 7009): instant, cascading from refresh tokens to their grant, 200 for
+//! Layer: routes. Token revocation (RFC 7009): instant, cascading from refresh tokens to their grant, 200 for
 //! tokens that are unknown or already dead, and never across clients.
 
 use axum::extract::{RawQuery, State};
@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::clientauth::authenticate;
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::{Form, Params};
 use crate::lookup::{Found, find_token};
 use crate::state::AppState;
@@ -30,7 +29,8 @@ pub async fn revoke(
 }
 
 fn handle(st: &AppState, headers: &HeaderMap, p: &Params, q: Option<&str>) -> Result<(), OAuthError> {
-    let anonymous = st.fault(Fault::AnonymousRevocation)
+    let policy = &st.policy.revocation;
+    let anonymous = !policy.require_client_auth
         && !headers.contains_key(header::AUTHORIZATION)
         && p.first("client_secret").is_none()
         && p.first("client_id").is_none();
@@ -42,17 +42,17 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, q: Option<&str>) -> Re
     let (owner, grant_id, is_refresh) = match find_token(st, &store, token, hint) {
         Some(Found::Access(t)) => (t.record.client_id.clone(), t.record.grant_id, false),
         Some(Found::Refresh(t)) => (t.record.client_id.clone(), t.record.grant_id, true),
-        None if st.fault(Fault::RevokeUnknownIs400) => {
+        None if !policy.unknown_token_is_ok => {
             return Err(OAuthError::invalid_request("unknown token"));
         }
         None => return Ok(()),
     };
-    if caller.as_ref().is_some_and(|c| c.client.id != owner) && !st.fault(Fault::CrossClientRevocation) {
+    if caller.as_ref().is_some_and(|c| c.client.id != owner) && policy.only_own_tokens {
         // RFC 7009 §2.1: the request is refused when the token belongs to another client.
         return Err(OAuthError::unauthorized_client("the token was issued to another client"));
     }
     if is_refresh {
-        if st.fault(Fault::NoRevocationCascade) {
+        if !policy.refresh_revokes_grant {
             if let Some(rt) = store.refresh_tokens.get_mut(token) {
                 rt.revoked_at_ms.get_or_insert(now_ms);
             }

@@ -1,4 +1,4 @@
-//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §3.2, §4.3): authorization
+//! Layer: routes. The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §3.2, §4.3): authorization
 //! codes with PKCE, rotating refresh tokens with reuse detection, client credentials.
 
 use axum::extract::{RawQuery, Request, State};
@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
+use super::checks::{check_resources, requested_scopes};
 use super::clientauth::{Caller, authenticate};
-use super::{check_resources, requested_scopes};
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::form::{Params, body_bytes};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
+use crate::policy::CodeReuseRevocation;
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
 use crate::tokens::{is_pkce_value, random_token, s256};
-use crate::variants::Variant;
 
 /// POST `/token` (and GET, under the `accept-get-token-request` fault).
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
@@ -51,7 +50,7 @@ async fn read_params(
     let body = body_bytes(body).await?;
     match mime.as_str() {
         "application/x-www-form-urlencoded" => Params::parse_limited(&body),
-        "application/json" if st.fault(Fault::AcceptJsonTokenRequest) => {
+        "application/json" if !st.policy.token.form_body_only => {
             let obj: Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
             let mut ser = form_urlencoded::Serializer::new(String::new());
             for (k, v) in &obj {
@@ -67,10 +66,11 @@ async fn read_params(
 }
 
 fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -> Result<Value, OAuthError> {
-    if let Some(dup) = p.duplicate().filter(|_| !st.fault(Fault::AcceptDuplicateTokenParams)) {
+    let policy = &st.policy.token;
+    if let Some(dup) = p.duplicate().filter(|_| policy.refuse_duplicate_params) {
         return Err(OAuthError::invalid_request(format!("parameter `{dup}` was sent more than once")));
     }
-    if st.fault(Fault::StrictTokenParams)
+    if !policy.ignore_unknown_params
         && let Some(odd) = p.names().find(|n| !TOKEN_PARAMS.contains(n)).or_else(|| p.empty())
     {
         return Err(OAuthError::invalid_request(format!("parameter `{odd}` is not allowed here")));
@@ -79,19 +79,19 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     let grant_type =
         p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     let known = matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials")
-        || (grant_type == "password" && st.fault(Fault::AcceptPasswordGrant));
+        || (grant_type == "password" && !policy.no_password_grant);
     if !known {
         let desc = format!("grant_type `{grant_type}` is not supported");
-        return Err(if st.fault(Fault::WrongUnsupportedGrantError) {
-            OAuthError::invalid_request(desc)
-        } else {
+        return Err(if policy.report_unsupported_grant_type {
             OAuthError::unsupported_grant_type(desc)
+        } else {
+            OAuthError::invalid_request(desc)
         });
     }
     let public_cc = grant_type == "client_credentials" && caller.client.is_public();
     let allowed = match grant_type {
         "password" => true,
-        "client_credentials" if st.fault(Fault::PublicClientCredentials) => true,
+        "client_credentials" if !policy.confidential_client_credentials => true,
         _ => caller.client.allows_grant(grant_type) && !public_cc,
     };
     if !allowed {
@@ -102,7 +102,7 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     match grant_type {
         "authorization_code" => code_grant(st, &caller, p),
         "refresh_token" => refresh_grant(st, &caller, p).map_err(|mut e| {
-            if e.code == "invalid_grant" && st.fault(Fault::InvalidGrantAs401) {
+            if e.code == "invalid_grant" && policy.refresh_invalid_grant_as_401 {
                 e.status = StatusCode::UNAUTHORIZED;
             }
             e
@@ -112,7 +112,7 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     }
 }
 
-/// Parameters the token endpoint knows (only consulted by the `strict-token-params` fault).
+/// Parameters the token endpoint knows (consulted only when unknown ones are refused).
 const TOKEN_PARAMS: &[&str] = &[
     "grant_type",
     "code",
@@ -129,12 +129,14 @@ const TOKEN_PARAMS: &[&str] = &[
     "password",
 ];
 
+/// The authorization code grant (RFC 6749 §4.1.3; OAuth 2.1 §4.1.3; RFC 7636 §4.6).
 fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let policy = &st.policy.token;
     let code = p.get("code")?.ok_or_else(|| {
-        if st.fault(Fault::MissingCodeIsInvalidGrant) {
-            OAuthError::invalid_grant("the authorization code is unknown")
-        } else {
+        if policy.missing_code_is_invalid_request {
             OAuthError::invalid_request("code is required")
+        } else {
+            OAuthError::invalid_grant("the authorization code is unknown")
         }
     })?;
     let sent_uri = p.get("redirect_uri")?;
@@ -145,39 +147,40 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     let Some(c) = store.codes.get(code).cloned() else {
         return Err(OAuthError::invalid_grant("the authorization code is unknown"));
     };
-    if c.client_id != caller.client.id && !st.fault(Fault::CodeNotClientBound) {
+    if c.client_id != caller.client.id && policy.bind_code_to_client {
         return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
     }
     let verifier_ok = match (&c.challenge, verifier) {
-        _ if st.fault(Fault::SkipVerifierCheck) => true,
+        _ if !policy.verify_pkce => true,
         (Some(challenge), Some(v)) => {
-            let syntax = (is_pkce_value(v) || st.fault(Fault::LaxPkceSyntax))
-                && !(st.fault(Fault::VerifierCharsetTooStrict) && v.contains(['.', '~']));
+            let syntax = (is_pkce_value(v) || !policy.check_verifier_syntax)
+                && (policy.verifier_allows_dot_and_tilde || !v.contains(['.', '~']));
             let derived = if c.method.as_deref() == Some("plain") { v.to_string() } else { s256(v) };
             syntax && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
         }
         (Some(_), None) => false,
         // RFC 9700 §2.1.1 downgrade: a verifier for a code issued without a challenge.
-        (None, Some(_)) => st.fault(Fault::PkceDowngrade),
+        (None, Some(_)) => !policy.refuse_pkce_downgrade,
         (None, None) => true,
     };
-    if let Some(grant_id) = c.grant_id.filter(|_| !st.fault(Fault::ReusableCodes)) {
+    if let Some(grant_id) = c.grant_id.filter(|_| policy.single_use_codes) {
         // RFC 6749 §4.1.2 / OAuth 2.1 §4.1.3: revoke what the code produced, but only on an
         // otherwise valid replay (OAuth 2.1 §7.5.2: a bad replay must not become a DoS).
-        let revoke =
-            (verifier_ok || st.fault(Fault::RevokeOnBadReplay)) && !st.fault(Fault::NoRevokeOnCodeReuse);
+        let revoke = (verifier_ok || !policy.revoke_only_on_valid_replay) && policy.revoke_on_code_reuse;
         if revoke {
             let at = immediately(st);
-            if st.fault(Fault::CodeReuseKeepsRefreshToken) {
-                for t in store.access_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
-                    t.revoked_at_ms.get_or_insert(at);
+            match policy.code_reuse_revokes {
+                CodeReuseRevocation::AccessTokensOnly => {
+                    for t in store.access_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+                        t.revoked_at_ms.get_or_insert(at);
+                    }
                 }
-            } else if st.fault(Fault::CodeReuseKeepsAccessToken) {
-                for t in store.refresh_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
-                    t.revoked_at_ms.get_or_insert(at);
+                CodeReuseRevocation::RefreshTokensOnly => {
+                    for t in store.refresh_tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+                        t.revoked_at_ms.get_or_insert(at);
+                    }
                 }
-            } else {
-                store.revoke_grant(grant_id, at);
+                CodeReuseRevocation::Grant => store.revoke_grant(grant_id, at),
             }
         }
         return Err(OAuthError::invalid_grant("the authorization code was already used"));
@@ -185,15 +188,13 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     if c.expires <= now {
         return Err(OAuthError::invalid_grant("the authorization code has expired"));
     }
-    if !st.fault(Fault::CodeNotRedirectBound) {
+    if policy.bind_code_to_redirect_uri {
         // OAuth 2.1 §10.2: OAuth 2.1 clients leave `redirect_uri` out; one that is sent must
         // be the one of the authorization request (RFC 6749 §4.1.3, which also requires it
         // whenever the request had one: the `token-redirect-uri-required` variant).
-        let required =
-            st.fault(Fault::TokenRequiresRedirectUri) || st.variant(Variant::TokenRedirectUriRequired);
         let matches = match sent_uri {
             Some(u) => u == c.redirect_uri,
-            None => !(c.redirect_uri_sent && required),
+            None => !(c.redirect_uri_sent && policy.redirect_uri_required_when_sent),
         };
         if !matches {
             return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
@@ -209,7 +210,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
         };
         return Err(OAuthError::invalid_grant(desc));
     }
-    if caller.client.is_public() && st.fault(Fault::PublicClientRefused) {
+    if caller.client.is_public() && !policy.serve_public_clients {
         return Err(OAuthError::invalid_client("this client must authenticate"));
     }
     let audience = token_audience(st, caller, Some(&c.resources), &requested)?;
@@ -237,7 +238,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
 /// The `resource` parameters (RFC 8707 §2.2), or none under `no-resource-indicators`, which
 /// ignores them as RFC 6749 §3.1 asks of unrecognized parameters.
 fn requested_resources(st: &AppState, p: &Params) -> Vec<String> {
-    if st.variant(Variant::NoResourceIndicators) {
+    if !st.policy.requests.resource_indicators {
         return Vec::new();
     }
     p.all("resource").map(str::to_string).collect()
@@ -264,25 +265,27 @@ fn token_audience(
     // A grant without resources is bound to the default audience: asking for a resource at
     // the token endpoint would widen what the user authorized (RFC 8707 §2.2, SPEC RI-05).
     if let Some(granted) = granted
-        && !st.fault(Fault::IgnoreResource)
+        && st.policy.token.resources_within_grant
         && let Some(r) = requested.iter().find(|r| !granted.contains(r))
     {
         return Err(OAuthError::invalid_target(format!("resource `{r}` was not part of the authorization")));
     }
     let granted = granted.unwrap_or_default();
     let audience = if !requested.is_empty() { requested.to_vec() } else { granted.to_vec() };
-    if audience.is_empty() || st.fault(Fault::AudienceIgnoresResource) {
+    if audience.is_empty() || !st.policy.token.audience_from_resource {
         return Ok(vec![caller.client.id.clone()]);
     }
     Ok(audience)
 }
 
+/// Refreshing an access token (RFC 6749 §6; OAuth 2.1 §4.3), with rotation and reuse detection.
 fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+    let policy = &st.policy.token;
     let presented =
         p.get("refresh_token")?.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let scope = p.get("scope")?;
     let requested = requested_resources(st, p);
-    if !requested.is_empty() && st.fault(Fault::RefreshRejectsResource) {
+    if !requested.is_empty() && !policy.refresh_accepts_resource {
         return Err(OAuthError::invalid_target("resource is not supported when refreshing"));
     }
     let now = st.clock.now();
@@ -293,7 +296,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     let Some(rt) = store.refresh_tokens.get(presented).cloned() else {
         return Err(dead());
     };
-    if rt.client_id != caller.client.id && !st.fault(Fault::RefreshNotClientBound) {
+    if rt.client_id != caller.client.id && policy.bind_refresh_to_client {
         return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
     if rt.exp <= now
@@ -302,7 +305,7 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     {
         return Err(dead());
     }
-    if rt.rotated && !st.fault(Fault::NoReuseDetection) {
+    if rt.rotated && policy.detect_refresh_reuse {
         // OAuth 2.1 §4.3.1: a rotated token came back, so one of its holders is an attacker.
         store.revoke_grant(rt.grant_id, immediately(st));
         return Err(OAuthError::invalid_grant("the refresh token was already used; the grant is revoked"));
@@ -315,21 +318,21 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
         Some(s) => {
             let asked: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect();
             if let Some(extra) = asked.iter().find(|x| !grant.scopes.contains(x))
-                && !st.fault(Fault::ScopeWideningOnRefresh)
+                && policy.refuse_scope_widening
             {
                 return Err(OAuthError::invalid_scope(format!(
                     "scope `{extra}` was not part of the original grant"
                 )));
             }
-            if st.fault(Fault::RefreshIgnoresScope) { grant.scopes.clone() } else { asked }
+            if policy.narrow_scope_on_refresh { asked } else { grant.scopes.clone() }
         }
     };
     let audience = token_audience(st, caller, Some(&grant.resources), &requested)?;
-    let rotate = !st.fault(Fault::NoRefreshRotation);
+    let rotate = policy.rotate_refresh_tokens;
     if rotate && let Some(old) = store.refresh_tokens.get_mut(presented) {
         old.rotated = true;
     }
-    if st.fault(Fault::RefreshKeepsNarrowScope)
+    if !policy.keep_grant_scope_on_refresh
         && let Some(g) = store.grants.get_mut(&rt.grant_id)
     {
         g.scopes = scopes.clone();
@@ -338,8 +341,8 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     let mut body = issue(st, caller, rt.grant_id, grant.username.as_deref(), &scopes, audience, rotate)?;
     if !rotate {
         body["refresh_token"] = Value::String(presented.to_string());
-    } else if !st.fault(Fault::RotatedRefreshExtendsLifetime)
-        && (!st.variant(Variant::SlidingRefresh) || caller.client.is_public())
+    } else if policy.successor_within_lifetime
+        && (!policy.sliding_refresh_for_confidential || caller.client.is_public())
         && let Some(successor) = body["refresh_token"].as_str()
         && let Some(new) = st.store().refresh_tokens.get_mut(successor)
     {
@@ -368,8 +371,8 @@ fn client_credentials(st: &AppState, caller: &Caller, p: &Params) -> Result<Valu
     issue(st, caller, grant_id, None, &scopes, audience, false)
 }
 
-/// The resource-owner password grant, served only under the `accept-password-grant` fault
-/// (OAuth 2.1 §10 removed it).
+/// The resource-owner password grant, served only when the policy keeps it (under the
+/// `accept-password-grant` fault; OAuth 2.1 §10 removed it).
 fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
     let username = p.get("username")?.unwrap_or("");
     let ok = st.user(username).is_some_and(|u| Some(u.password.as_str()) == p.first("password"));
@@ -409,16 +412,15 @@ fn issue(
 ) -> Result<Value, OAuthError> {
     let reported = scopes;
     let narrowed: Vec<String>;
-    let scopes =
-        if st.fault(Fault::ResourceDownscopeUnreported) && audience.iter().any(|a| *a != caller.client.id) {
-            // Down-scoped for the resource (its API has no use for the OpenID scopes), but the
-            // response below still says the full scope was granted.
-            const OIDC: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
-            narrowed = scopes.iter().filter(|s| !OIDC.contains(&s.as_str())).cloned().collect();
-            &narrowed[..]
-        } else {
-            scopes
-        };
+    let scopes = if !st.policy.token.report_actual_scope && audience.iter().any(|a| *a != caller.client.id) {
+        // Down-scoped for the resource (its API has no use for the OpenID scopes), but the
+        // response below still says the full scope was granted.
+        const OIDC: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
+        narrowed = scopes.iter().filter(|s| !OIDC.contains(&s.as_str())).cloned().collect();
+        &narrowed[..]
+    } else {
+        scopes
+    };
     let Minted { token, record } =
         mint_access_token(st, &caller.client, grant_id, username, scopes, audience);
     let lifetime = record.exp - record.iat;
@@ -444,12 +446,13 @@ fn issue(
         }
         store.access_tokens.insert(token.clone(), record);
     }
+    let policy = &st.policy.token;
     let mut body = json!({
         "access_token": token,
-        "token_type": if st.fault(Fault::WrongTokenType) { "mac" } else { "Bearer" },
-        "expires_in": if st.fault(Fault::ExpiresInAsString) { json!(lifetime.to_string()) } else { json!(lifetime) },
+        "token_type": if policy.bearer_token_type { "Bearer" } else { "mac" },
+        "expires_in": if policy.expires_in_number { json!(lifetime) } else { json!(lifetime.to_string()) },
     });
-    if !st.fault(Fault::OmitScopeInResponse) {
+    if policy.include_scope {
         body["scope"] = Value::String(reported.join(" "));
     }
     if let Some(rt) = refresh {
@@ -461,10 +464,10 @@ fn issue(
 /// 200 with the token JSON and `no-store` (RFC 6749 §5.1).
 fn token_response(st: &AppState, body: Value) -> Response {
     let mut resp = (StatusCode::OK, axum::Json(body)).into_response();
-    if st.fault(Fault::TokenWrongContentType) {
+    if !st.policy.token.json_content_type {
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     }
-    if !st.fault(Fault::NoCacheControl) {
+    if st.policy.token.no_store {
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -474,18 +477,19 @@ fn token_response(st: &AppState, body: Value) -> Response {
 
 /// An RFC 6749 §5.2 error, bent by whichever response-shape fault is on.
 pub fn error_response(st: &AppState, mut e: OAuthError) -> Response {
-    if e.code == "invalid_client" && st.fault(Fault::NoWwwAuthenticateOnBasic) {
+    let policy = &st.policy.token;
+    if e.code == "invalid_client" && !policy.challenge_on_invalid_client {
         e.status = StatusCode::BAD_REQUEST;
         e.challenge = None;
     }
     // The shape faults hit one error code only, so that they break the scenarios about the
     // error shape and not every scenario that provokes some error.
     let shaped = e.code == "unsupported_grant_type";
-    if shaped && st.fault(Fault::HtmlErrors) {
+    if shaped && !policy.json_errors {
         let html = format!("<html><body><h1>Error</h1><p>{}</p></body></html>", crate::pages::escape(e.code));
         return (e.status, [(header::CONTENT_TYPE, "text/html")], html).into_response();
     }
-    let status200 = shaped && st.fault(Fault::ErrorsWithStatus200);
+    let status200 = shaped && !policy.error_status;
     let mut resp = e.into_response();
     if status200 {
         *resp.status_mut() = StatusCode::OK;
@@ -500,6 +504,7 @@ mod tests {
 
     use super::*;
     use crate::config::{Config, DEFAULT_SIGNING_KEY_PEM};
+    use crate::faults::Fault;
     use crate::state::Inner;
     use crate::tokens::Signer256;
 

@@ -1,4 +1,4 @@
-//! The OIDC userinfo endpoint: the claims a bearer token's scopes release.
+//! Layer: routes. The OIDC userinfo endpoint: the claims a bearer token's scopes release.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::error::OAuthError;
-use crate::faults::Fault;
 use crate::issue::subject;
 use crate::lookup::{Found, bearer_token, find_token};
 use crate::state::AppState;
@@ -25,7 +24,8 @@ fn handle(st: &AppState, headers: &HeaderMap) -> Result<Value, OAuthError> {
     let store = st.store();
     let t = match find_token(st, &store, &token, Some("access_token")) {
         Some(Found::Access(t))
-            if t.active || (st.fault(Fault::UserinfoIgnoresRevocation) && t.record.exp > st.clock.now()) =>
+            if t.active
+                || (!st.policy.lookup.userinfo_honours_revocation && t.record.exp > st.clock.now()) =>
         {
             t
         }

@@ -84,18 +84,13 @@ fn assert_unframeable(headers: &HeaderMap) {
 }
 
 fn client_with(name: &str, logo: Option<&str>) -> ClientConfig {
-    ClientConfig {
-        client_id: "custom".into(),
-        client_secret: Some("custom-secret".into()),
-        name: name.into(),
-        logo_uri: logo.map(str::to_string),
-        redirect_uris: vec!["https://custom.example.test/cb".into()],
-        scopes: Vec::new(),
-        default_scopes: vec!["openid".into()],
-        grant_types: vec!["authorization_code".into()],
-        consent: true,
-        access_token_format: None,
-        introspect_any: false,
+    let client = ClientConfig::confidential("custom", "custom-secret", ["https://custom.example.test/cb"])
+        .with_name(name)
+        .with_default_scopes(["openid"])
+        .with_grant_types(["authorization_code"]);
+    match logo {
+        Some(logo) => client.with_logo_uri(logo),
+        None => client,
     }
 }
 
@@ -368,12 +363,10 @@ async fn an_abandoned_sign_in_request_expires() {
 
 #[tokio::test]
 async fn the_consent_page_warns_when_a_client_only_redirects_to_this_computer() {
-    let loopback = ClientConfig {
-        client_id: "custom".into(),
-        client_secret: None,
-        redirect_uris: vec!["http://127.0.0.1/cb".into()],
-        ..client_with("Local Tool", None)
-    };
+    let loopback = ClientConfig::public("custom", ["http://127.0.0.1/cb"])
+        .with_name("Local Tool")
+        .with_default_scopes(["openid"])
+        .with_grant_types(["authorization_code"]);
     let server = FakeServer::builder().client(loopback).start().await;
     let authz = Authz::new(PUBLIC).set("client_id", "custom").set("redirect_uri", "http://127.0.0.1:7000/cb");
     let (_, html) = consent_page(&server, &Browser::new(&server), &authz).await;
@@ -384,18 +377,8 @@ async fn the_consent_page_warns_when_a_client_only_redirects_to_this_computer() 
 #[tokio::test]
 async fn users_and_scopes_added_by_the_builder_can_log_in_and_are_described() {
     let server = FakeServer::builder()
-        .user(fake_server::UserConfig {
-            username: "carol".into(),
-            password: "carol-password".into(),
-            sub: Some("user-3".into()),
-            name: None,
-            email: None,
-        })
-        .scope(fake_server::ScopeConfig {
-            name: "reports:read".into(),
-            description: "Read your <reports>".into(),
-            claims: Vec::new(),
-        })
+        .user(fake_server::UserConfig::new("carol", "carol-password").with_sub("user-3"))
+        .scope(fake_server::ScopeConfig::new("reports:read", "Read your <reports>"))
         .start()
         .await;
     let browser = Browser::new(&server);

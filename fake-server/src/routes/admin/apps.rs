@@ -1,4 +1,4 @@
-//! OAuth applications in the admin API: list (paginated, ordered), read, create, update,
+//! Layer: routes. OAuth applications in the admin API: list (paginated, ordered), read, create, update,
 //! delete and rotate a secret. The JSON follows the shape of Clerk's `oauth_application`
 //! object where one exists, plus the fake server's own fields.
 //!
@@ -200,7 +200,7 @@ pub async fn create(State(st): State<AppState>, req: Request) -> Response {
         let name = ch.name.clone().ok_or_else(|| OAuthError::invalid_request("name is required"))?;
         let public = ch.public.unwrap_or(false);
         let mut grant_types = vec!["authorization_code".to_string(), "refresh_token".to_string()];
-        if !public && !st.variant(crate::variants::Variant::SingleGrantType) {
+        if !public && !st.policy.registration.single_grant_type {
             grant_types.push("client_credentials".into());
         }
         let client = Client {

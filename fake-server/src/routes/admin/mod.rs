@@ -1,4 +1,4 @@
-//! The operator view: a JSON admin API under `/admin/api` (Bearer admin key), a
+//! Layer: routes. The operator view: a JSON admin API under `/admin/api` (Bearer admin key), a
 //! server-rendered Applications page under `/admin`, and a token verification endpoint
 //! shaped like Clerk's Backend API (`/oauth_applications/access_tokens/verify`).
 
@@ -14,7 +14,7 @@ use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::extra::route;
+use super::common::route;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::lookup::bearer_token;

@@ -1,4 +1,4 @@
-//! The Applications page and its sign-in. The operator signs in by posting the admin key
+//! Layer: routes. The Applications page and its sign-in. The operator signs in by posting the admin key
 //! (never in a URL, where it would end up in logs and history); the server answers with an
 //! HttpOnly, SameSite=Strict session cookie. Every POST carries a CSRF token bound to that
 //! session; the sign-in form itself is protected by a double-submit cookie.
@@ -11,10 +11,9 @@ use subtle::ConstantTimeEq;
 
 use super::apps::{created_at, kind, set_consent, sorted};
 use super::is_admin_key;
-use crate::faults::Fault;
-use crate::features::AdminSession;
 use crate::form::{Form, Params};
 use crate::pages::{AppRow, ApplicationsView, admin_login_page, applications_page, error_page};
+use crate::state::AdminSession;
 use crate::state::AppState;
 use crate::tokens::random_token;
 
@@ -63,7 +62,7 @@ fn see_other(to: &str) -> Response {
 }
 
 fn refused(st: &AppState, status: StatusCode, desc: &str) -> Response {
-    error_page(status, "invalid_request", desc, st.fault(Fault::FrameablePages)).into_response()
+    error_page(status, "invalid_request", desc, !st.policy.pages.refuse_framing).into_response()
 }
 
 /// The signed-in operator's session: (id, session).
@@ -90,7 +89,7 @@ pub async fn login_form(State(st): State<AppState>, headers: HeaderMap) -> Respo
 fn render_login(st: &AppState, error: Option<&str>) -> Response {
     let csrf = random_token("", 24);
     let action = format!("{}/admin/login", st.base_path);
-    let mut resp = admin_login_page(&action, &csrf, error, st.fault(Fault::FrameablePages)).into_response();
+    let mut resp = admin_login_page(&action, &csrf, error, !st.policy.pages.refuse_framing).into_response();
     if let Some(c) = set_cookie(st, login_cookie(st), &csrf, 900) {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -170,7 +169,7 @@ pub async fn applications(State(st): State<AppState>, headers: HeaderMap, RawQue
         pages,
         total,
         notice: None,
-        frameable: st.fault(Fault::FrameablePages),
+        frameable: !st.policy.pages.refuse_framing,
     })
     .into_response()
 }

@@ -1,4 +1,4 @@
-//! The operator's view of access tokens and of time: `POST /admin/api/access_tokens/describe`
+//! Layer: routes. The operator's view of access tokens and of time: `POST /admin/api/access_tokens/describe`
 //! shows any token this server issued, revoked or expired ones included (the verification
 //! endpoint refuses those), and `POST /admin/api/clock/advance` moves the server's clock from
 //! outside the process, as `FakeServer::advance` does in Rust tests.

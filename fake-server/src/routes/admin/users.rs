@@ -1,4 +1,4 @@
-//! Users and their grants in the admin API (OAuth 2.1 §7.9: users and operators can see and
+//! Layer: routes. Users and their grants in the admin API (OAuth 2.1 §7.9: users and operators can see and
 //! revoke what they granted), and resetting all state.
 
 use crate::extract::Path;

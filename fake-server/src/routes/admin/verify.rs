@@ -1,4 +1,4 @@
-//! `POST /oauth_applications/access_tokens/verify`, shaped like Clerk's Backend API so an app
+//! Layer: routes. `POST /oauth_applications/access_tokens/verify`, shaped like Clerk's Backend API so an app
 //! using its SDK (`acceptsToken: 'oauth_token'`) can run against the fake server offline.
 //!
 //! The shape follows Clerk's backend SDKs: an `IdPOAuthAccessToken` JSON object with
@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::is_admin_key;
-use crate::faults::Fault;
 use crate::form::read_body;
 use crate::issue::subject;
 use crate::lookup::bearer_token;
@@ -61,7 +60,7 @@ pub async fn verify(State(st): State<AppState>, req: Request) -> Response {
     let Some(v) = describe(&st, &token) else {
         return not_found("No access token issued by this server has this value.");
     };
-    if st.fault(Fault::VerifyReportsRevokedAsValid) {
+    if !st.policy.resource.verify_reports_revocation {
         return axum::Json(v).into_response();
     }
     if v["revoked"] == true {

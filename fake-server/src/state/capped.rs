@@ -1,10 +1,10 @@
-//! `Capped`: a map of server-generated ids with a cap per owner and a cap in total, the
+//! Layer: state. `Capped`: a map of server-generated ids with a cap per owner and a cap in total, the
 //! oldest entry evicted first, so what unauthenticated requests can make the server hold
 //! (pending authorization requests, browser sessions) stays bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::state::FastMap;
+use super::fastmap::FastMap;
 
 /// Entries keyed by id, each belonging to an owner (a client id, a username).
 #[derive(Debug)]
@@ -113,8 +113,8 @@ impl<V> Capped<V> {
 
     /// Give memory back once the map holds far less than it has room for.
     pub fn shrink(&mut self) {
-        crate::state::shrink(&mut self.entries);
-        crate::state::shrink(&mut self.per_owner);
+        super::fastmap::shrink(&mut self.entries);
+        super::fastmap::shrink(&mut self.per_owner);
     }
 }
 

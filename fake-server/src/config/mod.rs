@@ -1,25 +1,30 @@
+//! Layer: bottom (depends on faults, variants and redact only).
 //! Fixtures and settings: users, clients, scopes and server policy, read from TOML.
 //!
 //! The default fixtures (`fixtures/fake-server.toml`) are embedded so the binary and
 //! `FakeServer::start()` work with no file at all.
+
+mod builders;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
+use crate::redact::{Redacted, RedactedOption};
 use crate::variants::Variant;
 
 /// The fixtures every server starts with unless told otherwise.
-pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/fake-server.toml");
+pub const DEFAULT_FIXTURES: &str = include_str!("../../../fixtures/fake-server.toml");
 
 /// The signing key used when the fixtures name none. It is public on purpose: this server
 /// exists for development and tests, never for production.
-pub const DEFAULT_SIGNING_KEY_PEM: &str = include_str!("../../fixtures/keys/fake-server-signing.pem");
+pub const DEFAULT_SIGNING_KEY_PEM: &str = include_str!("../../../fixtures/keys/fake-server-signing.pem");
 
 /// Everything a fake server is made of.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     #[serde(default)]
     pub server: Settings,
@@ -32,8 +37,9 @@ pub struct Config {
 }
 
 /// Server-wide policy.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Settings {
     /// Public base URL (the issuer) when the server runs behind a proxy. Without it the issuer
     /// is `http://127.0.0.1:<port><issuer_path>`.
@@ -92,9 +98,44 @@ pub struct Settings {
     pub limits: Limits,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("issuer", &self.issuer)
+            .field("issuer_path", &self.issuer_path)
+            .field("access_token_format", &self.access_token_format)
+            .field("code_lifetime_secs", &self.code_lifetime_secs)
+            .field("access_token_lifetime_secs", &self.access_token_lifetime_secs)
+            .field("refresh_token_lifetime_secs", &self.refresh_token_lifetime_secs)
+            .field("interaction_lifetime_secs", &self.interaction_lifetime_secs)
+            .field("session_lifetime_secs", &self.session_lifetime_secs)
+            .field("cors_origins", &self.cors_origins)
+            .field("resources", &self.resources)
+            .field("mcp_path", &self.mcp_path)
+            .field("registration", &self.registration)
+            .field("registration_token", &RedactedOption::of(&self.registration_token))
+            .field("max_registered_clients", &self.max_registered_clients)
+            .field("cimd", &self.cimd)
+            .field("allow_insecure_cimd", &self.allow_insecure_cimd)
+            .field("admin_key", &RedactedOption::of(&self.admin_key))
+            .field("faults", &self.faults)
+            .field("variants", &self.variants)
+            .field("signing_key_pem", &RedactedOption::of(&self.signing_key_pem))
+            .field("max_failed_client_auth_per_minute", &self.max_failed_client_auth_per_minute)
+            .field("legacy_root_endpoints", &self.legacy_root_endpoints)
+            .field("expired_token_retention_secs", &self.expired_token_retention_secs)
+            .field("mcp_scopes", &self.mcp_scopes)
+            .field("cimd_timeout_ms", &self.cimd_timeout_ms)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
 /// Caps and timeouts that keep a misbehaving or hostile client from exhausting the server.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Limits {
     /// Pending authorization requests (started, not yet answered) in all; the oldest goes first.
     pub max_pending_authorizations: usize,
@@ -183,8 +224,9 @@ pub enum RegistrationPolicy {
 }
 
 /// A test user who can log in on the login page.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserConfig {
     pub username: String,
     pub password: String,
@@ -194,9 +236,23 @@ pub struct UserConfig {
     pub email: Option<String>,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("sub", &self.sub)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
 /// A pre-registered OAuth client.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ClientConfig {
     pub client_id: String,
     /// Absent for public clients.
@@ -222,6 +278,25 @@ pub struct ClientConfig {
     pub introspect_any: bool,
 }
 
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &RedactedOption::of(&self.client_secret))
+            .field("name", &self.name)
+            .field("logo_uri", &self.logo_uri)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .field("default_scopes", &self.default_scopes)
+            .field("grant_types", &self.grant_types)
+            .field("consent", &self.consent)
+            .field("access_token_format", &self.access_token_format)
+            .field("introspect_any", &self.introspect_any)
+            .finish()
+    }
+}
+
 fn default_grant_types() -> Vec<String> {
     vec!["authorization_code".into(), "refresh_token".into()]
 }
@@ -233,6 +308,7 @@ fn yes() -> bool {
 /// A scope with the sentence the consent page shows for it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ScopeConfig {
     pub name: String,
     pub description: String,
@@ -316,6 +392,35 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_in_the_configuration_print_redacted_under_debug() {
+        let client = ClientConfig::confidential("web", "client-secret-value", ["https://app.example/cb"]);
+        let user = UserConfig::new("alice", "alice-password-value");
+        let settings = Settings {
+            admin_key: Some("admin-key-value".into()),
+            registration_token: Some("initial-token-value".into()),
+            ..Settings::default()
+        };
+        let shown = format!(
+            "{client:?} {user:?} {settings:?} {:?}",
+            Config { clients: vec![client.clone()], ..Config::default() }
+        );
+        for secret in
+            ["client-secret-value", "alice-password-value", "admin-key-value", "initial-token-value"]
+        {
+            assert!(!shown.contains(secret), "{secret} shows in {shown}");
+        }
+        assert!(shown.contains("client_secret: Some([redacted])"), "{shown}");
+        assert!(shown.contains("client_id: \"web\""), "the rest still shows: {shown}");
+    }
+
+    #[test]
+    fn redacting_debug_leaves_the_fixtures_format_alone() {
+        let client = ClientConfig::confidential("web", "s", ["https://app.example/cb"]);
+        let text = toml::to_string(&client).expect("serialize");
+        assert!(text.contains("client_secret = \"s\""), "{text}");
+    }
 
     #[test]
     fn embedded_fixtures_parse_and_validate() {

@@ -1,135 +1,23 @@
-//! The in-memory store: clients, users, sessions, pending authorizations, consents, codes,
-//! grants and tokens, behind one lock, with an expiry sweep.
+//! Layer: state. The records the store holds (clients, sessions, pending requests, codes,
+//! grants, tokens) and the store itself, with its expiry sweep.
 //!
 //! A grant ties one user (or none, for `client_credentials`), one client, its scopes and its
 //! resources together; codes, access and refresh tokens point at their grant, so revoking the
 //! grant kills all of them at once.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use crate::redact::RedactedOption;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use crate::capped::Capped;
-use crate::clock::Clock;
-use crate::config::{ClientConfig, Config, Limits, ScopeConfig, Settings, TokenFormat, UserConfig};
-use crate::faults::{Fault, Faults};
-use crate::shard::Sharded;
-use crate::tokens::Signer256;
-use crate::variants::{Variant, Variants};
+use serde_json::{Map, Value};
 
-/// Shared, cheaply clonable application state.
-pub type AppState = Arc<Inner>;
-
-/// Everything the handlers share.
-#[derive(Debug)]
-pub struct Inner {
-    /// Issuer identifier, exactly as published in metadata.
-    pub issuer: String,
-    /// Path prefix of every endpoint (`""` or e.g. `/tenant`).
-    pub base_path: String,
-    pub settings: Settings,
-    pub faults: Faults,
-    pub variants: Variants,
-    pub clock: Clock,
-    pub signer: Signer256,
-    pub admin_key: String,
-    pub scopes: Vec<ScopeConfig>,
-    pub users: Vec<UserConfig>,
-    /// Initial clients from the fixtures, kept to rebuild the store on reset.
-    pub fixture_clients: Vec<ClientConfig>,
-    /// Metadata-document cache, operator and MCP sessions.
-    pub features: crate::features::Features,
-    /// The discovery documents and JWKS, serialized once: they never change while a server
-    /// runs, and they are its most requested responses.
-    pub documents: std::sync::OnceLock<crate::routes::Documents>,
-    store: Mutex<Store>,
-}
-
-impl Inner {
-    pub fn new(mut config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
-        let base_path =
-            url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
-        let faults = Faults::from_list(&config.server.faults);
-        let variants = Variants::from_list(&config.server.variants);
-        if variants.has(Variant::SingleGrantType) {
-            for c in &mut config.clients {
-                c.grant_types = crate::variants::one_grant_type(&c.grant_types);
-            }
-        }
-        let store = Store::with_clients(&config.clients, &config.server.limits);
-        let clock = Clock::default();
-        let features = crate::features::Features::new(clock.now());
-        Inner {
-            issuer,
-            base_path,
-            settings: config.server,
-            faults,
-            variants,
-            clock,
-            signer,
-            admin_key,
-            scopes: config.scopes,
-            users: config.users,
-            fixture_clients: config.clients,
-            features,
-            documents: std::sync::OnceLock::new(),
-            store: Mutex::new(store),
-        }
-    }
-
-    pub fn fault(&self, f: Fault) -> bool {
-        self.faults.has(f)
-    }
-
-    pub fn variant(&self, v: Variant) -> bool {
-        self.variants.has(v)
-    }
-
-    /// The store, locked. A handler that panicked while holding the lock leaves data that is
-    /// still consistent for our purposes, so poisoning is ignored.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// `issuer` + `path`: the public URL of one of our endpoints.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
-    }
-
-    pub fn user(&self, username: &str) -> Option<&UserConfig> {
-        self.users.iter().find(|u| u.username == username)
-    }
-
-    pub fn scope(&self, name: &str) -> Option<&ScopeConfig> {
-        self.scopes.iter().find(|s| s.name == name)
-    }
-
-    /// Milliseconds a revocation waits before it takes effect (only under a fault).
-    pub fn revocation_delay_ms(&self) -> i64 {
-        if self.fault(Fault::DelayedRevocation) { 30_000 } else { 0 }
-    }
-
-    pub fn code_lifetime(&self) -> i64 {
-        if self.fault(Fault::LongLivedCodes) { 86_400 } else { self.settings.code_lifetime_secs as i64 }
-    }
-
-    /// The built-in protected resource's identifier.
-    pub fn mcp_resource(&self) -> String {
-        self.url(&self.settings.mcp_path)
-    }
-
-    /// Resource indicators this server issues tokens for.
-    pub fn known_resource(&self, r: &str) -> bool {
-        r == self.mcp_resource() || self.settings.resources.iter().any(|x| x == r)
-    }
-
-    /// Forget everything but the fixtures (admin "reset").
-    pub fn reset(&self) {
-        *self.store() = Store::with_clients(&self.fixture_clients, &self.settings.limits);
-    }
-}
+use super::capped::Capped;
+use super::fastmap::{FastMap, shrink};
+use super::shard::Sharded;
+use crate::config::{ClientConfig, Limits, TokenFormat};
 
 /// A registered client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     pub id: String,
     pub secret: Option<String>,
@@ -145,12 +33,36 @@ pub struct Client {
     /// Registered through RFC 7591 (consent can never be skipped for these).
     pub dynamic: bool,
     /// RFC 7591 metadata as registered, echoed by the management API.
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub metadata: Map<String, Value>,
     pub registration_token: Option<String>,
     pub created_at: i64,
     /// Public keys registered for `private_key_jwt` (RFC 7591 `jwks`); such a client is
     /// confidential without a secret.
     pub jwks: Option<serde_json::Value>,
+}
+
+/// Secrets print as `[redacted]`.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("secret", &RedactedOption::of(&self.secret))
+            .field("name", &self.name)
+            .field("logo_uri", &self.logo_uri)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .field("default_scopes", &self.default_scopes)
+            .field("grant_types", &self.grant_types)
+            .field("consent", &self.consent)
+            .field("token_format", &self.token_format)
+            .field("introspect_any", &self.introspect_any)
+            .field("dynamic", &self.dynamic)
+            .field("metadata", &self.metadata)
+            .field("registration_token", &RedactedOption::of(&self.registration_token))
+            .field("created_at", &self.created_at)
+            .field("jwks", &self.jwks)
+            .finish()
+    }
 }
 
 impl Client {
@@ -209,6 +121,49 @@ impl Client {
     /// Consent is skipped only by an explicit choice, and never for registered clients.
     pub fn needs_consent(&self) -> bool {
         self.consent || self.dynamic
+    }
+}
+
+/// Metadata that passed validation, and the values the server acts on.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// What was registered: the client's members, defaults filled in. Echoed in responses.
+    pub metadata: Map<String, Value>,
+    pub name: Option<String>,
+    pub logo_uri: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
+    pub auth_method: String,
+    /// The public keys of a `private_key_jwt` client.
+    pub jwks: Option<Value>,
+    /// Scopes the client registered (it may ask for no others); empty when it named none.
+    pub scopes: Vec<String>,
+}
+
+impl Validated {
+    pub fn is_public(&self) -> bool {
+        self.auth_method == "none"
+    }
+
+    /// Authenticates with a shared secret the server issues.
+    pub fn uses_secret(&self) -> bool {
+        self.auth_method.starts_with("client_secret_")
+    }
+
+    /// Copy the registered values onto a client record (its id and credentials stay).
+    /// `scopes_if_none` are the default scopes of a client that named none
+    /// (`Inner::scopes_for_unscoped_clients`).
+    pub fn apply_to(self, scopes_if_none: Vec<String>, mut client: Client) -> Client {
+        client.name = self.name.unwrap_or_else(|| "Unnamed application".to_string());
+        client.logo_uri = self.logo_uri;
+        client.redirect_uris = self.redirect_uris;
+        client.grant_types = self.grant_types;
+        client.default_scopes = if self.scopes.is_empty() { scopes_if_none } else { self.scopes.clone() };
+        client.scopes = self.scopes;
+        client.metadata = self.metadata;
+        client.jwks = self.jwks;
+        client
     }
 }
 
@@ -312,10 +267,6 @@ pub struct RefreshToken {
     pub revoked_at_ms: Option<i64>,
 }
 
-/// The store's maps: foldhash instead of SipHash. Keys are server-generated random tokens or
-/// small integers, and foldhash still seeds per map, so hash flooding stays out of reach.
-pub type FastMap<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
-
 /// All mutable state.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -340,7 +291,7 @@ pub struct Store {
 }
 
 impl Store {
-    fn with_clients(clients: &[ClientConfig], limits: &Limits) -> Store {
+    pub(super) fn with_clients(clients: &[ClientConfig], limits: &Limits) -> Store {
         let mut store = Store {
             sessions: Capped::new(limits.max_sessions, limits.max_sessions_per_user),
             requests: Capped::new(limits.max_pending_authorizations, limits.max_pending_per_client),
@@ -418,14 +369,6 @@ impl Store {
 #[cfg(test)]
 const EXPIRED_KEPT_SECS: i64 = 120;
 
-/// Give memory back once a map holds far less than it has room for. Shrinking rehashes the
-/// whole map under the store lock, so it is not done on every sweep of a full map.
-pub fn shrink<K: std::hash::Hash + Eq, V>(map: &mut FastMap<K, V>) {
-    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
-        map.shrink_to_fit();
-    }
-}
-
 /// Not revoked, or revoked so recently that a delay still hides it.
 pub fn alive(revoked_at_ms: Option<i64>, now_ms: i64, delay_ms: i64) -> bool {
     match revoked_at_ms {
@@ -450,6 +393,19 @@ mod tests {
             exp,
             revoked_at_ms: None,
         }
+    }
+
+    #[test]
+    fn a_clients_secret_and_registration_token_print_redacted() {
+        let mut client = Client::dynamic("c".into(), 0);
+        client.secret = Some("client-secret-value".into());
+        client.registration_token = Some("registration-token-value".into());
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("client-secret-value") && !shown.contains("registration-token-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{shown}");
     }
 
     #[test]

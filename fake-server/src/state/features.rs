@@ -1,4 +1,4 @@
-//! State of the features beyond the core flows: cached client ID metadata documents, the HTTP
+//! Layer: state. State of the features beyond the core flows: cached client ID metadata documents, the HTTP
 //! client that fetches them, operator sessions, MCP sessions and application change times.
 //!
 //! Kept apart from the protocol store so that resetting the store (admin "reset") and these
@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use crate::cimd::CachedDocument;
+use super::store::Validated;
 
 /// Upper bound on remembered MCP sessions; the oldest is forgotten first.
 const MAX_MCP_SESSIONS: usize = 1000;
@@ -17,6 +17,13 @@ const MAX_MCP_SESSIONS: usize = 1000;
 pub struct AdminSession {
     /// Anti-forgery token every form of the page must echo.
     pub csrf: String,
+    pub expires: i64,
+}
+
+/// A cached outcome. Only successes are cached, unless the `cimd-caches-errors` fault is on.
+#[derive(Debug, Clone)]
+pub struct CachedDocument {
+    pub result: Result<Validated, String>,
     pub expires: i64,
 }
 

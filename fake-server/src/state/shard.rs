@@ -1,11 +1,11 @@
-//! A map split into shards, so that growing it never rehashes everything at once: with one
+//! Layer: state. A map split into shards, so that growing it never rehashes everything at once: with one
 //! map, each doubling moved every token under the store lock (half a second at a million
 //! tokens), stalling every request meanwhile.
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
-use crate::state::FastMap;
+use super::fastmap::FastMap;
 
 const SHARDS: usize = 32;
 
@@ -80,7 +80,7 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
     /// Give memory back from shards that are mostly empty.
     pub fn shrink(&mut self) {
         for s in &mut self.shards {
-            crate::state::shrink(s);
+            super::fastmap::shrink(s);
         }
     }
 }
