@@ -15,6 +15,14 @@ type ModPath = Vec<String>;
 /// The layers of each crate, bottom first: a module may import from its own layer (without
 /// a cycle) and from the layers below it, never from one above.
 const HARNESS_LAYERS: &[&[&str]] = &[&["model"], &["engine"], &["render"], &["commands"]];
+const FAKE_SERVER_LAYERS: &[&[&str]] = &[
+    &["faults", "variants", "clock", "error", "redact", "tokens", "extract", "config", "listen", "form"],
+    &["policy"],
+    &["state"],
+    &["issue", "lookup", "uri_rules", "assertion", "client_metadata", "cimd", "cors"],
+    &["pages"],
+    &["routes"],
+];
 
 struct Crate {
     src: PathBuf,
@@ -34,7 +42,8 @@ fn read_crate(src: PathBuf) -> Crate {
     let mut texts = Vec::new();
     for file in files {
         let rel = file.strip_prefix(&src).expect("under src");
-        let mut path: ModPath = rel.iter().map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string()).collect();
+        let mut path: ModPath =
+            rel.iter().map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string()).collect();
         if path.last().is_some_and(|l| l == "mod") {
             path.pop();
         }
@@ -87,7 +96,8 @@ fn references(code: &str, me: &ModPath) -> Vec<ModPath> {
     let mut i = 0;
     while i < code.len() {
         let rest = &code[i..];
-        let starts_word = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':');
+        let starts_word =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':');
         let anchor = ["crate::", "super::", "self::"].into_iter().find(|a| rest.starts_with(a));
         match anchor {
             Some(a) if starts_word => {
@@ -240,7 +250,8 @@ impl Crate {
     fn cycles(&self) -> Vec<String> {
         let mut found = cycles_in(&self.graph(|m| Some(m[0].clone())));
         for folder in self.folders() {
-            let inner = self.graph(|m| (m.len() > 1 && m[0] == folder).then(|| format!("{folder}::{}", m[1])));
+            let inner =
+                self.graph(|m| (m.len() > 1 && m[0] == folder).then(|| format!("{folder}::{}", m[1])));
             found.extend(cycles_in(&inner));
         }
         found
@@ -323,11 +334,30 @@ fn the_harness_modules_form_no_cycle_and_import_only_down_the_layers() {
 }
 
 #[test]
-fn the_fake_server_modules_form_no_cycle() {
+fn the_fake_server_modules_form_no_cycle_and_import_only_down_the_layers() {
     let c = read_crate(workspace().join("fake-server/src"));
     assert!(c.modules.len() > 30, "read {} modules from {}", c.modules.len(), c.src.display());
     let cycles = c.cycles();
     assert!(cycles.is_empty(), "import cycles in fake-server/src:\n{}", cycles.join("\n"));
+    let upward = c.upward(FAKE_SERVER_LAYERS);
+    assert!(upward.is_empty(), "fake-server/src:\n{}", upward.join("\n"));
+}
+
+#[test]
+fn a_cycle_or_an_upward_import_is_found() {
+    let dir = std::env::temp_dir().join(format!("layers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("engine")).expect("temp dir");
+    let write = |f: &str, text: &str| std::fs::write(dir.join(f), text).expect("write");
+    write("model.rs", "use crate::engine::agent::Agent;\n");
+    write("engine/mod.rs", "pub mod agent;\npub mod trust;\n");
+    write("engine/agent.rs", "use super::trust::Trust;\nuse crate::model::Outcome;\n");
+    write("engine/trust.rs", "use crate::engine::agent::Request;\n#[cfg(test)]\nuse crate::render::X;\n");
+    write("render.rs", "// use crate::commands::x; (a comment imports nothing)\n");
+    let c = read_crate(dir.clone());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(c.cycles(), ["engine -> model -> engine", "engine::agent -> engine::trust -> engine::agent"]);
+    assert_eq!(c.upward(&[&["model"], &["engine"], &["render"]]), ["model imports engine, a layer above it"]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod cli;
 mod fake_surface;
 mod hostile;
 mod kill_matrix;
+mod layers;
 mod leave_nothing;
 mod raw_server;
 mod sarif;
