@@ -136,6 +136,15 @@ variants! {
     /// RFC 6749 §3.1 leaves how the server authenticates the user and obtains consent entirely
     /// to the server. The forms post to the same paths; `/login` and `/consent` answer 404.
     OtherPaths => "other-paths",
+    /// The login and consent pages are drawn by a script from JSON and submitted with fetch.
+    ///
+    /// RFC 6749 §3.1 leaves how the server authenticates the user and obtains consent to the
+    /// server; single-page sign-in apps are common. The pages arrive as an empty shell with a
+    /// script (`/assets/sign-in.js`), which asks the same URL for the page as JSON, draws the
+    /// same forms, and posts them with `fetch`; the server answers a post with the next URL,
+    /// and the script goes there. Nothing changes in what is checked, only in who draws the
+    /// page: an HTML-form driver finds no form, a real browser signs in as before.
+    ScriptPages => "js-pages",
     /// No RFC 8707: `resource` is ignored and tokens carry no resource audience.
     ///
     /// RFC 8707 is an optional extension; RFC 6749 §3.1 and §3.2 say unrecognized parameters

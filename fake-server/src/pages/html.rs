@@ -84,6 +84,37 @@ impl IntoResponse for Page {
     }
 }
 
+/// The script that draws the sign-in pages of the `js-pages` variant.
+pub const SIGN_IN_SCRIPT: &str = include_str!("assets/sign-in.js");
+
+/// The page a script fills in (the `js-pages` variant): the frame every page has, an empty
+/// `#app` and the script, with a policy that lets scripts come from and talk to this server
+/// only.
+pub fn script_shell(status: StatusCode, script_url: &str, frameable: bool) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>Sign in</title><style>{STYLE}</style></head><body>\
+         <div id=\"app\"><noscript>This sign-in page needs JavaScript.</noscript></div>\
+         <script src=\"{}\"></script></body></html>",
+        escape(script_url)
+    );
+    let mut resp = (status, html).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let csp = if frameable {
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:"
+    } else {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:; frame-ancestors 'none'"
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    resp
+}
+
 /// The page a user sees when a request cannot be sent back to the client (RFC 6749 §4.1.2.1:
 /// never redirect to an unverified URI).
 pub fn error_page(status: StatusCode, error: &str, description: &str, frameable: bool) -> Page {

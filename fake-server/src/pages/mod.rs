@@ -9,5 +9,5 @@ mod login;
 
 pub use admin::{AppRow, ApplicationsView, admin_login_page, applications_page};
 pub use consent::{ConsentView, consent_page};
-pub use html::{error_page, escape};
+pub use html::{SIGN_IN_SCRIPT, error_page, escape, script_shell};
 pub use login::{LoginView, login_page};

@@ -116,6 +116,9 @@ pub struct PagePolicy {
     /// Login and consent live at `/u/login/{id}` and `/interaction/{id}/consent` (the
     /// `other-paths` variant) instead of `/login` and `/consent`.
     pub other_paths: bool,
+    /// Login and consent pages arrive as a shell that a script fills from JSON, and their
+    /// forms are posted with `fetch` (the `js-pages` variant).
+    pub script_rendered: bool,
 }
 
 impl PagePolicy {
@@ -123,6 +126,7 @@ impl PagePolicy {
         PagePolicy {
             refuse_framing: !on.fault(Fault::FrameablePages),
             other_paths: on.variant(Variant::OtherPaths),
+            script_rendered: on.variant(Variant::ScriptPages),
         }
     }
 }

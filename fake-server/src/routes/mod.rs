@@ -16,6 +16,7 @@ mod metadata;
 mod registration;
 mod resource;
 mod revoke;
+mod scripted;
 mod token;
 mod userinfo;
 
@@ -56,6 +57,14 @@ pub fn router(st: AppState) -> Router {
                 GET_POST,
                 get(interaction::consent_form).post(interaction::consent_submit),
             ))
+    };
+    // Under `js-pages` a script draws the pages (served beside them) and posts their forms.
+    let pages = if st.policy.pages.script_rendered {
+        pages
+            .merge(route(scripted::SCRIPT_PATH, "GET", get(scripted::script)))
+            .layer(from_fn_with_state(st.clone(), scripted::scripted))
+    } else {
+        pages
     };
     let endpoints = Router::new()
         .merge(route("/authorize", GET_POST, get(authorize::authorize).post(authorize::authorize)))

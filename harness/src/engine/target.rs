@@ -132,7 +132,8 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         Driver::Browser => {
             let path = browser::find(settings.browser.as_deref())
                 .map_err(|e| PrepareError::Config(e.to_string()))?;
-            let launched = Browser::launch(&path, settings.limits.timeout)
+            // A page load is several requests and a render: twice the per-request timeout.
+            let launched = Browser::launch(&path, settings.limits.timeout * 2)
                 .await
                 .map_err(|e| PrepareError::Config(e.to_string()))?;
             Some(Arc::new(launched))

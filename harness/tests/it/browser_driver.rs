@@ -3,7 +3,7 @@
 //! pages pass in it and still fail under the faults that name them, and a missing browser is
 //! a one-line error.
 
-use fake_server::Fault;
+use fake_server::{Fault, Variant};
 use harness::commands::run::execute;
 use harness::commands::settings::Settings;
 use harness::engine::browser;
@@ -35,12 +35,26 @@ fn page_scenarios() -> Vec<Scenario> {
         .collect()
 }
 
-fn settings(faults: &[Fault]) -> Settings {
+fn settings(driver: Driver, variants: &[Variant], faults: &[Fault]) -> Settings {
     let args = harness::commands::cli::TargetArgs { timeout: 15, ..Default::default() };
     let mut s = Settings::from_target_args(&args).expect("default settings");
     s.target.faults = faults.to_vec();
-    s.target.driver = Some(Driver::Browser);
+    s.target.variants = variants.to_vec();
+    s.target.driver = Some(driver);
     s
+}
+
+/// Every scenario passes or is skipped with a reason.
+fn all_pass(report: &harness::model::outcome::RunReport, label: &str) {
+    let bad: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Skip))
+        .map(|r| format!("{} {}: {}", r.id, r.outcome.as_str(), harness::render::report::cause(r)))
+        .collect();
+    assert!(bad.is_empty(), "not passing with the browser driver ({label}):\n{}", bad.join("\n"));
+    let passed = report.results.iter().filter(|r| r.outcome == Outcome::Pass).count();
+    assert!(passed > 15, "only {passed} passed ({label})");
 }
 
 #[test]
@@ -51,39 +65,61 @@ fn the_pages_scenarios_pass_in_a_real_browser_and_fail_under_their_faults() {
     let scenarios = page_scenarios();
     assert!(scenarios.len() > 15, "{} scenarios", scenarios.len());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let clean = rt.block_on(execute(&settings(&[]), scenarios.clone(), None)).expect("the run starts");
-    let bad: Vec<String> = clean
-        .results
-        .iter()
-        .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Skip))
-        .map(|r| format!("{} {}: {}", r.id, r.outcome.as_str(), harness::render::report::cause(r)))
-        .collect();
-    assert!(bad.is_empty(), "not passing with the browser driver:\n{}", bad.join("\n"));
-    let passed = clean.results.iter().filter(|r| r.outcome == Outcome::Pass).count();
-    assert!(passed > 15, "only {passed} passed");
-
-    for fault in
-        [Fault::IgnorePartialConsent, Fault::Redirect307AfterLogin, Fault::NoConsentCsrf, Fault::SkipConsent]
-    {
+    // Server-rendered pages, and pages a script draws from JSON and posts with fetch.
+    let runs: Vec<(&[Variant], &[Fault])> = vec![
+        (&[], &[]),
+        (&[Variant::ScriptPages], &[]),
+        (&[], &[Fault::IgnorePartialConsent]),
+        (&[], &[Fault::Redirect307AfterLogin]),
+        (&[Variant::ScriptPages], &[Fault::IgnorePartialConsent]),
+        (&[Variant::ScriptPages], &[Fault::AcceptAnyPassword]),
+    ];
+    let reports = rt.block_on(async {
+        // Each run starts a browser of its own: two at a time keep a small machine responsive.
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
+        let mut all = tokio::task::JoinSet::new();
+        for (i, (variants, faults)) in runs.iter().enumerate() {
+            let (s, scenarios) = (settings(Driver::Browser, variants, faults), scenarios.clone());
+            let permits = permits.clone();
+            all.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (i, execute(&s, scenarios, None).await.expect("the run starts"))
+            });
+        }
+        let mut done = all.join_all().await;
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect::<Vec<_>>()
+    });
+    for ((variants, faults), report) in runs.iter().zip(&reports) {
+        let label = format!("variants {variants:?}, faults {faults:?}");
+        let [fault] = faults else {
+            all_pass(report, &label);
+            continue;
+        };
         let killed: Vec<&str> = scenarios
             .iter()
             .filter(|s| s.killed_by.iter().any(|k| k == fault.name()))
             .map(|s| s.id.as_str())
             .collect();
         assert!(!killed.is_empty(), "{} kills none of these scenarios", fault.name());
-        let report =
-            rt.block_on(execute(&settings(&[fault]), scenarios.clone(), None)).expect("the run starts");
         for id in killed {
             let r = report.results.iter().find(|r| r.id == id).expect("the scenario ran");
-            assert_eq!(
-                r.outcome,
-                Outcome::Fail,
-                "{id} under {}: {}",
-                fault.name(),
-                harness::render::report::cause(r)
-            );
+            assert_eq!(r.outcome, Outcome::Fail, "{id} ({label}): {}", harness::render::report::cause(r));
         }
     }
+}
+
+#[test]
+fn the_form_driver_finds_no_form_on_pages_a_script_draws_and_names_the_browser_driver() {
+    let scenarios: Vec<Scenario> = page_scenarios().into_iter().filter(|s| s.id == "CONS-01").collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let report = rt
+        .block_on(execute(&settings(Driver::Form, &[Variant::ScriptPages], &[]), scenarios, None))
+        .expect("the run starts");
+    let r = &report.results[0];
+    assert_eq!(r.outcome, Outcome::Error, "{}", harness::render::report::cause(r));
+    let why = harness::render::report::cause(r);
+    assert!(why.contains("rendered by JavaScript") && why.contains("--driver browser"), "{why}");
 }
 
 #[test]

@@ -58,6 +58,11 @@ const FLAGS: &[&str] = &[
     "--disable-extensions",
     "--disable-component-update",
     "--mute-audio",
+    // Scenarios run side by side, each in a tab of its own: none may be throttled as a
+    // background tab would be.
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
     "--remote-debugging-port=0",
 ];
 
@@ -244,6 +249,30 @@ pub struct Tab {
     url: Option<String>,
 }
 
+/// What an action on a page came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acted {
+    /// The page navigated: this is the request, caught before it left.
+    Navigated(Intercepted),
+    /// The page's scripts asked the server and re-rendered it in place, with no navigation
+    /// (a sign-in app showing "wrong password").
+    Stayed,
+}
+
+/// What waiting on a page came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waited {
+    /// The expression's value once truthy, or `None` when the wait ran out.
+    Value(Option<Value>),
+    /// The page navigated meanwhile (a script sent the user on): caught, not sent.
+    Navigated(Intercepted),
+}
+
+/// After an action's requests, this long without another one and without a navigation means
+/// the page stays where it is; a navigation that comes later is still caught by whatever waits
+/// on the page next.
+const QUIET: Duration = Duration::from_millis(1000);
+
 /// What happened to a paused request.
 enum Paused {
     /// Answered (or refused) and the page carries on.
@@ -273,6 +302,12 @@ impl Tab {
         net: &mut dyn Network,
     ) -> Result<Option<Intercepted>, BrowserError> {
         self.url = Some(url.to_string());
+        // Events of the page shown before (a late load event) say nothing about this one.
+        while let Ok(ev) = self.events.try_recv() {
+            if ev.method == "Fetch.requestPaused" {
+                let _ = self.handle(&ev.params, net).await?;
+            }
+        }
         let conn = self.conn.clone();
         let session = self.session.clone();
         let navigate = conn.call(Some(&session), "Page.navigate", json!({ "url": url }));
@@ -293,7 +328,7 @@ impl Tab {
                 ev = self.events.recv() => {
                     let Some(ev) = ev else { return Err(CdpError::Closed.into()) };
                     match ev.method.as_str() {
-                        "Page.loadEventFired" => loaded = true,
+                        "Page.loadEventFired" if answered => loaded = true,
                         "Fetch.requestPaused" => {
                             let first = !answered && is_navigation(&ev.params, &self.target) && paused_url(&ev.params) == url;
                             if first {
@@ -322,15 +357,18 @@ impl Tab {
         expression: &str,
         wait: Duration,
         net: &mut dyn Network,
-    ) -> Result<Option<Value>, BrowserError> {
+    ) -> Result<Waited, BrowserError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let v = self.evaluate(expression).await?;
+            let (v, left) = self.evaluate_serving(expression, net).await?;
+            if let Some(n) = left {
+                return Ok(Waited::Navigated(n));
+            }
             if truthy(&v) {
-                return Ok(Some(v));
+                return Ok(Waited::Value(Some(v)));
             }
             if tokio::time::Instant::now() >= deadline {
-                return Ok(None);
+                return Ok(Waited::Value(None));
             }
             let tick = tokio::time::Instant::now() + Duration::from_millis(50);
             loop {
@@ -340,9 +378,7 @@ impl Tab {
                         if ev.method == "Fetch.requestPaused"
                             && let Paused::Navigation(n) = self.handle(&ev.params, net).await?
                         {
-                            return Err(BrowserError::Page(format!(
-                                "the page navigated to {} while the driver waited for it", n.url
-                            )));
+                            return Ok(Waited::Navigated(n));
                         }
                     }
                     () = tokio::time::sleep_until(tick) => break,
@@ -352,26 +388,36 @@ impl Tab {
     }
 
     /// Run `script` (fill fields, press a button), then serve the page's requests until it
-    /// navigates: that navigation is returned, not sent.
-    /// The script answers `"ok"` when it acted; any other answer is returned as
-    /// [`BrowserError::Refused`] and nothing is waited for.
-    pub async fn act(&mut self, script: &str, net: &mut dyn Network) -> Result<Intercepted, BrowserError> {
-        let said = self.evaluate(script).await?;
+    /// navigates: that navigation is returned, not sent. The script answers `"ok"` when it
+    /// acted; any other answer is returned as [`BrowserError::Refused`] and nothing is waited
+    /// for. When the action's requests are answered and the page then stays quiet, it stayed
+    /// ([`Acted::Stayed`]).
+    pub async fn act(&mut self, script: &str, net: &mut dyn Network) -> Result<Acted, BrowserError> {
+        let (said, left) = self.evaluate_serving(script, net).await?;
+        if let Some(n) = left {
+            return Ok(Acted::Navigated(n));
+        }
         if said.as_str() != Some("ok") {
             return Err(BrowserError::Refused(
                 said.as_str().map_or_else(|| said.to_string(), str::to_string),
             ));
         }
         let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut quiet_from: Option<tokio::time::Instant> = None;
         loop {
+            let quiet = quiet_from.map_or(deadline, |q| (q + QUIET).min(deadline));
             tokio::select! {
                 ev = self.events.recv() => {
                     let Some(ev) = ev else { return Err(CdpError::Closed.into()) };
-                    if ev.method == "Fetch.requestPaused"
-                        && let Paused::Navigation(n) = self.handle(&ev.params, net).await?
-                    {
-                        return Ok(n);
+                    if ev.method == "Fetch.requestPaused" {
+                        if let Paused::Navigation(n) = self.handle(&ev.params, net).await? {
+                            return Ok(Acted::Navigated(n));
+                        }
+                        quiet_from = Some(tokio::time::Instant::now());
                     }
+                }
+                () = tokio::time::sleep_until(quiet), if quiet_from.is_some() && quiet < deadline => {
+                    return Ok(Acted::Stayed);
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     return Err(BrowserError::Page(format!(
@@ -379,6 +425,38 @@ impl Tab {
                         self.timeout.as_secs(),
                         self.url.as_deref().unwrap_or("the page")
                     )));
+                }
+            }
+        }
+    }
+
+    /// Evaluate `expression` while serving the page's requests: a page whose parser waits for
+    /// a paused script cannot evaluate anything until that script is answered. A navigation
+    /// the page starts meanwhile is caught and returned beside the value.
+    async fn evaluate_serving(
+        &mut self,
+        expression: &str,
+        net: &mut dyn Network,
+    ) -> Result<(Value, Option<Intercepted>), BrowserError> {
+        let conn = self.conn.clone();
+        let session = self.session.clone();
+        let call = conn.call(
+            Some(&session),
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+        );
+        tokio::pin!(call);
+        let mut left = None;
+        loop {
+            tokio::select! {
+                r = &mut call => return Ok((evaluated(r?)?, left)),
+                ev = self.events.recv() => {
+                    let Some(ev) = ev else { return Err(CdpError::Closed.into()) };
+                    if ev.method == "Fetch.requestPaused"
+                        && let Paused::Navigation(n) = self.handle(&ev.params, net).await?
+                    {
+                        left.get_or_insert(n);
+                    }
                 }
             }
         }
@@ -392,15 +470,7 @@ impl Tab {
                 json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
             )
             .await?;
-        if let Some(e) = r.get("exceptionDetails") {
-            let message = e
-                .pointer("/exception/description")
-                .or_else(|| e.get("text"))
-                .and_then(Value::as_str)
-                .unwrap_or("an exception");
-            return Err(BrowserError::Page(format!("a script on the page failed: {message}")));
-        }
-        Ok(r.pointer("/result/value").cloned().unwrap_or(Value::Null))
+        evaluated(r)
     }
 
     /// The rendered document's HTML, as it stands now.
@@ -474,6 +544,19 @@ impl Tab {
         .await?;
         Ok(())
     }
+}
+
+/// The value of a `Runtime.evaluate` answer, or the exception the script threw.
+fn evaluated(r: Value) -> Result<Value, BrowserError> {
+    if let Some(e) = r.get("exceptionDetails") {
+        let message = e
+            .pointer("/exception/description")
+            .or_else(|| e.get("text"))
+            .and_then(Value::as_str)
+            .unwrap_or("an exception");
+        return Err(BrowserError::Page(format!("a script on the page failed: {message}")));
+    }
+    Ok(r.pointer("/result/value").cloned().unwrap_or(Value::Null))
 }
 
 fn paused_url(params: &Value) -> &str {

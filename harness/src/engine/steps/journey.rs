@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Ctx, StepError};
 use crate::engine::agent::{Agent, Body, Request, Response};
-use crate::engine::browser::{BrowserError, Intercepted, Network, Reply};
+use crate::engine::browser::{Acted, BrowserError, Intercepted, Network, Reply, Waited};
 use crate::engine::interact::{Action, Driver, InteractError, PageKind};
 
 const MAX_HOPS: usize = 30;
@@ -188,7 +188,16 @@ impl Journey {
     pub async fn run(&mut self, ctx: &mut Ctx<'_>, first: Request, plan: &Plan) -> Result<(), StepError> {
         let mut req = first;
         let mut after_credentials = false;
-        for _ in 0..MAX_HOPS {
+        for hop in 0..MAX_HOPS {
+            // A browser page that sends the user back to the client by script: captured, as a
+            // redirect to the client is, and never loaded.
+            if hop > 0
+                && browsing(ctx)
+                && req.method == reqwest::Method::GET
+                && self.is_callback(ctx, &req.url)
+            {
+                return self.arrive(&req.url);
+            }
             let resp = ctx.agent.browse(req).await?;
             self.record(&resp);
             if after_credentials && resp.is_redirect() {
@@ -240,7 +249,11 @@ impl Journey {
             let action = self.action(ctx, kind, plan)?;
             after_credentials = matches!(action, Action::Login { .. });
             req = if browsing(ctx) {
-                self.act(ctx, &resp.url, &action).await?
+                match self.act(ctx, &resp.url, &action).await? {
+                    Some(next) => next,
+                    // The page answered in place; the journey ends on it.
+                    None => return Ok(()),
+                }
             } else {
                 ctx.env.interaction.plan(&resp.url, &html, &action)?
             };
@@ -345,11 +358,17 @@ impl Journey {
         }
         let action = self.action(ctx, kind, plan)?;
         let req = if browsing(ctx) {
-            self.act(ctx, &url, &action).await?
+            match self.act(ctx, &url, &action).await? {
+                Some(next) => next,
+                None => return Ok(()),
+            }
         } else {
             ctx.env.interaction.plan(&url, &html, &action)?
         };
         let credentials = matches!(action, Action::Login { .. });
+        if browsing(ctx) && req.method == reqwest::Method::GET && self.is_callback(ctx, &req.url) {
+            return self.arrive(&req.url);
+        }
         let resp = ctx.agent.browse(req).await?;
         self.record(&resp);
         if credentials && resp.is_redirect() {
@@ -389,14 +408,15 @@ impl Journey {
             return Ok(Shown::Left(to_request(&left)));
         }
         let script = ctx.env.interaction.classify_script();
-        let said = tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)?;
-        let kind = match said.as_ref().and_then(Value::as_str) {
-            Some("login") => PageKind::Login,
-            Some("consent") => PageKind::Consent,
-            _ => PageKind::Other,
+        let said = match tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)? {
+            Waited::Value(v) => v,
+            Waited::Navigated(left) => return Ok(Shown::Left(to_request(&left))),
         };
+        let kind = page_kind(said.as_ref());
         let html = tab.html().await.map_err(browser_error)?;
         let name = kind.as_str();
+        // What the user reads is the rendered page, which a script may have drawn.
+        self.result.insert("body".into(), json!(html));
         self.pages.push(name.into());
         self.page_headers.insert(name.into(), resp.headers_json());
         self.result.insert("page".into(), json!(name));
@@ -405,14 +425,36 @@ impl Journey {
     }
 
     /// Perform `action` in the browser tab; the navigation it starts is the next request.
-    async fn act(&mut self, ctx: &mut Ctx<'_>, url: &str, action: &Action) -> Result<Request, StepError> {
+    /// `None`: the page answered in place (its scripts re-rendered it); it is noted as the
+    /// page the journey is on.
+    async fn act(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        url: &str,
+        action: &Action,
+    ) -> Result<Option<Request>, StepError> {
         let script = ctx.env.interaction.action_script(action);
         let Some(tab) = ctx.tab.as_mut() else {
             return Err(StepError::Prerequisite("the browser driver has no page open".into()));
         };
         let mut net = ViaAgent(&mut ctx.agent);
         match tab.act(&script, &mut net).await {
-            Ok(next) => Ok(to_request(&next)),
+            Ok(Acted::Navigated(next)) => Ok(Some(to_request(&next))),
+            Ok(Acted::Stayed) => {
+                let script = ctx.env.interaction.classify_script();
+                let said = match tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)? {
+                    Waited::Value(v) => v,
+                    // It did go on, only later than the driver waited for.
+                    Waited::Navigated(next) => return Ok(Some(to_request(&next))),
+                };
+                let kind = page_kind(said.as_ref());
+                let html = tab.html().await.map_err(browser_error)?;
+                let name = kind.as_str();
+                self.pages.push(name.into());
+                self.result.insert("page".into(), json!(name));
+                self.page = Some((url.to_string(), html));
+                Ok(None)
+            }
             Err(BrowserError::Refused(said)) => {
                 let (absent, reason) = match said.split_once(": ") {
                     Some(("absent", r)) => (true, r.to_string()),
@@ -423,6 +465,15 @@ impl Journey {
             }
             Err(e) => Err(browser_error(e)),
         }
+    }
+}
+
+/// The page kind a classification script named.
+fn page_kind(said: Option<&Value>) -> PageKind {
+    match said.and_then(Value::as_str) {
+        Some("login") => PageKind::Login,
+        Some("consent") => PageKind::Consent,
+        _ => PageKind::Other,
     }
 }
 
