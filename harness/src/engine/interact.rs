@@ -342,13 +342,7 @@ impl InteractionProfile {
     pub fn action_script(&self, action: &Action) -> String {
         use crate::engine::browser::js_string;
         let (page, control) = what(action);
-        let (form, button, link, fields, scopes): (
-            &str,
-            Option<&str>,
-            Option<&str>,
-            Vec<(String, String)>,
-            _,
-        ) = match action {
+        let (form, button, link, fields, scopes): FormPlan<'_, _> = match action {
             Action::Login { username, password } => (
                 &self.login.form,
                 self.login.submit.as_deref(),
