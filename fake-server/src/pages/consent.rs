@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use super::html::{Page, escape, safe_image_url};
+use super::html::{Page, escape, safe_image_url, setup_note};
 
 /// What the consent page shows.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub struct ConsentView<'a> {
     /// Render the client name without escaping (the `unescaped-client-name` fault).
     pub raw_name: bool,
     pub frameable: bool,
+    /// The admin page, named in the line that says where the page's settings live.
+    pub admin_url: &'a str,
 }
 
 pub fn consent_page(v: &ConsentView<'_>) -> Page {
@@ -70,7 +72,8 @@ pub fn consent_page(v: &ConsentView<'_>) -> Page {
          <ul class=\"scopes\">{scopes}</ul>\
          <p>After you decide, you will be sent to <strong id=\"redirect-host\">{host}</strong>.</p>{loopback}\
          <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>\
-         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></div></form>",
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></div></form>{note}",
+        note = setup_note(v.admin_url),
         user = escape(v.username),
         client_id = escape(v.client_id),
         action = escape(v.action),

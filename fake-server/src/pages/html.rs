@@ -84,6 +84,18 @@ impl IntoResponse for Page {
     }
 }
 
+/// The line under the login and consent pages that says where what they show is configured:
+/// the fixtures file, and the admin page.
+pub fn setup_note(admin_url: &str) -> String {
+    format!(
+        "<p class=\"muted\" id=\"setup-note\">This is oauth-fake-server, for development. Its users, \
+         clients and scopes come from its fixtures file (<code>--fixtures FILE</code>; \
+         <code>oauth-fake-server --print-fixtures</code> lists them); applications and whether \
+         they ask for consent can also be changed at <code>{}</code>.</p>",
+        escape(admin_url)
+    )
+}
+
 /// The script that draws the sign-in pages of the `js-pages` variant.
 pub const SIGN_IN_SCRIPT: &str = include_str!("assets/sign-in.js");
 

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use super::html::{Page, escape};
+use super::html::{Page, escape, setup_note};
 
 /// What the login page shows.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct LoginView<'a> {
     /// Offer a Cancel button (off under the `login-without-cancel` variant).
     pub cancel: bool,
     pub frameable: bool,
+    /// The admin page, named in the line that says where the page's settings live.
+    pub admin_url: &'a str,
 }
 
 /// The login page for a pending request, with an optional error message.
@@ -47,7 +49,8 @@ pub fn login_page(v: &LoginView<'_>) -> Page {
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\
          <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"action\" value=\"login\">Sign in</button>\
          {cancel}</div>\
-         </form><details class=\"muted\"><summary>Demo accounts</summary><ul>{users}</ul></details>",
+         </form><details class=\"muted\"><summary>Demo accounts</summary><ul>{users}</ul></details>{note}",
+        note = setup_note(v.admin_url),
         client = escape(v.client_name),
         action = escape(v.action),
         request = escape(v.request),

@@ -59,6 +59,7 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
     let users: Vec<(&str, &str)> =
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
     let action = form_action(st, Page::Login, id);
+    let admin_url = st.url("/admin");
     let name = client_name(st, &req.client_id);
     login_page(&LoginView {
         action: &action,
@@ -70,6 +71,7 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         demo_users: &users,
         cancel: st.policy.interaction.login_cancel,
         frameable: !st.policy.pages.refuse_framing,
+        admin_url: &admin_url,
     })
     .into_response()
 }
@@ -250,6 +252,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .map(|s| (s.as_str(), st.scope(s).map_or(s.as_str(), |d| d.description.as_str())))
         .collect();
     let action = form_action(&st, Page::Consent, &id);
+    let admin_url = st.url("/admin");
     consent_page(&ConsentView {
         action: &action,
         request: &id,
@@ -265,6 +268,7 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         scopes,
         raw_name: !st.policy.interaction.escape_client_name,
         frameable: !st.policy.pages.refuse_framing,
+        admin_url: &admin_url,
     })
     .into_response()
 }

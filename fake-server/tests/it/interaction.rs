@@ -109,6 +109,9 @@ async fn the_login_page_is_a_form_that_cannot_be_framed() {
     assert!(form.action.ends_with("/login"));
     assert!(!form.field("csrf").is_empty());
     assert!(html.contains("Conformance Confidential Client"));
+    // It says where its users and clients are configured: the fixtures file and the admin page.
+    let note = html.split("id=\"setup-note\"").nth(1).expect("the setup note");
+    assert!(note.contains("--fixtures") && note.contains(&format!("{}/admin", server.issuer())), "{note}");
 }
 
 #[tokio::test]
@@ -164,6 +167,11 @@ async fn the_consent_page_shows_the_app_its_logo_the_redirect_host_and_each_scop
     assert!(html.contains("Confirm who you are") && html.contains("View your projects"), "{html}");
     assert!(html.contains("value=\"approve\"") && html.contains("value=\"deny\""));
     assert_eq!(PageForm::parse(&html, "consent-form").scopes, ["openid", "projects:read"]);
+    let note = html.split("id=\"setup-note\"").nth(1).expect("the setup note");
+    assert!(
+        note.contains("--print-fixtures") && note.contains(&format!("{}/admin", server.issuer())),
+        "{note}"
+    );
 }
 
 #[tokio::test]

@@ -173,3 +173,20 @@ async fn login_and_consent_live_on_other_paths_under_other_paths_and_the_old_one
     let resp = browser.get(&Authz::new(CONFIDENTIAL).url(&default)).await;
     assert!(location(&resp).starts_with("/login?request="), "{}", location(&resp));
 }
+
+#[tokio::test]
+async fn js_pages_send_a_shell_whose_script_may_load_and_the_page_itself_as_json() {
+    let server = FakeServer::builder().variant(Variant::ScriptPages).start().await;
+    let browser = Browser::new(&server);
+    let (status, headers, shell) = start(&server, &browser, &Authz::new(CONFIDENTIAL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!shell.contains("<form") && shell.contains("id=\"app\""), "{shell}");
+    let script = format!("{}/assets/sign-in.js", server.issuer());
+    assert!(shell.contains(&format!("<script src=\"{script}\"></script>")), "{shell}");
+    let csp = headers["content-security-policy"].to_str().expect("ASCII");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let js = browser.get(&script).await;
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.headers()["content-type"].to_str().expect("ASCII").starts_with("text/javascript"));
+    assert!(js.text().await.expect("script").contains("application/json"));
+}

@@ -121,26 +121,56 @@ impl Browser {
         self.walk(resp, username, decision).await
     }
 
+    /// Ask as the `js-pages` script does (`Accept: application/json`): the page's markup, or
+    /// where to go next (a redirect answered as `{"location": …}`).
+    async fn scripted(&self, req: reqwest::RequestBuilder) -> Result<String, String> {
+        let resp = req.header("accept", "application/json").send().await.expect("fetch");
+        let answer: serde_json::Value = resp.json().await.expect("a JSON answer");
+        match answer["location"].as_str() {
+            Some(next) => Err(next.to_string()),
+            None => Ok(answer["html"].as_str().expect("the page's markup").to_string()),
+        }
+    }
+
     /// Follow the server's redirects and pages from `resp` until it sends the browser away.
-    pub async fn walk(&self, mut resp: reqwest::Response, username: &str, decision: Decision) -> Url {
+    /// Pages that a script draws (the `js-pages` variant) are asked for and posted the way
+    /// their script does it.
+    pub async fn walk(&self, resp: reqwest::Response, username: &str, decision: Decision) -> Url {
+        let mut scripted = false;
+        let mut moved: Option<String> = None;
+        let mut current = Some(resp);
         for _ in 0..10 {
-            let status = resp.status();
-            if status.is_redirection() {
-                let location = location(&resp);
-                if !self.is_ours(&location) {
+            let resp = match moved.take() {
+                Some(location) if !self.is_ours(&location) => {
                     return Url::parse(&location).expect("absolute redirect");
                 }
-                resp = self.get(&location).await;
+                Some(location) => self.get(&location).await,
+                None => current.take().expect("a response to follow"),
+            };
+            let status = resp.status();
+            if status.is_redirection() {
+                moved = Some(location(&resp));
                 continue;
             }
-            let html = resp.text().await.expect("page");
+            let url = resp.url().to_string();
+            let mut html = resp.text().await.expect("page");
             assert_eq!(status, StatusCode::OK, "unexpected page:\n{html}");
-            resp = if html.contains("id=\"login-form\"") {
+            if html.contains("/assets/sign-in.js") {
+                scripted = true;
+                match self.scripted(self.http.get(&url)).await {
+                    Ok(markup) => html = markup,
+                    Err(next) => {
+                        moved = Some(next);
+                        continue;
+                    }
+                }
+            }
+            let (action, fields) = if html.contains("id=\"login-form\"") {
                 let form = PageForm::parse(&html, "login-form");
                 let password = format!("{username}-password");
                 let mut fields = form.fields.clone();
                 fields.extend(pairs(&[("username", username), ("password", &password), ("action", "login")]));
-                self.post_form(&form.action, &fields).await
+                (form.action, fields)
             } else if html.contains("id=\"consent-form\"") {
                 let form = PageForm::parse(&html, "consent-form");
                 let mut fields = form.fields.clone();
@@ -151,10 +181,18 @@ impl Browser {
                     }
                     Decision::Deny => fields.push(("decision".into(), "deny".into())),
                 }
-                self.post_form(&form.action, &fields).await
+                (form.action, fields)
             } else {
                 panic!("neither a login nor a consent page:\n{html}");
             };
+            if scripted {
+                match self.scripted(self.http.post(self.absolute(&action)).form(&fields)).await {
+                    Err(next) => moved = Some(next),
+                    Ok(markup) => panic!("the post was answered with a page, not where to go:\n{markup}"),
+                }
+                continue;
+            }
+            current = Some(self.post_form(&action, &fields).await);
         }
         panic!("the flow did not end after 10 steps");
     }
