@@ -85,13 +85,14 @@ impl IntoResponse for Page {
 }
 
 /// The line under the login and consent pages that says where what they show is configured:
-/// the fixtures file, and the admin page.
+/// the fixtures file, and the admin page (a path on this server: the consent page names no
+/// host but the one its answer goes to).
 pub fn setup_note(admin_url: &str) -> String {
     format!(
         "<p class=\"muted\" id=\"setup-note\">This is oauth-fake-server, for development. Its users, \
          clients and scopes come from its fixtures file (<code>--fixtures FILE</code>; \
          <code>oauth-fake-server --print-fixtures</code> lists them); applications and whether \
-         they ask for consent can also be changed at <code>{}</code>.</p>",
+         they ask for consent can also be changed on this server at <code>{}</code>.</p>",
         escape(admin_url)
     )
 }

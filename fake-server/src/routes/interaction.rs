@@ -59,7 +59,8 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
     let users: Vec<(&str, &str)> =
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
     let action = form_action(st, Page::Login, id);
-    let admin_url = st.url("/admin");
+    // A path, not a URL: the page names no host but the redirect URI's.
+    let admin_url = format!("{}/admin", st.base_path);
     let name = client_name(st, &req.client_id);
     login_page(&LoginView {
         action: &action,
@@ -252,7 +253,8 @@ pub async fn consent_form(State(st): State<AppState>, RawQuery(q): RawQuery, hea
         .map(|s| (s.as_str(), st.scope(s).map_or(s.as_str(), |d| d.description.as_str())))
         .collect();
     let action = form_action(&st, Page::Consent, &id);
-    let admin_url = st.url("/admin");
+    // A path, not a URL: the page names no host but the redirect URI's.
+    let admin_url = format!("{}/admin", st.base_path);
     consent_page(&ConsentView {
         action: &action,
         request: &id,
