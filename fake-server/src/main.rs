@@ -89,30 +89,23 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if cli.print_fixtures {
-        return match load_config(&cli) {
-            Ok(config) => {
-                let seed = serde_json::json!({
-                    "users": config.users,
-                    "clients": config.clients,
-                    "scopes": config.scopes,
-                });
-                say(format_args!("{seed:#}"));
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                eprintln!("oauth-fake-server: {message}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    match run(cli) {
+    let done = if cli.print_fixtures { print_fixtures(&cli) } else { run(cli) };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("oauth-fake-server: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+/// `--print-fixtures`: what this command line would serve, as JSON, for start helpers.
+fn print_fixtures(cli: &Cli) -> Result<(), String> {
+    let config = load_config(cli)?;
+    let seed =
+        serde_json::json!({ "users": config.users, "clients": config.clients, "scopes": config.scopes });
+    say(format_args!("{seed:#}"));
+    Ok(())
 }
 
 /// Print a line of a listing. When the reader has gone (`--list-faults | head`), the rest of

@@ -60,28 +60,42 @@ impl Page {
 
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
-        let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-             <title>{}</title><style>{STYLE}</style></head><body>{}</body></html>",
-            escape(&self.title),
-            self.body
-        );
-        let mut resp = (self.status, html).into_response();
-        let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        let csp = if self.frameable {
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:"
-        } else {
-            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; frame-ancestors 'none'"
-        };
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
-        resp
+        framed(self.status, &self.title, &self.body, self.frameable, false)
     }
+}
+
+/// A complete HTML page with the security headers every page of the flow needs; `scripts`
+/// lets scripts come from and talk to this server (the `js-pages` shell), and nothing else.
+fn framed(status: StatusCode, title: &str, body: &str, frameable: bool, scripts: bool) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title),
+    );
+    let mut resp = (status, html).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if !frameable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    let csp = match (scripts, frameable) {
+        (false, true) => "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:",
+        (false, false) => {
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; frame-ancestors 'none'"
+        }
+        (true, true) => {
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:"
+        }
+        (true, false) => {
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:; frame-ancestors 'none'"
+        }
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    resp
 }
 
 /// The line under the login and consent pages that says where what they show is configured:
@@ -104,28 +118,12 @@ pub const SIGN_IN_SCRIPT: &str = include_str!("assets/sign-in.js");
 /// `#app` and the script, with a policy that lets scripts come from and talk to this server
 /// only.
 pub fn script_shell(status: StatusCode, script_url: &str, frameable: bool) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>Sign in</title><style>{STYLE}</style></head><body>\
-         <div id=\"app\"><noscript>This sign-in page needs JavaScript.</noscript></div>\
-         <script src=\"{}\"></script></body></html>",
+    let body = format!(
+        "<div id=\"app\"><noscript>This sign-in page needs JavaScript.</noscript></div>\
+         <script src=\"{}\"></script>",
         escape(script_url)
     );
-    let mut resp = (status, html).into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    let csp = if frameable {
-        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:"
-    } else {
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src https: http:; frame-ancestors 'none'"
-    };
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
-    resp
+    framed(status, "Sign in", &body, frameable, true)
 }
 
 /// The page a user sees when a request cannot be sent back to the client (RFC 6749 §4.1.2.1:

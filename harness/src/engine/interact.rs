@@ -158,13 +158,10 @@ impl InteractionProfile {
         }
     }
 
-    /// The request the user's action produces on this page.
-    pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
-        let doc = Html::parse_document(html);
-        let fail = |reason: String| InteractError { url: page_url.to_string(), reason, absent: false };
-        let absent = |reason: String| InteractError { url: page_url.to_string(), reason, absent: true };
-        let (page, control) = what(action);
-        let (form_css, button, link, overrides, scopes): FormPlan<'_, _> = match action {
+    /// What an action works with, whichever driver performs it: the form, the button to press
+    /// (or the link to follow instead), the fields to fill in, and the scopes to keep ticked.
+    fn controls<'a>(&'a self, action: &'a Action) -> FormPlan<'a, Option<&'a Vec<String>>> {
+        match action {
             Action::Login { username, password } => (
                 &self.login.form,
                 self.login.submit.as_deref(),
@@ -192,7 +189,16 @@ impl InteractionProfile {
                 Vec::new(),
                 None,
             ),
-        };
+        }
+    }
+
+    /// The request the user's action produces on this page.
+    pub fn plan(&self, page_url: &str, html: &str, action: &Action) -> Result<Request, InteractError> {
+        let doc = Html::parse_document(html);
+        let fail = |reason: String| InteractError { url: page_url.to_string(), reason, absent: false };
+        let absent = |reason: String| InteractError { url: page_url.to_string(), reason, absent: true };
+        let (page, control) = what(action);
+        let (form_css, button, link, overrides, scopes) = self.controls(action);
         if matches!(action, Action::CancelLogin | Action::Deny) && button.is_none() && link.is_none() {
             return Err(absent(format!(
                 "the {page} page offers no {control}: the interaction profile `{}` names no `{control}` control for it",
@@ -342,35 +348,7 @@ impl InteractionProfile {
     pub fn action_script(&self, action: &Action) -> String {
         use crate::engine::browser::js_string;
         let (page, control) = what(action);
-        let (form, button, link, fields, scopes): FormPlan<'_, _> = match action {
-            Action::Login { username, password } => (
-                &self.login.form,
-                self.login.submit.as_deref(),
-                None,
-                vec![
-                    (self.login.username.clone(), username.clone()),
-                    (self.login.password.clone(), password.clone()),
-                ],
-                None,
-            ),
-            Action::CancelLogin => (
-                &self.login.form,
-                self.login.cancel.as_deref(),
-                self.login.cancel_link.as_deref(),
-                vec![],
-                None,
-            ),
-            Action::Approve(scopes) => {
-                (&self.consent.form, self.consent.approve.as_deref(), None, vec![], scopes.as_ref())
-            }
-            Action::Deny => (
-                &self.consent.form,
-                self.consent.deny.as_deref(),
-                self.consent.deny_link.as_deref(),
-                vec![],
-                None,
-            ),
-        };
+        let (form, button, link, fields, scopes) = self.controls(action);
         let optional = matches!(action, Action::CancelLogin | Action::Deny);
         if optional && button.is_none() && link.is_none() {
             let why = format!(

@@ -158,25 +158,20 @@ impl Browser {
                 }
             }
         });
-        let url = match tokio::time::timeout(timeout, rx.recv()).await {
-            Ok(Some(url)) => url,
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = std::fs::remove_dir_all(&profile);
-                return Err(failed(format!("it printed no DevTools address within {} s", timeout.as_secs())));
-            }
+        let url = tokio::time::timeout(timeout, rx.recv()).await.ok().flatten();
+        let connected = match url {
+            Some(url) => Connection::open(&url, timeout).await.map_err(BrowserError::from),
+            None => Err(failed(format!("it printed no DevTools address within {} s", timeout.as_secs()))),
         };
-        let conn = match Connection::open(&url, timeout).await {
-            Ok(c) => Arc::new(c),
+        match connected {
+            Ok(conn) => Ok(Browser { child, conn: Arc::new(conn), profile, timeout }),
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 let _ = std::fs::remove_dir_all(&profile);
-                return Err(e.into());
+                Err(e)
             }
-        };
-        Ok(Browser { child, conn, profile, timeout })
+        }
     }
 
     /// A tab in a fresh browser context, whose requests are all paused for the caller.

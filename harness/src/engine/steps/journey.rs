@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Ctx, StepError};
 use crate::engine::agent::{Agent, Body, Request, Response};
-use crate::engine::browser::{Acted, BrowserError, Intercepted, Network, Reply, Waited};
+use crate::engine::browser::{Acted, BrowserError, Intercepted, Network, Reply, Tab, Waited};
 use crate::engine::interact::{Action, Driver, InteractError, PageKind};
 
 const MAX_HOPS: usize = 30;
@@ -407,21 +407,24 @@ impl Journey {
         if let Some(left) = tab.show(&resp.url, &answer, &mut net).await.map_err(browser_error)? {
             return Ok(Shown::Left(to_request(&left)));
         }
-        let script = ctx.env.interaction.classify_script();
-        let said = match tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)? {
-            Waited::Value(v) => v,
-            Waited::Navigated(left) => return Ok(Shown::Left(to_request(&left))),
-        };
-        let kind = page_kind(said.as_ref());
-        let html = tab.html().await.map_err(browser_error)?;
+        match rendered(tab, &ctx.env.interaction.classify_script(), &mut net).await? {
+            Err(left) => Ok(Shown::Left(to_request(&left))),
+            Ok((kind, html)) => {
+                self.page_headers.insert(kind.as_str().into(), resp.headers_json());
+                self.note_rendered(&resp.url, kind, html);
+                Ok(Shown::Page(kind))
+            }
+        }
+    }
+
+    /// Note the page the browser shows as the one the journey is on. What the user reads is
+    /// the rendered page, which a script may have drawn: it is the result's `body`.
+    fn note_rendered(&mut self, url: &str, kind: PageKind, html: String) {
         let name = kind.as_str();
-        // What the user reads is the rendered page, which a script may have drawn.
         self.result.insert("body".into(), json!(html));
         self.pages.push(name.into());
-        self.page_headers.insert(name.into(), resp.headers_json());
         self.result.insert("page".into(), json!(name));
-        self.page = Some((resp.url.clone(), html));
-        Ok(Shown::Page(kind))
+        self.page = Some((url.to_string(), html));
     }
 
     /// Perform `action` in the browser tab; the navigation it starts is the next request.
@@ -440,21 +443,15 @@ impl Journey {
         let mut net = ViaAgent(&mut ctx.agent);
         match tab.act(&script, &mut net).await {
             Ok(Acted::Navigated(next)) => Ok(Some(to_request(&next))),
-            Ok(Acted::Stayed) => {
-                let script = ctx.env.interaction.classify_script();
-                let said = match tab.wait_for(&script, RENDER_WAIT, &mut net).await.map_err(browser_error)? {
-                    Waited::Value(v) => v,
-                    // It did go on, only later than the driver waited for.
-                    Waited::Navigated(next) => return Ok(Some(to_request(&next))),
-                };
-                let kind = page_kind(said.as_ref());
-                let html = tab.html().await.map_err(browser_error)?;
-                let name = kind.as_str();
-                self.pages.push(name.into());
-                self.result.insert("page".into(), json!(name));
-                self.page = Some((url.to_string(), html));
-                Ok(None)
-            }
+            Ok(Acted::Stayed) => match rendered(tab, &ctx.env.interaction.classify_script(), &mut net).await?
+            {
+                // It did go on, only later than the driver waited for.
+                Err(next) => Ok(Some(to_request(&next))),
+                Ok((kind, html)) => {
+                    self.note_rendered(url, kind, html);
+                    Ok(None)
+                }
+            },
             Err(BrowserError::Refused(said)) => {
                 let (absent, reason) = match said.split_once(": ") {
                     Some(("absent", r)) => (true, r.to_string()),
@@ -468,13 +465,23 @@ impl Journey {
     }
 }
 
-/// The page kind a classification script named.
-fn page_kind(said: Option<&Value>) -> PageKind {
-    match said.and_then(Value::as_str) {
+/// What the tab shows once its scripts have drawn it: the page's kind (by the profile's
+/// `classify` script) and its HTML; or the navigation it started meanwhile.
+async fn rendered(
+    tab: &mut Tab,
+    classify: &str,
+    net: &mut dyn Network,
+) -> Result<Result<(PageKind, String), Intercepted>, StepError> {
+    let said = match tab.wait_for(classify, RENDER_WAIT, net).await.map_err(browser_error)? {
+        Waited::Value(v) => v,
+        Waited::Navigated(left) => return Ok(Err(left)),
+    };
+    let kind = match said.as_ref().and_then(Value::as_str) {
         Some("login") => PageKind::Login,
         Some("consent") => PageKind::Consent,
         _ => PageKind::Other,
-    }
+    };
+    Ok(Ok((kind, tab.html().await.map_err(browser_error)?)))
 }
 
 /// Does this scenario's interaction run in a browser?
