@@ -145,6 +145,14 @@ variants! {
     /// and the script goes there. Nothing changes in what is checked, only in who draws the
     /// page: an HTML-form driver finds no form, a real browser signs in as before.
     ScriptPages => "js-pages",
+    /// Sign-in asks for the username on one page and for the password on the next.
+    ///
+    /// RFC 6749 §3.1 leaves how the server authenticates the user to the server; identifier-
+    /// first sign-in (the account first, then how to prove it) is what most hosted login
+    /// services show. The first page (`form#identify-form`) asks for the username and offers
+    /// Next and Cancel; Next answers with the password page, which carries the username in a
+    /// hidden field. A wrong password shows the password page again. Nothing else changes.
+    IdentifierFirst => "identifier-first",
     /// No RFC 8707: `resource` is ignored and tokens carry no resource audience.
     ///
     /// RFC 8707 is an optional extension; RFC 6749 §3.1 and §3.2 say unrecognized parameters

@@ -21,6 +21,9 @@ pub struct LoginView<'a> {
     pub frameable: bool,
     /// The admin page, named in the line that says where the page's settings live.
     pub admin_url: &'a str,
+    /// Identifier-first sign-in: `None` shows the page that asks for the username only,
+    /// `Some(name)` the page that asks for this user's password.
+    pub identifier_first: Option<Option<&'a str>>,
 }
 
 /// The login page for a pending request, with an optional error message.
@@ -39,15 +42,41 @@ pub fn login_page(v: &LoginView<'_>) -> Page {
     } else {
         ""
     };
+    // Identifier-first: the username page posts `action=next` from a form of its own; the
+    // password page keeps the username in a hidden field.
+    let (form_id, fields, press) = match v.identifier_first {
+        None => (
+            "login-form",
+            "<label>Username <input type=\"text\" name=\"username\" autocomplete=\"username\" autofocus></label>\
+             <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>"
+                .to_string(),
+            ("login", "Sign in"),
+        ),
+        Some(None) => (
+            "identify-form",
+            "<label>Username <input type=\"text\" name=\"username\" autocomplete=\"username\" autofocus></label>"
+                .to_string(),
+            ("next", "Next"),
+        ),
+        Some(Some(user)) => (
+            "login-form",
+            format!(
+                "<p>Signing in as <strong id=\"username-shown\">{u}</strong></p>\
+                 <input type=\"hidden\" name=\"username\" value=\"{u}\">\
+                 <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" autofocus></label>",
+                u = escape(user)
+            ),
+            ("login", "Sign in"),
+        ),
+    };
     let body = format!(
         "<h1>Sign in</h1>\
          <p class=\"muted\">to continue to <strong id=\"client-name\">{client}</strong></p>{error_html}\
-         <form method=\"post\" action=\"{action}\" id=\"login-form\">\
+         <form method=\"post\" action=\"{action}\" id=\"{form_id}\">\
          <input type=\"hidden\" name=\"request\" value=\"{request}\">\
          <input type=\"hidden\" name=\"{csrf_field}\" value=\"{csrf}\">\
-         <label>Username <input type=\"text\" name=\"username\" autocomplete=\"username\" autofocus></label>\
-         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\
-         <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"action\" value=\"login\">Sign in</button>\
+         {fields}\
+         <div class=\"row\"><button class=\"primary\" type=\"submit\" name=\"action\" value=\"{value}\">{label}</button>\
          {cancel}</div>\
          </form><details class=\"muted\"><summary>Demo accounts</summary><ul>{users}</ul></details>{note}",
         note = setup_note(v.admin_url),
@@ -56,6 +85,8 @@ pub fn login_page(v: &LoginView<'_>) -> Page {
         request = escape(v.request),
         csrf_field = escape(v.csrf_field),
         csrf = escape(v.csrf),
+        value = press.0,
+        label = press.1,
     );
     Page::new(StatusCode::OK, "Sign in", body, v.frameable)
 }

@@ -15,6 +15,9 @@ pub struct InteractionPolicy {
     pub csrf_field: &'static str,
     /// The login page offers Cancel (off under the `login-without-cancel` variant).
     pub login_cancel: bool,
+    /// The username is asked for on a page of its own, before the password (the
+    /// `identifier-first` variant).
+    pub identifier_first: bool,
     /// A `next` parameter never redirects (no open redirector, RFC 9700 §4.11).
     pub ignore_next: bool,
     /// The redirect after the login POST: 303 (RFC 9700 §4.12), or 302 under the `login-302`
@@ -40,6 +43,7 @@ impl InteractionPolicy {
         InteractionPolicy {
             csrf_field: if on.variant(Variant::CsrfFieldName) { "_csrf_token" } else { "csrf" },
             login_cancel: !on.variant(Variant::LoginWithoutCancel),
+            identifier_first: on.variant(Variant::IdentifierFirst),
             ignore_next: !fault(Fault::LoginNextOpenRedirect),
             after_login: if fault(Fault::Redirect307AfterLogin) {
                 StatusCode::TEMPORARY_REDIRECT

@@ -55,7 +55,13 @@ fn client_name(st: &AppState, client_id: &str) -> String {
     st.store().clients.get(client_id).map(|c| c.name.clone()).unwrap_or_default()
 }
 
-fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>) -> Response {
+fn render_login(
+    st: &AppState,
+    id: &str,
+    req: &AuthRequest,
+    error: Option<&str>,
+    username: Option<&str>,
+) -> Response {
     let users: Vec<(&str, &str)> =
         st.users.iter().map(|u| (u.username.as_str(), u.password.as_str())).collect();
     let action = form_action(st, Page::Login, id);
@@ -73,6 +79,7 @@ fn render_login(st: &AppState, id: &str, req: &AuthRequest, error: Option<&str>)
         cancel: st.policy.interaction.login_cancel,
         frameable: !st.policy.pages.refuse_framing,
         admin_url: &admin_url,
+        identifier_first: st.policy.interaction.identifier_first.then_some(username),
     })
     .into_response()
 }
@@ -131,7 +138,7 @@ pub async fn login_form(State(st): State<AppState>, RawQuery(q): RawQuery) -> Re
         Err(r) => return r,
     };
     match pending(&st, id.as_deref()) {
-        Ok((id, req)) => render_login(&st, &id, &req, None),
+        Ok((id, req)) => render_login(&st, &id, &req, None, None),
         Err(r) => r,
     }
 }
@@ -159,11 +166,19 @@ pub async fn login_submit(State(st): State<AppState>, Form(p): Form) -> Response
         return deny(&st, &req, status);
     }
     let username = p.first("username").unwrap_or("");
+    // Identifier-first: the username page's Next shows the password page for that name
+    // (whether or not such a user exists, so the page does not tell).
+    if st.policy.interaction.identifier_first && p.first("action") == Some("next") {
+        let error = username.is_empty().then_some("Enter your username.");
+        let shown = (!username.is_empty()).then_some(username);
+        return render_login(&st, &id, &req, error, shown);
+    }
     let password = p.first("password").unwrap_or("");
     let ok =
         st.user(username).is_some_and(|u| eq(&u.password, password) || !st.policy.interaction.check_password);
     if !ok {
-        return render_login(&st, &id, &req, Some("Wrong username or password."));
+        let again = (!username.is_empty()).then_some(username);
+        return render_login(&st, &id, &req, Some("Wrong username or password."), again);
     }
     let now = st.clock.now();
     let sid = random_token("", 32);

@@ -212,8 +212,10 @@ pub fn interaction_profile(name_or_path: &str) -> Result<InteractionProfile, Str
             )
         })?,
     };
-    toml::from_str(&text)
-        .map_err(|e| format!("interaction profile `{name_or_path}`: {}", e.to_string().trim()))
+    let profile: InteractionProfile = toml::from_str(&text)
+        .map_err(|e| format!("interaction profile `{name_or_path}`: {}", e.to_string().trim()))?;
+    profile.validate().map_err(|e| format!("interaction profile `{name_or_path}`: {e}"))?;
+    Ok(profile)
 }
 
 #[cfg(test)]

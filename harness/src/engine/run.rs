@@ -15,7 +15,7 @@ use crate::engine::expect::{Check, evaluate, guard_holds};
 use crate::engine::steps::{Ctx, Env, StepError};
 use crate::engine::suite::{Requirement, Scenario, Step};
 use crate::model::mask::{mask_exchanges, replace_all, secrets_of};
-use crate::model::outcome::{Failure, Outcome, ScenarioResult, StepRecord};
+use crate::model::outcome::{Attachment, Failure, Outcome, ScenarioResult, StepRecord};
 
 /// Called as each scenario finishes: (done, total, result).
 pub type Progress = Arc<dyn Fn(usize, usize, &ScenarioResult) + Send + Sync>;
@@ -275,6 +275,7 @@ fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioRes
         explain: s.explain.clone(),
         baseline: None,
         source: s.source.to_string(),
+        attachments: Vec::new(),
         raw_steps: Vec::new(),
         duration_ms: 0,
     }
@@ -354,6 +355,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         step: String::new(),
         hosts: Vec::new(),
         tab: None,
+        attachments: Vec::new(),
     };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
     let mut error: Option<String> = None;
@@ -419,10 +421,32 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
             })
             .collect()
     };
+    if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
+        r.attachments = keep(&s.id, std::mem::take(&mut ctx.attachments), &secrets);
+    }
     r.steps = records(&masked);
     r.raw_steps = records(&ctx.agent.exchanges);
     r.duration_ms = started.elapsed().as_millis() as u64;
     r
+}
+
+/// A scenario's attachments under the names the report writer gives them
+/// (`pages/ID-N.EXT`), with the run's secrets masked in text ones.
+fn keep(id: &str, attachments: Vec<Attachment>, secrets: &[String]) -> Vec<Attachment> {
+    let stem: String =
+        id.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    attachments
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut a)| {
+            if a.file == "html" {
+                a.data = replace_all(&String::from_utf8_lossy(&a.data), secrets).into_bytes();
+            }
+            a.caption = replace_all(&a.caption, secrets);
+            a.file = format!("pages/{stem}-{}.{}", i + 1, a.file);
+            a
+        })
+        .collect()
 }
 
 #[cfg(test)]

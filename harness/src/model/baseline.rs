@@ -80,6 +80,7 @@ mod tests {
             explain: None,
             baseline: None,
             source: String::new(),
+            attachments: Vec::new(),
             raw_steps: Vec::new(),
             duration_ms: 0,
         }

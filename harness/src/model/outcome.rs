@@ -101,10 +101,33 @@ pub struct ScenarioResult {
     /// `file:line` of the scenario (left out of stable reports).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// Pages kept for a scenario that did not pass (the page a journey ended on, as HTML and
+    /// as a screenshot): written beside the reports, linked from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     /// The steps with their exchanges unmasked, for snapshots (never serialized).
     #[serde(skip)]
     pub raw_steps: Vec<StepRecord>,
     pub duration_ms: u64,
+}
+
+/// A file kept with a scenario's result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// What it shows.
+    pub caption: String,
+    /// Its path relative to the report directory (`pages/CODE-01-1.html`); while the scenario
+    /// runs, only the extension.
+    pub file: String,
+    /// The content, written by the report writer (not part of the JSON report).
+    #[serde(skip)]
+    pub data: Vec<u8>,
+}
+
+impl Attachment {
+    pub fn new(caption: String, extension: &str, data: Vec<u8>) -> Attachment {
+        Attachment { caption, file: extension.to_string(), data }
+    }
 }
 
 impl ScenarioResult {

@@ -68,6 +68,7 @@ pub fn stabilize(report: &mut RunReport) {
         r.duration_ms = 0;
         r.steps.clear();
         r.raw_steps.clear();
+        r.attachments.clear();
         r.source.clear();
         r.explain = None;
         r.reason = r.reason.as_deref().map(|x| volatile_text(&norm, x));

@@ -38,6 +38,7 @@ const FORM_DRIVEN: &[Variant] = &[
     Variant::SplitOrigin,
     Variant::OtherPaths,
     Variant::NoResourceIndicators,
+    Variant::IdentifierFirst,
 ];
 
 #[test]

@@ -428,7 +428,7 @@ impl Tab {
     /// Evaluate `expression` while serving the page's requests: a page whose parser waits for
     /// a paused script cannot evaluate anything until that script is answered. A navigation
     /// the page starts meanwhile is caught and returned beside the value.
-    async fn evaluate_serving(
+    pub async fn evaluate_serving(
         &mut self,
         expression: &str,
         net: &mut dyn Network,

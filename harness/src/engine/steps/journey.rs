@@ -4,19 +4,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, StepError};
 use crate::engine::agent::{Agent, Body, Request, Response};
 use crate::engine::browser::{Acted, BrowserError, Intercepted, Network, Reply, Tab, Waited};
-use crate::engine::interact::{Action, Driver, InteractError, PageKind};
+use crate::engine::interact::{Action, Driver, InteractError, InteractionProfile, PageKind};
+use crate::model::outcome::Attachment;
 
 const MAX_HOPS: usize = 30;
-
-/// How long the browser driver waits for a page's scripts to render a login or consent form.
-const RENDER_WAIT: Duration = Duration::from_secs(5);
 
 /// How far a journey goes on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +66,8 @@ pub struct Journey {
     pub needs_consent: bool,
     /// How often each page (URL without query, kind) was shown, to stop a loop.
     seen: Vec<(String, PageKind, usize)>,
+    /// The kind of the page the journey is on.
+    kind: Option<PageKind>,
 }
 
 fn is_html(resp: &Response) -> bool {
@@ -182,6 +181,7 @@ impl Journey {
         self.result.insert("redirected".into(), Value::Bool(true));
         self.result.insert("page".into(), Value::Null);
         self.page = None;
+        self.kind = None;
     }
 
     /// Send `first` and carry on according to `plan`.
@@ -237,7 +237,10 @@ impl Journey {
                     resp.url
                 )));
             }
-            if plan.mode == Mode::Manual || kind == PageKind::Other {
+            if kind == PageKind::Other {
+                return self.stop_on_other(ctx, plan).await;
+            }
+            if plan.mode == Mode::Manual && !matches!(kind, PageKind::Pass(_)) {
                 return Ok(());
             }
             self.note_visit(&resp.url, kind)?;
@@ -284,15 +287,49 @@ impl Journey {
         Ok(())
     }
 
+    /// The journey ends on a page no rule of the interaction profile matches: the server's
+    /// answer (an error page), which the scenario judges. The page is kept (its HTML, and a
+    /// screenshot under the browser driver) for the report of a scenario that does not pass.
+    /// A page that asks for input is one the simulated user should have acted on: the
+    /// interaction profile lacks a rule for it, which ends the step in error.
+    async fn stop_on_other(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) -> Result<(), StepError> {
+        let Some((url, html)) = self.page.clone() else { return Ok(()) };
+        let shown = if browsing(ctx) { "as the browser rendered it" } else { "as the server sent it" };
+        ctx.attachments.push(Attachment::new(format!("the page at {url} ({shown})"), "html", html.clone().into_bytes()));
+        if let Some(tab) = ctx.tab.as_ref()
+            && let Ok(png) = tab.screenshot().await
+        {
+            ctx.attachments.push(Attachment::new(format!("a screenshot of the page at {url}"), "png", png));
+        }
+        if plan.mode != Mode::Auto {
+            return Ok(());
+        }
+        // The interaction profile cannot drive this server: an error of the run, never a
+        // skip, even in a setup step.
+        match asks_for_input(&html) {
+            Some(what) => Err(InteractError {
+                reason: format!(
+                    "it matches no rule of the interaction profile `{}` and asks for input ({what}): add a [[page]] rule for it, or correct the [login] or [consent] rule; the page is saved with the report",
+                    ctx.env.interaction.name
+                ),
+                url,
+                absent: false,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// Note the page a response shows.
     fn land(&mut self, ctx: &Ctx<'_>, resp: &Response) -> PageKind {
         let html = resp.text();
-        let kind = ctx.env.interaction.classify(&html);
+        let kind = ctx.env.interaction.classify(&resp.url, &html);
         let name = kind.as_str();
         self.pages.push(name.into());
         self.page_headers.insert(name.into(), resp.headers_json());
         self.result.insert("page".into(), json!(name));
         self.page = Some((resp.url.clone(), html));
+        self.kind = Some(kind);
         kind
     }
 
@@ -329,6 +366,14 @@ impl Journey {
             }
             PageKind::Consent if plan.deny => Action::Deny,
             PageKind::Consent => Action::Approve(plan.approve_scopes.clone()),
+            PageKind::Pass(page) => {
+                let user = ctx.env.profile.user.as_ref();
+                Action::Pass {
+                    page,
+                    username: plan.username.clone().or_else(|| user.map(|u| u.username.clone())),
+                    password: plan.password.clone().or_else(|| user.map(|u| u.password.expose().to_string())),
+                }
+            }
             PageKind::Other => {
                 return Err(StepError::Prerequisite("the page is neither a login nor a consent page".into()));
             }
@@ -345,11 +390,10 @@ impl Journey {
         let Some((url, html)) = self.page.clone() else {
             return Err(StepError::Prerequisite("the authorization journey is not on a page".into()));
         };
-        let kind = match self.pages.last().map(String::as_str) {
+        let kind = match self.kind {
             // The browser classified the rendered page when it landed there.
-            Some("login") if browsing(ctx) => PageKind::Login,
-            Some("consent") if browsing(ctx) => PageKind::Consent,
-            _ => ctx.env.interaction.classify(&html),
+            Some(kind) if browsing(ctx) => kind,
+            _ => ctx.env.interaction.classify(&url, &html),
         };
         if kind != expect {
             return Err(StepError::Prerequisite(format!(
@@ -407,7 +451,7 @@ impl Journey {
         if let Some(left) = tab.show(&resp.url, &answer, &mut net).await.map_err(browser_error)? {
             return Ok(Shown::Left(to_request(&left)));
         }
-        match rendered(tab, &ctx.env.interaction.classify_script(), &mut net).await? {
+        match rendered(tab, &ctx.env.interaction, &mut net).await? {
             Err(left) => Ok(Shown::Left(to_request(&left))),
             Ok((kind, html)) => {
                 self.page_headers.insert(kind.as_str().into(), resp.headers_json());
@@ -425,6 +469,7 @@ impl Journey {
         self.pages.push(name.into());
         self.result.insert("page".into(), json!(name));
         self.page = Some((url.to_string(), html));
+        self.kind = Some(kind);
     }
 
     /// Perform `action` in the browser tab; the navigation it starts is the next request.
@@ -443,7 +488,7 @@ impl Journey {
         let mut net = ViaAgent(&mut ctx.agent);
         match tab.act(&script, &mut net).await {
             Ok(Acted::Navigated(next)) => Ok(Some(to_request(&next))),
-            Ok(Acted::Stayed) => match rendered(tab, &ctx.env.interaction.classify_script(), &mut net).await?
+            Ok(Acted::Stayed) => match rendered(tab, &ctx.env.interaction, &mut net).await?
             {
                 // It did go on, only later than the driver waited for.
                 Err(next) => Ok(Some(to_request(&next))),
@@ -469,19 +514,69 @@ impl Journey {
 /// `classify` script) and its HTML; or the navigation it started meanwhile.
 async fn rendered(
     tab: &mut Tab,
-    classify: &str,
+    profile: &InteractionProfile,
     net: &mut dyn Network,
 ) -> Result<Result<(PageKind, String), Intercepted>, StepError> {
-    let said = match tab.wait_for(classify, RENDER_WAIT, net).await.map_err(browser_error)? {
-        Waited::Value(v) => v,
+    let wait = profile.render_wait();
+    let said = match tab.wait_for(&profile.classify_script(false), wait, net).await.map_err(browser_error)? {
+        Waited::Value(Some(v)) => v,
+        Waited::Value(None) => {
+            // The wait is over: a page whose rule matched but never drew what it waits for
+            // is named as such.
+            let (v, left) = tab.evaluate_serving(&profile.classify_script(true), net).await.map_err(browser_error)?;
+            if let Some(left) = left {
+                return Ok(Err(left));
+            }
+            v
+        }
         Waited::Navigated(left) => return Ok(Err(left)),
     };
-    let kind = match said.as_ref().and_then(Value::as_str) {
-        Some("login") => PageKind::Login,
-        Some("consent") => PageKind::Consent,
-        _ => PageKind::Other,
+    let said = said.as_str().unwrap_or("");
+    let kind = match said {
+        "login" => PageKind::Login,
+        "consent" => PageKind::Consent,
+        _ => match said.strip_prefix("pass:").and_then(|i| i.parse().ok()) {
+            Some(i) => PageKind::Pass(i),
+            None => {
+                if let Some((page, css)) = said.strip_prefix("pending:").and_then(|k| profile.waited_for(k)) {
+                    return Err(InteractError {
+                        url: tab.url().unwrap_or("?").to_string(),
+                        reason: format!(
+                            "it is the {page} page by the interaction profile `{}`, but nothing matched its `wait` selector `{css}` within {} s (raise `wait_seconds` for a slow page)",
+                            profile.name,
+                            wait.as_secs()
+                        ),
+                        absent: false,
+                    }
+                    .into());
+                }
+                PageKind::Other
+            }
+        },
     };
     Ok(Ok((kind, tab.html().await.map_err(browser_error)?)))
+}
+
+/// What a page asks of the user, if anything: a field to fill in or a button to press.
+fn asks_for_input(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let css = "input:not([type=hidden i]), select, textarea, button";
+    let sel = scraper::Selector::parse(css).ok()?;
+    let found: Vec<String> = doc
+        .select(&sel)
+        .take(3)
+        .map(|e| {
+            let v = e.value();
+            let mut d = format!("<{}", v.name());
+            for attr in ["type", "name", "value", "id"] {
+                if let Some(x) = v.attr(attr) {
+                    d.push_str(&format!(" {attr}=\"{x}\""));
+                }
+            }
+            d + ">"
+        })
+        .collect();
+    (!found.is_empty()).then(|| found.join(", "))
 }
 
 /// Does this scenario's interaction run in a browser?

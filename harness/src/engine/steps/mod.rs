@@ -84,6 +84,8 @@ pub struct Ctx<'a> {
     pub hosts: Vec<host::Hosted>,
     /// The scenario's browser tab (its own browser context), under the browser driver.
     pub tab: Option<crate::engine::browser::Tab>,
+    /// Pages kept for the report, should the scenario not pass.
+    pub attachments: Vec<crate::model::outcome::Attachment>,
 }
 
 /// Why a step produced no result.

@@ -87,6 +87,14 @@ fn scenario(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     } else if r.outcome != Outcome::Pass {
         let _ = write!(out, "<p>{}</p>", esc(&cause(r)));
     }
+    if !r.attachments.is_empty() {
+        out.push_str("<p>Saved:");
+        for a in &r.attachments {
+            let _ = write!(out, " <a href=\"{}\">{}</a>;", esc(&a.file), esc(&a.caption));
+        }
+        out.pop();
+        out.push_str("</p>");
+    }
     if let Some(b) = &r.baseline {
         let _ = write!(
             out,

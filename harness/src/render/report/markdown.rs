@@ -67,6 +67,9 @@ fn problem(out: &mut String, r: &ScenarioResult, report: &RunReport) {
     } else {
         let _ = writeln!(out, "- {}", cause(r));
     }
+    for a in &r.attachments {
+        let _ = writeln!(out, "- Saved: [{}]({})", cell(&a.caption), a.file);
+    }
     if r.baseline.is_some() {
         let _ = writeln!(out, "- Recorded in the baseline: see _Known outcomes_ above.");
     }

@@ -67,6 +67,9 @@ fn entry(out: &mut String, r: &ScenarioResult, report: &RunReport, style: Style,
         }
         Outcome::Pass => {}
     }
+    for a in &r.attachments {
+        let _ = writeln!(out, "        saved with --report-dir: {} ({})", a.file, a.caption);
+    }
     if let Some(note) = stale_note(r) {
         let _ = writeln!(out, "        {}", style.paint("1;31", &note));
     }

@@ -29,6 +29,7 @@ fn result(id: &str, level: Level, outcome: Outcome) -> ScenarioResult {
         explain: Some("The server accepts what it must refuse.".into()),
         baseline: None,
         source: "suites/30-token.toml:12".into(),
+        attachments: Vec::new(),
         raw_steps: Vec::new(),
         duration_ms: 1,
     }
