@@ -144,15 +144,18 @@ client() {
   fi
   call POST /api/client/ "{\"client_id\":\"${id}\",\"name\":\"${name}\",\"description\":\"${name}\",\"enabled\":true,${conf},\"redirect_uri\":${redirects},\"authorization_type\":${types},\"scope\":${scopes}}"
 }
-code='["code","refresh_token"]'
+# glewlwyd lets a client introspect and revoke only when it may use client_credentials
+# (`introspection-revocation-allow-target-client`), so the confidential clients have that grant
+# too, with the scopes it gets them.
+code='["code","refresh_token","client_credentials"]'
 client conformance-confidential "Conformance confidential client" 's3cr:t+/%val' \
-  '["https://client.example.test/callback"]' "${code}" '[]'
+  '["https://client.example.test/callback"]' "${code}" '["openid","profile"]'
 client conformance-other "Conformance other confidential client" other-s3cret-value \
-  '["https://other.example.test/callback"]' "${code}" '[]'
+  '["https://other.example.test/callback"]' "${code}" '["openid"]'
 client conformance-public "Conformance public client" "" \
-  '["http://127.0.0.1/callback","http://localhost:5173/callback"]' "${code}" '[]'
+  '["http://127.0.0.1/callback","http://localhost:5173/callback"]' '["code","refresh_token"]' '[]'
 client conformance-query "Conformance client with a query in its redirect URI" query-s3cret-value \
-  '["https://client.example.test/cb?tenant=a"]' "${code}" '[]'
+  '["https://client.example.test/cb?tenant=a"]' "${code}" '["openid"]'
 client conformance-machine "Conformance machine client" machine-s3cret-value \
   '[]' '["client_credentials"]' '["openid","profile"]'
 client conformance-resource-server "Conformance resource server" rs-s3cret-value \
