@@ -291,7 +291,8 @@ impl InteractionProfile {
                 return Err(format!("{what} names neither `url` nor `detect`: no page would match it"));
             }
         }
-        let mut selectors: Vec<(&str, &str)> = vec![("[login] form", &self.login.form), ("[consent] form", &self.consent.form)];
+        let mut selectors: Vec<(&str, &str)> =
+            vec![("[login] form", &self.login.form), ("[consent] form", &self.consent.form)];
         let optional = [
             ("[login] detect", &self.login.detect),
             ("[login] wait", &self.login.wait),
@@ -363,9 +364,10 @@ impl InteractionProfile {
     /// without one: the one holding its control), the button to press (or the link to follow
     /// instead), the fields to fill in, and the scopes to keep ticked.
     fn controls<'a>(&'a self, action: &'a Action) -> FormPlan<'a, Option<&'a Vec<String>>> {
-        let filled = |fill: &BTreeMap<String, String>, u: Option<&str>, p: Option<&str>| -> Vec<(String, String)> {
-            fill.iter().map(|(k, v)| (k.clone(), fill_value(v, u, p))).collect()
-        };
+        let filled =
+            |fill: &BTreeMap<String, String>, u: Option<&str>, p: Option<&str>| -> Vec<(String, String)> {
+                fill.iter().map(|(k, v)| (k.clone(), fill_value(v, u, p))).collect()
+            };
         match action {
             Action::Login { username, password } => {
                 let mut fields = Vec::new();
@@ -447,10 +449,12 @@ impl InteractionProfile {
         };
         let form = match (form_css, pressed) {
             (Some(css), _) => self.form(&doc, css, &page, page_url)?,
-            (None, Some(el)) => match el.ancestors().filter_map(ElementRef::wrap).find(|a| a.value().name() == "form") {
-                Some(f) => f,
-                None => self.form(&doc, "form", &page, page_url)?,
-            },
+            (None, Some(el)) => {
+                match el.ancestors().filter_map(ElementRef::wrap).find(|a| a.value().name() == "form") {
+                    Some(f) => f,
+                    None => self.form(&doc, "form", &page, page_url)?,
+                }
+            }
             (None, None) => self.form(&doc, "form", &page, page_url)?,
         };
         let mut fields = controls(form);
@@ -598,7 +602,8 @@ impl InteractionProfile {
                 opt(r.wait.map(str::to_string))
             )
         };
-        let mut rules = vec![rule("consent".into(), self.consent.rule()), rule("login".into(), self.login.rule())];
+        let mut rules =
+            vec![rule("consent".into(), self.consent.rule()), rule("login".into(), self.login.rule())];
         rules.extend(self.pages.iter().enumerate().map(|(i, p)| rule(format!("pass:{i}"), p.rule())));
         format!(
             "(() => {{ const q = (c) => {{ try {{ return document.querySelector(c); }} catch (e) {{ return null; }} }};\
@@ -781,7 +786,10 @@ mod tests {
             <input type="PASSWORD" name="password"><button>Sign-in</button></form>"#;
         let p = profile();
         assert_eq!(p.classify("http://as/interaction/x", foreign), PageKind::Login);
-        assert_eq!(p.classify("http://as/authorize", "<p>invalid_request: redirect_uri</p>"), PageKind::Other);
+        assert_eq!(
+            p.classify("http://as/authorize", "<p>invalid_request: redirect_uri</p>"),
+            PageKind::Other
+        );
         let e = p
             .plan(
                 "http://as/interaction/x",
@@ -904,7 +912,10 @@ click = "a#continue"
         assert_eq!(p.waited_for("pass:0"), Some(("`identifier`".into(), "input[name=identifier]")));
         assert_eq!(p.waited_for("login"), Some(("login".into(), "input[type=password]")));
         let act = p.action_script(&Action::Pass { page: 0, username: Some("al'ice".into()), password: None });
-        assert!(act.contains(r#"["identifier", "al'ice"]"#) && act.contains(r#"const button = "button#next""#), "{act}");
+        assert!(
+            act.contains(r#"["identifier", "al'ice"]"#) && act.contains(r#"const button = "button#next""#),
+            "{act}"
+        );
     }
 
     #[test]

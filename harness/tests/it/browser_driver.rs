@@ -73,6 +73,8 @@ fn the_pages_scenarios_pass_in_a_real_browser_and_fail_under_their_faults() {
         (&[], &[Fault::Redirect307AfterLogin]),
         (&[Variant::ScriptPages], &[Fault::IgnorePartialConsent]),
         (&[Variant::ScriptPages], &[Fault::AcceptAnyPassword]),
+        // The username on a page of its own, drawn by the script: passed by a [[page]] rule.
+        (&[Variant::ScriptPages, Variant::IdentifierFirst], &[]),
     ];
     let reports = rt.block_on(async {
         // Each run starts a browser of its own: two at a time keep a small machine responsive.
@@ -129,4 +131,61 @@ fn a_browser_that_cannot_start_is_a_one_line_error() {
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("cannot start the browser /nonexistent/chromium"), "{stderr}");
+}
+
+/// The built-in interaction profile without its `[[page]]` rule for the identifier page.
+fn profile_without_the_identifier_rule(dir: &std::path::Path) -> String {
+    let ui = include_str!("../../../fixtures/profiles/fake-server-ui.toml");
+    let cut = ui.find("[[page]]").expect("the built-in profile has a [[page]] rule");
+    let path = dir.join("ui.toml");
+    std::fs::write(&path, &ui[..cut]).unwrap();
+    let profile = include_str!("../../../fixtures/profiles/fake-server.toml");
+    profile
+        .replace("interaction = \"fake-server\"", &format!("interaction = {:?}", path.display().to_string()))
+}
+
+#[test]
+fn a_page_no_rule_matches_ends_the_step_in_error_and_is_saved_with_the_report() {
+    let dir = std::env::temp_dir().join(format!("unmatched-page-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenarios: Vec<Scenario> = page_scenarios().into_iter().filter(|s| s.id == "CONS-01").collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let mut drivers = vec![Driver::Form];
+    if have_browser() {
+        drivers.push(Driver::Browser);
+    }
+    for driver in drivers {
+        let mut s = settings(driver, &[Variant::IdentifierFirst], &[]);
+        s.target.profile_text = profile_without_the_identifier_rule(&dir);
+        let report = rt.block_on(execute(&s, scenarios.clone(), None)).expect("the run starts");
+        let r = &report.results[0];
+        let why = harness::render::report::cause(r);
+        assert_eq!(r.outcome, Outcome::Error, "{driver:?}: {why}");
+        assert!(why.contains("matches no rule") && why.contains("name=\"username\""), "{why}");
+        let html = r.attachments.iter().find(|a| a.file.ends_with(".html")).expect("the page's HTML");
+        assert_eq!(html.file, "pages/CONS-01-1.html");
+        assert!(String::from_utf8_lossy(&html.data).contains("identify-form"), "{driver:?}");
+        let png = r.attachments.iter().find(|a| a.file.ends_with(".png"));
+        assert_eq!(png.is_some(), driver == Driver::Browser, "a screenshot only from a browser");
+        if let Some(png) = png {
+            assert!(png.data.starts_with(b"\x89PNG"), "a PNG");
+        }
+        // Written beside the reports, and linked from the HTML one.
+        let out = dir.join(driver.as_str());
+        harness::render::report::write_all(&out, &report).unwrap();
+        assert_eq!(std::fs::read(out.join(&html.file)).unwrap(), html.data);
+        let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(page.contains("<a href=\"pages/CONS-01-1.html\">"), "linked from report.html");
+    }
+    // With the rule, the same page is passed.
+    let s = settings(Driver::Form, &[Variant::IdentifierFirst], &[]);
+    let report = rt.block_on(execute(&s, scenarios, None)).expect("the run starts");
+    assert_eq!(
+        report.results[0].outcome,
+        Outcome::Pass,
+        "{}",
+        harness::render::report::cause(&report.results[0])
+    );
+    assert!(report.results[0].attachments.is_empty(), "nothing is kept for a pass");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -243,22 +243,38 @@ impl Journey {
             if plan.mode == Mode::Manual && !matches!(kind, PageKind::Pass(_)) {
                 return Ok(());
             }
-            self.note_visit(&resp.url, kind)?;
-            // Credentials the scenario chose (a wrong password) are tried once: the login page
-            // coming back is the server's answer, not a reason to try again.
-            if kind == PageKind::Login && plan.password.is_some() && self.logins > 0 {
-                return Ok(());
-            }
-            let action = self.action(ctx, kind, plan)?;
-            after_credentials = matches!(action, Action::Login { .. });
-            req = if browsing(ctx) {
-                match self.act(ctx, &resp.url, &action).await? {
-                    Some(next) => next,
-                    // The page answered in place; the journey ends on it.
-                    None => return Ok(()),
+            let mut kind = kind;
+            req = loop {
+                self.note_visit(&resp.url, kind)?;
+                // Credentials the scenario chose (a wrong password) are tried once: the login
+                // page coming back is the server's answer, not a reason to try again.
+                if kind == PageKind::Login && plan.password.is_some() && self.logins > 0 {
+                    return Ok(());
                 }
-            } else {
-                ctx.env.interaction.plan(&resp.url, &html, &action)?
+                let action = self.action(ctx, kind, plan)?;
+                after_credentials = matches!(action, Action::Login { .. });
+                if !browsing(ctx) {
+                    break ctx.env.interaction.plan(&resp.url, &html, &action)?;
+                }
+                if let Some(next) = self.act(ctx, &resp.url, &action).await? {
+                    break next;
+                }
+                // The page answered in place. Where its script drew the next page (the
+                // password page after the username page) the user goes on there; the same
+                // page again (a wrong password) is where the journey ends.
+                match self.kind {
+                    Some(PageKind::Other) => return self.stop_on_other(ctx, plan).await,
+                    Some(now) if now != kind => {
+                        // Drawn in the same document: the headers that protect it are the
+                        // document's.
+                        self.page_headers.insert(now.as_str().into(), resp.headers_json());
+                        if plan.mode != Mode::Auto && !matches!(now, PageKind::Pass(_)) {
+                            return Ok(());
+                        }
+                        kind = now;
+                    }
+                    _ => return Ok(()),
+                }
             };
         }
         Err(StepError::Prerequisite(format!("no redirect to the client after {MAX_HOPS} requests")))
@@ -295,7 +311,11 @@ impl Journey {
     async fn stop_on_other(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) -> Result<(), StepError> {
         let Some((url, html)) = self.page.clone() else { return Ok(()) };
         let shown = if browsing(ctx) { "as the browser rendered it" } else { "as the server sent it" };
-        ctx.attachments.push(Attachment::new(format!("the page at {url} ({shown})"), "html", html.clone().into_bytes()));
+        ctx.attachments.push(Attachment::new(
+            format!("the page at {url} ({shown})"),
+            "html",
+            html.clone().into_bytes(),
+        ));
         if let Some(tab) = ctx.tab.as_ref()
             && let Ok(png) = tab.screenshot().await
         {
@@ -488,8 +508,7 @@ impl Journey {
         let mut net = ViaAgent(&mut ctx.agent);
         match tab.act(&script, &mut net).await {
             Ok(Acted::Navigated(next)) => Ok(Some(to_request(&next))),
-            Ok(Acted::Stayed) => match rendered(tab, &ctx.env.interaction, &mut net).await?
-            {
+            Ok(Acted::Stayed) => match rendered(tab, &ctx.env.interaction, &mut net).await? {
                 // It did go on, only later than the driver waited for.
                 Err(next) => Ok(Some(to_request(&next))),
                 Ok((kind, html)) => {
@@ -523,7 +542,8 @@ async fn rendered(
         Waited::Value(None) => {
             // The wait is over: a page whose rule matched but never drew what it waits for
             // is named as such.
-            let (v, left) = tab.evaluate_serving(&profile.classify_script(true), net).await.map_err(browser_error)?;
+            let (v, left) =
+                tab.evaluate_serving(&profile.classify_script(true), net).await.map_err(browser_error)?;
             if let Some(left) = left {
                 return Ok(Err(left));
             }

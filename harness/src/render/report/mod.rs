@@ -101,7 +101,8 @@ pub fn write_all(dir: &Path, report: &RunReport) -> Result<(), String> {
     for a in report.results.iter().flat_map(|r| &r.attachments) {
         let path = dir.join(&a.file);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         std::fs::write(&path, &a.data).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
