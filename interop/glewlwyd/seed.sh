@@ -160,4 +160,13 @@ client conformance-machine "Conformance machine client" machine-s3cret-value \
   '[]' '["client_credentials"]' '["openid","profile"]'
 client conformance-resource-server "Conformance resource server" rs-s3cret-value \
   '[]' '["client_credentials"]' '[]'
+# alice has granted every pre-registered client the three scopes, as a user who signed in to
+# them before: the login app then goes straight to "Continue" for them. Grants are per user and
+# client and the run is concurrent, so a grant given by one scenario would otherwise change
+# what the next one sees; clients the run registers meet the grant page.
+rm -f "${jar}"
+call POST /api/auth/ '{"username":"alice","password":"alice-password"}'
+for id in conformance-confidential conformance-other conformance-public conformance-query; do
+  call PUT "/api/auth/grant/${id}" '{"scope":"openid profile email"}'
+done
 echo "seed.sh: seeded ${base} (issuer ${issuer})"

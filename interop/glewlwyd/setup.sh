@@ -84,13 +84,6 @@ done
 "${here}/seed.sh" "${base}" @PORT@ "${run_dir}/key.pem" "${run_dir}/pub.pem" >/dev/null
 stop_server "${pid_file}" "glewlwyd -c ${conf}" >/dev/null
 trap - EXIT
-# Consent is asked at every authorization: once a code is issued, the user's grant to that
-# client is forgotten. glewlwyd remembers grants and has no setting to ask again; with the
-# grant remembered, whether a scenario meets the grant page would depend on which scenarios ran
-# before it (the run is concurrent), and the reports would not be reproducible.
-sqlite3 "${db}" "CREATE TRIGGER conformance_forget_grant AFTER INSERT ON gpo_code BEGIN
-  DELETE FROM g_client_user_scope WHERE gcus_username = NEW.gpoc_username AND gcus_client_id = NEW.gpoc_client_id;
-END;"
 mv "${db}" "${seed}"
 rm -f "${conf}" "${log_file}"
 echo "setup.sh: ${seed} is ready"
