@@ -29,6 +29,9 @@ refuse_if_running "${pid_file}" "glewlwyd -c ${conf}" "${issuer}"
 
 rm -f "${db}"
 cp "${run_dir}/seed.sqlite3" "${db}"
+# WAL: the run is concurrent, and with the default rollback journal glewlwyd's writes now and
+# then fail with "Error executing sql query" (a 500) while another request holds the database.
+sqlite3 "${db}" "PRAGMA journal_mode=WAL;" >/dev/null
 sqlite3 "${db}" "UPDATE g_plugin_module_instance SET gpmi_parameters = replace(gpmi_parameters, '127.0.0.1:@PORT@', '127.0.0.1:${port}');"
 sed -e "s#@PORT@#${port}#g" -e "s#@RUN@#${run_dir}#g" "${here}/glewlwyd.conf" >"${conf}"
 
