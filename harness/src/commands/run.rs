@@ -125,7 +125,9 @@ pub async fn run(args: RunArgs) -> Result<Exit, CommandError> {
             args.select.only.join(",")
         )));
     }
-    let stderr_tty = std::io::stderr().is_terminal();
+    // The manual driver's prompts go to standard error: no progress line writes over them.
+    let manual = crate::engine::target::driver(&settings.target) == crate::engine::interact::Driver::Manual;
+    let stderr_tty = std::io::stderr().is_terminal() && !manual;
     let last = Arc::new(std::sync::Mutex::new((Instant::now(), 0usize, scenarios.len())));
     let progress: Option<Progress> = stderr_tty.then(|| {
         let last = last.clone();

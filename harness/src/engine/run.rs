@@ -355,6 +355,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         step: String::new(),
         hosts: Vec::new(),
         tab: None,
+        scenario: s.id.clone(),
         attachments: Vec::new(),
     };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
@@ -507,6 +508,7 @@ status = 200
             ledger: Default::default(),
             trust: Arc::new(crate::engine::trust::Trust::open()),
             browser: None,
+            person: None,
         }
     }
 
