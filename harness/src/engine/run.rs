@@ -276,6 +276,11 @@ fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioRes
         baseline: None,
         source: s.source.to_string(),
         attachments: Vec::new(),
+        revisions: crate::engine::target::MCP_VERSIONS
+            .iter()
+            .filter(|v| s.applies_to_mcp(v))
+            .map(|v| v.to_string())
+            .collect(),
         raw_steps: Vec::new(),
         duration_ms: 0,
     }
