@@ -370,7 +370,8 @@ pub fn score_rows(report: &RunReport) -> Vec<[String; 4]> {
                 why.push(format!("{rest} for other reasons"));
             }
             let mark = if s.selected { " *" } else { "" };
-            [format!("{}{mark}", s.revision), t(&s.must), t(&s.should), why.join("; ")]
+            let why = if why.is_empty() { "—".to_string() } else { why.join("; ") };
+            [format!("{}{mark}", s.revision), t(&s.must), t(&s.should), why]
         })
         .collect()
 }

@@ -88,7 +88,7 @@ pub fn render(report: &RunReport, style: Style) -> String {
         let _ = writeln!(out, "\n{}", style.paint("1", "Score card"));
         let w = card.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
         for [rev, must, should, why] in &card {
-            let why = if why.is_empty() { String::new() } else { format!("  not judged: {why}") };
+            let why = if why == "—" { String::new() } else { format!("  not judged: {why}") };
             let line = format!("  {rev:<w$}  MUST {must:<11} SHOULD {should:<11}{why}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
