@@ -427,6 +427,9 @@ faults! {
     McpTokenInQuery => "mcp-token-in-query",
     /// The MCP resource serves tokens that lack its required scope (MCP-RS-08).
     McpScopeNotChecked => "mcp-scope-not-checked",
+    /// A new authorization of a client in a browser session that already got it a code gets
+    /// that first code's scopes, not the ones requested: a step-up never widens (MCP-RS-08.step-up).
+    ReauthorizationKeepsOldScope => "reauthorization-keeps-old-scope",
     /// CORS preflights to the MCP endpoint are refused with 401 (CORS-12).
     McpPreflightRequiresAuth => "mcp-preflight-requires-auth",
     /// `client_id_issued_at` is sent as a string instead of a number of seconds (DCR-05).

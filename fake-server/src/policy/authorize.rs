@@ -71,6 +71,9 @@ pub struct AuthorizePolicy {
     pub opaque_codes: bool,
     /// Codes live minutes (RFC 6749 §4.1.2: at most ten recommended), not a day.
     pub short_lived_codes: bool,
+    /// A code carries the scopes of this authorization, whatever the user granted the client
+    /// before (a step-up widens the grant).
+    pub scopes_from_this_request: bool,
 
     // ------------------------------------------------------------------ the response
     /// `state` is echoed exactly (RFC 6749 §4.1.2).
@@ -155,6 +158,7 @@ impl AuthorizePolicy {
             code_bytes: if fault(Fault::ShortCodes) { 8 } else { 32 },
             opaque_codes: !fault(Fault::CodeEmbedsChallenge),
             short_lived_codes: !fault(Fault::LongLivedCodes),
+            scopes_from_this_request: !fault(Fault::ReauthorizationKeepsOldScope),
 
             echo_state: !fault(Fault::NoStateEcho),
             omit_absent_state: !fault(Fault::UndefinedStateEcho),

@@ -325,6 +325,13 @@ pub fn issue_code(
     let now = st.clock.now();
     let auth_time =
         req.session_id.as_deref().and_then(|sid| store.sessions.get(sid)).map_or(now, |s| s.auth_time);
+    let mut scopes = scopes;
+    if !policy.scopes_from_this_request
+        && let Some(sid) = req.session_id.clone()
+    {
+        // The fault: the session's first grant to the client is what it keeps getting.
+        scopes = store.first_scopes.entry((sid, req.client_id.clone())).or_insert(scopes).clone();
+    }
     let mut code = random_token("", policy.code_bytes);
     if let Some(challenge) = req.challenge.as_deref().filter(|_| !policy.opaque_codes) {
         code = format!("{code}.{challenge}");

@@ -277,6 +277,9 @@ pub struct Store {
     pub requests: Capped<AuthRequest>,
     /// (username, client_id) → scopes the user approved.
     pub consents: FastMap<(String, String), BTreeSet<String>>,
+    /// (session, client_id) → the scopes of the first code the session got for the client;
+    /// kept only under the fault `reauthorization-keeps-old-scope`.
+    pub first_scopes: FastMap<(String, String), Vec<String>>,
     pub codes: FastMap<String, Code>,
     pub grants: Sharded<u64, Grant>,
     pub access_tokens: Sharded<String, AccessToken>,

@@ -122,11 +122,17 @@ pub struct TargetArgs {
     /// endpoint (RFC 7591 §3) and send it on every registration; only without --issuer.
     #[arg(long, env = "OAUTH_CONFORMANCE_FAKE_REGISTRATION_TOKEN")]
     pub fake_registration_token: Option<String>,
-    /// Who operates login and consent pages: `form` (read the HTML, submit its forms) or
-    /// `browser` (a headless Chromium renders each page and runs its scripts); overrides the
-    /// interaction profile's `driver`.
-    #[arg(long, env = "OAUTH_CONFORMANCE_DRIVER", value_parser = ["form", "browser"])]
+    /// Who operates login and consent pages: `form` (read the HTML, submit its forms),
+    /// `browser` (a headless Chromium renders each page and runs its scripts) or `manual` (a
+    /// person signs in, in a browser of their own, from the authorization URL the harness
+    /// prints and opens with $BROWSER when set; the harness waits for the response on a
+    /// loopback redirect URI with a port, or for its address pasted on standard input).
+    /// Overrides the interaction profile's `driver`.
+    #[arg(long, env = "OAUTH_CONFORMANCE_DRIVER", value_parser = ["form", "browser", "manual"])]
     pub driver: Option<String>,
+    /// Seconds the manual driver waits for each sign-in.
+    #[arg(long, env = "OAUTH_CONFORMANCE_MANUAL_TIMEOUT", value_name = "SECS", default_value_t = 300)]
+    pub manual_timeout: u64,
     /// The Chromium or Chrome executable of the browser driver (default: $CHROME, then
     /// `chromium`, `chromium-browser`, `google-chrome` on PATH).
     #[arg(long, value_name = "PATH")]

@@ -14,7 +14,7 @@ use crate::commands::settings::{Settings, select};
 use crate::engine::cleanup::Ledger;
 use crate::engine::run::{Progress, Sink, run_into};
 use crate::engine::suite::Scenario;
-use crate::engine::target::PrepareError;
+use crate::engine::target::{MCP_VERSIONS, PrepareError};
 use crate::model::outcome::{Incomplete, RunReport, ScenarioResult};
 use crate::render::report::{self, Style};
 
@@ -46,6 +46,9 @@ pub async fn execute_until(
     let clock = Instant::now();
     let ledger: Arc<Ledger> = Arc::default();
     let sink: Sink = Arc::default();
+    // The score card's runs for the MCP revisions the run does not follow.
+    let others: Sink = Arc::default();
+    let all_scenarios = scenarios.clone();
     let ids: Vec<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     // The prepared target, kept outside the work so that an interrupted run still knows it.
     let slot = std::sync::Mutex::new(None);
@@ -58,7 +61,14 @@ pub async fn execute_until(
             Some((prepared.target, prepared.server, env.metadata.clone(), env.trust.clone()));
         // Without metadata every scenario would end in the same error: the cause is said once.
         if discovered {
-            run_into(env, scenarios, settings.jobs, progress, sink.clone()).await;
+            run_into(env.clone(), scenarios, settings.jobs, progress, sink.clone()).await;
+            // Scenarios of other MCP revisions only, run under those revisions' rules so that
+            // the score card judges every revision the scenarios allow.
+            for (revision, only_there) in other_revisions(&all_scenarios, &env.mcp_version) {
+                let mut there = (*env).clone();
+                there.mcp_version = revision;
+                run_into(Arc::new(there), only_there, settings.jobs, None, others.clone()).await;
+            }
         }
         Ok::<_, PrepareError>(())
     };
@@ -112,7 +122,35 @@ pub async fn execute_until(
     }
     report.learned = ledger.learned();
     report.contacted = trust.contacted();
+    let mut extra: Vec<(usize, ScenarioResult)> =
+        std::mem::take(&mut *others.lock().unwrap_or_else(|p| p.into_inner()));
+    extra.sort_by_key(|(i, _)| *i);
+    let counted: Vec<&ScenarioResult> = extra.iter().map(|(_, r)| r).chain(report.results.iter()).collect();
+    // A card for runs that check MCP requirements (the built-in suites do); a suite of plain
+    // OAuth scenarios has no revision to score.
+    if all_scenarios.iter().any(|s| s.spec.contains("MCP")) {
+        let selected = report.target.mcp_version.clone();
+        report.score_card = crate::model::score::score(MCP_VERSIONS, &selected, &counted);
+    }
     Ok(report)
+}
+
+/// For each MCP revision but `selected`, the scenarios that apply to it and not to `selected`
+/// (those the run for `selected` skips by their version gates).
+fn other_revisions(scenarios: &[Scenario], selected: &str) -> Vec<(String, Vec<Scenario>)> {
+    MCP_VERSIONS
+        .iter()
+        .filter(|v| **v != selected)
+        .map(|v| {
+            let only: Vec<Scenario> = scenarios
+                .iter()
+                .filter(|s| s.applies_to_mcp(v) && !s.applies_to_mcp(selected))
+                .cloned()
+                .collect();
+            (v.to_string(), only)
+        })
+        .filter(|(_, only)| !only.is_empty())
+        .collect()
 }
 
 /// `run`: run the selected scenarios and print the report.
@@ -125,7 +163,9 @@ pub async fn run(args: RunArgs) -> Result<Exit, CommandError> {
             args.select.only.join(",")
         )));
     }
-    let stderr_tty = std::io::stderr().is_terminal();
+    // The manual driver's prompts go to standard error: no progress line writes over them.
+    let manual = crate::engine::target::driver(&settings.target) == crate::engine::interact::Driver::Manual;
+    let stderr_tty = std::io::stderr().is_terminal() && !manual;
     let last = Arc::new(std::sync::Mutex::new((Instant::now(), 0usize, scenarios.len())));
     let progress: Option<Progress> = stderr_tty.then(|| {
         let last = last.clone();

@@ -122,9 +122,12 @@ impl Settings {
                 driver: match t.driver.as_deref() {
                     Some("browser") => Some(Driver::Browser),
                     Some("form") => Some(Driver::Form),
+                    Some("manual") => Some(Driver::Manual),
                     _ => None,
                 },
                 browser: t.browser.clone(),
+                manual_timeout: Duration::from_secs(t.manual_timeout.max(1)),
+                person: None,
                 limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
             },
             jobs: 8,

@@ -66,6 +66,10 @@ pub struct Ops {
     /// `scope`, RFC 6749 §3.3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_words: Option<String>,
+    /// A space-separated string holding every word of this one, and maybe more (a granted
+    /// `scope` that covers what was asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_words: Option<String>,
 }
 
 /// A status expectation: one code, a list, or a class (`"4xx"`).
@@ -400,6 +404,12 @@ fn apply(
             return fail(format!("the words {words:?} in any order"));
         }
     }
+    if let Some(words) = &ops.has_words {
+        let words = resolve_str(words, vars)?;
+        if present.and_then(Value::as_str).is_none_or(|s| !word_set(&words).is_subset(&word_set(s))) {
+            return fail(format!("holding the words {words:?}"));
+        }
+    }
     if let Some(prefix) = &ops.starts_with {
         let prefix = resolve_str(prefix, vars)?;
         if !present.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix.as_str())) {
@@ -582,6 +592,18 @@ mod tests {
         let ops = Ops { equals: Some(json!({"active": false})), ..Ops::default() };
         let m = check(Check::Json { pointer: "".into(), ops }, r).unwrap();
         assert!(m.actual.contains("\"iss\""), "{m:?}");
+    }
+
+    #[test]
+    fn has_words_wants_every_word_and_allows_more() {
+        let r = json!({"json": {"scope": "openid projects:read  profile"}});
+        let ops = |w: &str| Ops { has_words: Some(w.into()), ..Ops::default() };
+        let at = |w: &str| check(Check::Json { pointer: "/scope".into(), ops: ops(w) }, r.clone());
+        assert!(at("projects:read openid").is_none());
+        assert!(at("").is_none());
+        let m = at("projects:write openid").unwrap();
+        assert!(m.expected.contains("holding the words"), "{m:?}");
+        assert!(check(Check::Json { pointer: "/none".into(), ops: ops("a") }, r).is_some(), "absent");
     }
 
     #[test]

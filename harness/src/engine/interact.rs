@@ -43,6 +43,9 @@ pub enum Driver {
     /// A headless Chromium renders each page, runs its scripts, fills the fields and presses
     /// the buttons; its requests still go through the harness's user agent.
     Browser,
+    /// A person signs in, in a browser of their own, from the authorization URL the harness
+    /// prints; the harness waits for the response to the client (`engine::manual`).
+    Manual,
 }
 
 impl Driver {
@@ -50,6 +53,7 @@ impl Driver {
         match self {
             Driver::Form => "form",
             Driver::Browser => "browser",
+            Driver::Manual => "manual",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cleanup;
 pub mod expect;
 pub mod interact;
 pub mod jwks;
+pub mod manual;
 pub mod origin;
 pub mod profile;
 pub mod retry;

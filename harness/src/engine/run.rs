@@ -276,6 +276,11 @@ fn result(s: &Scenario, outcome: Outcome, reason: Option<String>) -> ScenarioRes
         baseline: None,
         source: s.source.to_string(),
         attachments: Vec::new(),
+        revisions: crate::engine::target::MCP_VERSIONS
+            .iter()
+            .filter(|v| s.applies_to_mcp(v))
+            .map(|v| v.to_string())
+            .collect(),
         raw_steps: Vec::new(),
         duration_ms: 0,
     }
@@ -355,6 +360,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         step: String::new(),
         hosts: Vec::new(),
         tab: None,
+        scenario: s.id.clone(),
         attachments: Vec::new(),
     };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
@@ -507,6 +513,7 @@ status = 200
             ledger: Default::default(),
             trust: Arc::new(crate::engine::trust::Trust::open()),
             browser: None,
+            person: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! the trust rules, the clean-up ledger and the steps' environment, and the result model.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use fake_server::FakeServer;
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ use crate::engine::agent::{Agent, Body, Limits, Request};
 use crate::engine::browser::{self, Browser};
 use crate::engine::cleanup::Ledger;
 use crate::engine::interact::Driver;
+use crate::engine::manual::Person;
 use crate::engine::profile::{ClientProfile, Profile, interaction_profile};
 use crate::engine::steps::{ClockHandle, Env, WellKnown, discover_url, string_list};
 use crate::engine::trust::Trust;
@@ -48,6 +50,10 @@ pub struct TargetSettings {
     pub driver: Option<Driver>,
     /// The browser executable of the browser driver.
     pub browser: Option<std::path::PathBuf>,
+    /// How long the manual driver waits for the person's answer.
+    pub manual_timeout: Duration,
+    /// The manual driver's person, when a library user brings one (else the terminal's).
+    pub person: Option<Arc<crate::engine::manual::Person>>,
     pub limits: Limits,
 }
 
@@ -81,6 +87,16 @@ pub enum PrepareError {
     /// The profile, or the interaction profile it names, does not fit the target.
     #[error("{0}")]
     Config(String),
+}
+
+/// The interaction driver a run will use: the command's, else the interaction profile's.
+pub fn driver(settings: &TargetSettings) -> Driver {
+    settings.driver.unwrap_or_else(|| {
+        Profile::parse(&settings.profile_text, None)
+            .ok()
+            .and_then(|p| interaction_profile(p.interaction.as_deref().unwrap_or("fake-server")).ok())
+            .map_or(Driver::Form, |i| i.driver)
+    })
 }
 
 /// Prepare the target, noting in `ledger` what the preparation creates on it.
@@ -127,8 +143,14 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
     if let Some(d) = settings.driver {
         interaction.driver = d;
     }
+    let person = match interaction.driver {
+        Driver::Manual => Some(
+            settings.person.clone().unwrap_or_else(|| Arc::new(Person::at_terminal(settings.manual_timeout))),
+        ),
+        _ => None,
+    };
     let browser = match interaction.driver {
-        Driver::Form => None,
+        Driver::Form | Driver::Manual => None,
         Driver::Browser => {
             let path = browser::find(settings.browser.as_deref())
                 .map_err(|e| PrepareError::Config(e.to_string()))?;
@@ -158,6 +180,7 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         ledger,
         trust,
         browser,
+        person,
     };
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;

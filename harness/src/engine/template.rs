@@ -5,8 +5,10 @@
 //! references are interpolated as text. `{{` and `}}` are literal braces. A few functions
 //! produce test values: `{repeat:a:42}`, `{random:43}` (base64url characters), `{s256:VALUE}`,
 //! and take values apart: `{host:VALUE}` (the host of a URL), `{origin:VALUE}` (its
-//! scheme, host and port, as the MCP 2025-03-26 authorization base URL). `{a.b|c}` is the
-//! first alternative that is defined and not null.
+//! scheme, host and port, as the MCP 2025-03-26 authorization base URL), and
+//! `{union:A B …}` (the words of the space-separated values A, B, … once each, in order: a
+//! union of OAuth scopes; an undefined or null value adds none). `{a.b|c}` is the first
+//! alternative that is defined and not null.
 //!
 //! Layer: engine; imports nothing else from the crate; never the render or commands layers.
 
@@ -131,7 +133,7 @@ fn split(text: &str) -> Result<Vec<Part>, TemplateError> {
 }
 
 fn is_function(r: &str) -> bool {
-    ["repeat:", "random:", "s256:", "host:", "origin:"].iter().any(|f| r.starts_with(f))
+    ["repeat:", "random:", "s256:", "host:", "origin:", "union:"].iter().any(|f| r.starts_with(f))
 }
 
 fn err(reference: &str, reason: impl Into<String>) -> TemplateError {
@@ -174,6 +176,22 @@ fn lookup(reference: &str, vars: &Map<String, Value>) -> Result<Value, TemplateE
             .filter(|u| u.has_host())
             .map(|u| Value::String(u.origin().ascii_serialization()))
             .ok_or_else(|| err(reference, format!("`{value}` is not a URL with a host")));
+    }
+    if let Some(list) = reference.strip_prefix("union:") {
+        let mut words: Vec<String> = Vec::new();
+        for r in list.split_whitespace() {
+            let text = match lookup(r, vars) {
+                Ok(Value::String(s)) => s,
+                Ok(Value::Null) | Err(_) => continue,
+                Ok(other) => other.to_string(),
+            };
+            for w in text.split_whitespace() {
+                if !words.iter().any(|x| x == w) {
+                    words.push(w.to_string());
+                }
+            }
+        }
+        return Ok(Value::String(words.join(" ")));
     }
     if let Some(inner) = reference.strip_prefix("host:") {
         let value = match lookup(inner, vars) {
@@ -234,6 +252,13 @@ mod tests {
         v.insert("none".into(), Value::Null);
         assert_eq!(resolve("{none|issuer}", &v).unwrap(), json!("https://as"));
         assert_eq!(resolve("{t.missing | t.access_token}", &v).unwrap(), json!("abc"));
+        let scopes = json!({"t": {"scope": "openid profile"}, "r": {"scope": "profile projects:read"}});
+        let scopes = scopes.as_object().unwrap();
+        assert_eq!(
+            resolve("{union:t.scope r.scope t.none}", scopes).unwrap(),
+            json!("openid profile projects:read")
+        );
+        assert_eq!(resolve("{union:t.none|r.scope}", scopes).unwrap(), json!("profile projects:read"));
         assert_eq!(resolve("{t.access_token|issuer}", &v).unwrap(), json!("abc"));
         assert!(resolve("{t.missing|nothing}", &v).is_err());
     }

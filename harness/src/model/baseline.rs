@@ -81,6 +81,7 @@ mod tests {
             baseline: None,
             source: String::new(),
             attachments: Vec::new(),
+            revisions: Vec::new(),
             raw_steps: Vec::new(),
             duration_ms: 0,
         }

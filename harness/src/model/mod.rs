@@ -7,4 +7,5 @@ pub mod exchange;
 pub mod level;
 pub mod mask;
 pub mod outcome;
+pub mod score;
 pub mod secret;

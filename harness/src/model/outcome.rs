@@ -105,6 +105,10 @@ pub struct ScenarioResult {
     /// as a screenshot): written beside the reports, linked from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// The MCP revisions the scenario applies to (its `mcp>=` / `mcp<` gates), for the score
+    /// card (never serialized).
+    #[serde(skip)]
+    pub revisions: Vec<String>,
     /// The steps with their exchanges unmasked, for snapshots (never serialized).
     #[serde(skip)]
     pub raw_steps: Vec<StepRecord>,
@@ -253,6 +257,9 @@ pub struct RunReport {
     /// Every origin the run sent a request to (`scheme://host:port`), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contacted: Vec<String>,
+    /// For each MCP revision, its MUST and SHOULD requirements passed, judged and declared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub score_card: Vec<crate::model::score::RevisionScore>,
 }
 
 impl RunReport {
@@ -296,6 +303,7 @@ impl RunReport {
             results,
             learned: Vec::new(),
             contacted: Vec::new(),
+            score_card: Vec::new(),
         }
     }
 

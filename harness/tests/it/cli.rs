@@ -258,3 +258,32 @@ fn a_reader_that_closes_the_pipe_early_ends_the_listing_quietly() {
     assert!(out.status.success(), "exit status {:?}, stderr: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_score_card_judges_a_revision_the_run_does_not_follow_with_that_revision_s_scenarios() {
+    // PRM-09 holds for MCP 2025-06-18 only: the run for the newest revision skips it by its
+    // gate, and the card runs it under 2025-06-18's rules.
+    let card = |extra: &[&str]| {
+        let mut args = vec!["run", "--only", "PRM-09", "--format", "json"];
+        args.extend_from_slice(extra);
+        let (_, out, _) = run(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+        let main = v["results"].as_array().unwrap().iter().find(|r| r["id"] == "PRM-09").unwrap().clone();
+        (main, v["score_card"].clone())
+    };
+    let (main, score) = card(&[]);
+    assert_eq!(main["outcome"], "skip", "{main}");
+    let row = |rev: &str| score.as_array().unwrap().iter().find(|r| r["revision"] == rev).unwrap().clone();
+    assert_eq!(row("MCP 2025-06-18")["must"], serde_json::json!({"passed": 1, "judged": 1, "declared": 1}));
+    assert_eq!(row("MCP 2026-07-28")["selected"], true);
+    assert_eq!(row("MCP 2026-07-28")["must"]["declared"], 0, "PRM-09 is no requirement there");
+    // Under the fault that kills it, the older revision's requirement is judged and not passed.
+    let (_, score) = card(&["--fault", "mcp-no-www-authenticate"]);
+    let old = score.as_array().unwrap().iter().find(|r| r["revision"] == "MCP 2025-06-18").unwrap();
+    assert_eq!(old["must"], serde_json::json!({"passed": 0, "judged": 1, "declared": 1}));
+    // The terminal report opens with the card.
+    let (_, text, _) = run(&["run", "--only", "PRM-09"]);
+    let card_at = text.find("Score card").expect("a score card");
+    assert!(card_at < text.find("MCP\n").unwrap_or(usize::MAX), "{text}");
+    assert!(text.contains("MCP 2026-07-28 *"), "{text}");
+}

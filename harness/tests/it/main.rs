@@ -9,6 +9,7 @@ mod hostile;
 mod kill_matrix;
 mod layers;
 mod leave_nothing;
+mod manual_driver;
 mod raw_server;
 mod sarif;
 mod snapshots_cmd;

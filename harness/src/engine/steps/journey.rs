@@ -186,6 +186,9 @@ impl Journey {
 
     /// Send `first` and carry on according to `plan`.
     pub async fn run(&mut self, ctx: &mut Ctx<'_>, first: Request, plan: &Plan) -> Result<(), StepError> {
+        if plan.mode == Mode::Auto && ctx.env.interaction.driver == Driver::Manual {
+            return self.by_hand(ctx, first, plan).await;
+        }
         let mut req = first;
         let mut after_credentials = false;
         for hop in 0..MAX_HOPS {
@@ -278,6 +281,57 @@ impl Journey {
             };
         }
         Err(StepError::Prerequisite(format!("no redirect to the client after {MAX_HOPS} requests")))
+    }
+
+    /// The manual driver: a person goes through the authorization in a browser of their own,
+    /// and the response to the client is taken where it arrives. What the harness never sees
+    /// (the pages, the person's own credentials) cannot be judged: scenarios that need it are
+    /// skipped.
+    async fn by_hand(&mut self, ctx: &mut Ctx<'_>, first: Request, plan: &Plan) -> Result<(), StepError> {
+        // The harness looks first: a server that answers the client at once (an error, or a
+        // code for a session) or shows an error page needs nobody.
+        let look = Plan { mode: Mode::Manual, ..plan.clone() };
+        Box::pin(self.run(ctx, first.clone(), &look)).await?;
+        // A page a script draws may be a sign-in page too: the person decides.
+        let shell = self.page.as_ref().is_some_and(|(_, html)| script_rendered(html));
+        let interactive = matches!(self.kind, Some(PageKind::Login | PageKind::Consent | PageKind::Pass(_)));
+        if self.result.get("redirected") == Some(&Value::Bool(true)) || !(interactive || shell) {
+            return Ok(());
+        }
+        let unseen = |what: &str| {
+            StepError::Unmet(format!(
+                "the scenario {what}, which the manual driver leaves to a person: run it with the form or browser driver"
+            ))
+        };
+        if plan.password.is_some() || plan.username.is_some() {
+            return Err(unseen("signs in with credentials of its own and judges the login page's answer"));
+        }
+        if self.needs_consent {
+            return Err(unseen("judges the consent page"));
+        }
+        if first.method != reqwest::Method::GET {
+            return Err(unseen("starts the authorization with a POST"));
+        }
+        let Some(person) = ctx.env.person.clone() else {
+            return Err(StepError::Prerequisite("the manual driver has no person to ask".into()));
+        };
+        let user = ctx.env.profile.user.as_ref().map(|u| format!(" as {}", u.username)).unwrap_or_default();
+        let todo = if plan.cancel_login {
+            "cancel the sign-in (do not sign in)".to_string()
+        } else if plan.deny {
+            format!("sign in{user} and refuse the request on the consent page")
+        } else if let Some(scopes) = &plan.approve_scopes {
+            format!("sign in{user} and approve only the scopes {}", scopes.join(" "))
+        } else {
+            format!("sign in{user} and approve the request")
+        };
+        let label = format!("{} step `{}`", ctx.scenario, ctx.step);
+        let got = person
+            .ask(&label, &first.url, &todo, self.redirect_uri.as_deref())
+            .await
+            .map_err(StepError::NoAnswer)?;
+        self.hops.push(json!({ "url": first.url, "by": "a person, in a browser of their own" }));
+        self.arrive(&got)
     }
 
     /// Count a visit to a page the journey is about to act on; the third visit to the same
@@ -407,6 +461,11 @@ impl Journey {
         expect: PageKind,
         plan: &Plan,
     ) -> Result<(), StepError> {
+        if ctx.env.interaction.driver == Driver::Manual {
+            return Err(StepError::Unmet(
+                "the scenario acts on a page the harness loaded itself, which the manual driver leaves to a person: run it with the form or browser driver".into(),
+            ));
+        }
         let Some((url, html)) = self.page.clone() else {
             return Err(StepError::Prerequisite("the authorization journey is not on a page".into()));
         };

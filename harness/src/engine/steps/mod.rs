@@ -62,6 +62,8 @@ pub struct Env {
     pub trust: Arc<crate::engine::trust::Trust>,
     /// The headless browser of the browser interaction driver, one for the run.
     pub browser: Option<Arc<crate::engine::browser::Browser>>,
+    /// The person who signs in under the manual interaction driver.
+    pub person: Option<Arc<crate::engine::manual::Person>>,
 }
 
 impl std::fmt::Debug for Env {
@@ -84,6 +86,8 @@ pub struct Ctx<'a> {
     pub hosts: Vec<host::Hosted>,
     /// The scenario's browser tab (its own browser context), under the browser driver.
     pub tab: Option<crate::engine::browser::Tab>,
+    /// The scenario's ID, for what the manual driver asks of the person.
+    pub scenario: String,
     /// Pages kept for the report, should the scenario not pass.
     pub attachments: Vec<crate::model::outcome::Attachment>,
 }
@@ -100,6 +104,10 @@ pub enum StepError {
     /// Something this step depends on did not happen (no code, no metadata, ...).
     #[error("{0}")]
     Prerequisite(String),
+    /// The person of the manual driver gave no answer: the run could not be done as asked
+    /// (an error, even in a setup step).
+    #[error("{0}")]
+    NoAnswer(String),
     /// The step needs something the target profile does not provide (a test user to log in):
     /// the scenario is skipped with this reason unless an earlier expectation already failed.
     #[error("{0}")]

@@ -329,7 +329,7 @@ fn ops(t: Table) -> Result<Ops, Problem> {
     Toml::Table(t).try_into::<Ops>().map_err(|e| {
         (
             format!("bad matcher: {}", e.message().trim()),
-            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, not_starts_with, min_len, max_len, at_most, at_least, keys_in, includes, ignore_case, each, keys".into()),
+            Some("operators: equals, not_equals, exists, contains, not_contains, matches, one_of, type, starts_with, not_starts_with, min_len, max_len, at_most, at_least, keys_in, includes, same_words, has_words, ignore_case, each, keys".into()),
         )
     })
 }

@@ -40,6 +40,8 @@ details.sc>summary{padding:.45rem .7rem;cursor:pointer;display:flex;gap:.7rem;al
 .lvl{font-size:.75rem;color:#4b5261}.body{padding:0 1rem 1rem}.fail{background:#fff6f5;border-left:3px solid #d93025;padding:.4rem .7rem;margin:.4rem 0}
 pre{background:#f1f3f6;padding:.6rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
 .muted{color:#5d6575;font-size:.85rem}
+table.card{border-collapse:collapse;background:#fff;margin:1rem 0;font-size:.9rem}table.card caption{caption-side:bottom;text-align:left;color:#5d6575;font-size:.8rem;padding-top:.3rem}
+table.card td,table.card th{border:1px solid #dde1e7;padding:.3rem .6rem;text-align:left}
 "#;
 
 const SCRIPT: &str = r#"
@@ -143,6 +145,25 @@ pub fn render(report: &RunReport) -> String {
     );
     if let Some(e) = &report.target.discovery_error {
         let _ = write!(out, "<p class=\"fail\">Discovery failed: {}</p>", esc(e));
+    }
+    let card = super::score_rows(report);
+    if !card.is_empty() {
+        out.push_str("<table class=\"card\"><caption>");
+        out.push_str(&esc(super::SCORE_LEGEND));
+        out.push_str(
+            "</caption><tr><th>MCP revision</th><th>MUST</th><th>SHOULD</th><th>not judged</th></tr>",
+        );
+        for [rev, must, should, why] in &card {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(rev),
+                esc(must),
+                esc(should),
+                esc(why)
+            );
+        }
+        out.push_str("</table>");
     }
     for note in super::closing_notes(report) {
         let _ = write!(out, "<p>{}</p>", esc(note.trim_start()));

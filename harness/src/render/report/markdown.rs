@@ -135,6 +135,14 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "# OAuth conformance: {icon}\n");
     let _ = writeln!(out, "Target: `{}`\n", target_line(report));
     let _ = writeln!(out, "{}.\n", summary_line(report));
+    let card = super::score_rows(report);
+    if !card.is_empty() {
+        let _ = writeln!(out, "| MCP revision | MUST | SHOULD | not judged |\n|---|---|---|---|");
+        for [rev, must, should, why] in &card {
+            let _ = writeln!(out, "| {} | {must} | {should} | {} |", cell(rev), cell(why));
+        }
+        let _ = writeln!(out, "\n_{}._\n", super::SCORE_LEGEND);
+    }
     if let Some(e) = &report.target.discovery_error {
         let _ = writeln!(out, "**Discovery failed:** {e}\n");
     }

@@ -353,3 +353,28 @@ pub fn next_step(report: &RunReport) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// The score card's rows as text cells: the revision (`*` marks the one the run followed),
+/// MUST and SHOULD as `passed/judged/declared`, and what kept requirements from being judged
+/// (the two most frequent reasons, with how many requirements each).
+pub fn score_rows(report: &RunReport) -> Vec<[String; 4]> {
+    report
+        .score_card
+        .iter()
+        .map(|s| {
+            let t = |t: &crate::model::score::Tally| format!("{}/{}/{}", t.passed, t.judged, t.declared);
+            let mut why: Vec<String> =
+                s.not_judged.iter().take(2).map(|u| format!("{} × {}", u.requirements, u.reason)).collect();
+            if s.not_judged.len() > 2 {
+                let rest: usize = s.not_judged[2..].iter().map(|u| u.requirements).sum();
+                why.push(format!("{rest} for other reasons"));
+            }
+            let mark = if s.selected { " *" } else { "" };
+            let why = if why.is_empty() { "—".to_string() } else { why.join("; ") };
+            [format!("{}{mark}", s.revision), t(&s.must), t(&s.should), why]
+        })
+        .collect()
+}
+
+/// What the score card's columns mean, in one sentence.
+pub const SCORE_LEGEND: &str = "MUST and SHOULD requirements of each MCP authorization revision, passed / judged / declared; * marks the revision whose rules the run followed (--mcp-version); scenarios that hold for several revisions ran once, under those rules";

@@ -83,6 +83,17 @@ pub fn render(report: &RunReport, style: Style) -> String {
             if report.results.is_empty() { " (no scenario was run: each needs the metadata)" } else { "" };
         let _ = writeln!(out, "{}", style.paint("35", &format!("discovery failed: {e}{rest}")));
     }
+    let card = super::score_rows(report);
+    if !card.is_empty() {
+        let _ = writeln!(out, "\n{}", style.paint("1", "Score card"));
+        let w = card.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+        for [rev, must, should, why] in &card {
+            let why = if why == "—" { String::new() } else { format!("  not judged: {why}") };
+            let line = format!("  {rev:<w$}  MUST {must:<11} SHOULD {should:<11}{why}");
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        let _ = writeln!(out, "  {}", style.paint("2", super::SCORE_LEGEND));
+    }
     // Long IDs (`AUTHZ-03.empty-redirect-uri`) set the column for every row.
     let width = report.results.iter().map(|r| r.id.chars().count()).max().unwrap_or(0).max(8);
     let problems = problems(report);

@@ -30,6 +30,7 @@ fn result(id: &str, level: Level, outcome: Outcome) -> ScenarioResult {
         baseline: None,
         source: "suites/30-token.toml:12".into(),
         attachments: Vec::new(),
+        revisions: Vec::new(),
         raw_steps: Vec::new(),
         duration_ms: 1,
     }
@@ -131,4 +132,40 @@ fn the_closing_line_says_what_to_do_next() {
     assert!(last(&report).contains("add a profile (--profile FILE)"), "{}", last(&report));
     let report = only(&report, &|r| r.outcome == Outcome::Pass);
     assert!(last(&report).starts_with("PASSED"), "nothing to add when all pass: {}", last(&report));
+}
+
+#[test]
+fn every_format_opens_with_the_score_card_and_names_what_was_not_judged() {
+    let mut report = mixed_report(true);
+    let mut counted: Vec<ScenarioResult> = report.results.clone();
+    for r in &mut counted {
+        r.revisions = vec!["2025-06-18".into(), "2026-07-28".into()];
+    }
+    let refs: Vec<&ScenarioResult> = counted.iter().collect();
+    report.score_card = crate::model::score::score(&["2025-06-18", "2026-07-28"], "2026-07-28", &refs);
+    // 33 MUST rows: 31 passes (TOKEN-05 among them), the failures AUTHZ-03, TOKEN-02, TOKEN-04,
+    // and TOKEN-07 skipped; one SHOULD row, failed.
+    let rows = score_rows(&report);
+    assert_eq!(
+        rows[1],
+        ["MCP 2026-07-28 *".to_string(), "31/34/35".into(), "0/1/1".into(), "1 × why not".into()]
+    );
+    let text = terminal(&report, Style { color: false });
+    let card = text.find("Score card").expect("the terminal card");
+    assert!(card < text.find("Problems").unwrap(), "before the problems");
+    assert!(
+        text.contains("MCP 2026-07-28 *  MUST 31/34/35") && text.contains("not judged: 1 × why not"),
+        "{text}"
+    );
+    let md = markdown(&report);
+    assert!(md.contains("| MCP 2026-07-28 * | 31/34/35 | 0/1/1 | 1 × why not |"), "{md}");
+    assert!(md.find("| MCP revision |").unwrap() < md.find("## Problems").unwrap());
+    let page = html(&report);
+    assert!(page.contains("<tr><td>MCP 2025-06-18</td><td>31/34/35</td>"), "{page}");
+    let json: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+    assert_eq!(
+        json["score_card"][1]["must"],
+        serde_json::json!({"passed": 31, "judged": 34, "declared": 35})
+    );
+    assert_eq!(json["score_card"][1]["not_judged"][0]["reason"], "why not");
 }

@@ -1,0 +1,201 @@
+//! The score card that opens a report: for each MCP authorization revision, how many of its
+//! MUST and SHOULD requirements the run judged and how many passed, and what kept the rest
+//! from being judged.
+//!
+//! A requirement is a row of the specification table (`MCP-RS-08`), judged by its scenarios
+//! (`MCP-RS-08`, `MCP-RS-08.step-up`) that apply to the revision: judged when one of them
+//! passed or failed, passed when none failed. Its level is the strongest of those scenarios'.
+//!
+//! Layer: model; imports `model::level` and `model::outcome`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::level::Level;
+use crate::model::outcome::{Outcome, ScenarioResult};
+
+/// Requirements of one level: passed of judged of declared.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: usize,
+    pub judged: usize,
+    pub declared: usize,
+}
+
+/// Why requirements of a revision were not judged, and how many.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Unjudged {
+    pub reason: String,
+    pub requirements: usize,
+}
+
+/// One row of the score card.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RevisionScore {
+    /// `MCP 2025-06-18`.
+    pub revision: String,
+    /// The revision whose rules the harness followed for behaviour that differs between them
+    /// (`--mcp-version`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub selected: bool,
+    pub must: Tally,
+    pub should: Tally,
+    /// Most frequent first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_judged: Vec<Unjudged>,
+}
+
+/// The row of the specification table a scenario checks: its ID up to the first dot.
+fn row(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
+/// The gist of why a result was not judged, for counting alike reasons together: a skip's
+/// reason up to its first colon, an error's whole.
+fn gist(r: &ScenarioResult) -> String {
+    let text = r.reason.as_deref().unwrap_or("no reason given");
+    let head = match r.outcome {
+        Outcome::Error => format!("error: {text}"),
+        _ => text.split(": ").next().unwrap_or(text).to_string(),
+    };
+    let mut short: String = head.chars().take(100).collect();
+    if short.len() < head.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Score each revision. `results` may hold a scenario more than once (the run for the
+/// selected revision, and one for a revision only it applies to): for each revision the first
+/// result whose `revisions` name it counts.
+pub fn score(revisions: &[&str], selected: &str, results: &[&ScenarioResult]) -> Vec<RevisionScore> {
+    revisions
+        .iter()
+        .map(|rev| {
+            let mut seen: Vec<&str> = Vec::new();
+            // row → (strongest level, judged, any failure, why not judged)
+            let mut rows: BTreeMap<&str, (Level, bool, bool, Option<String>)> = BTreeMap::new();
+            for r in results.iter().filter(|r| r.revisions.iter().any(|v| v == rev)) {
+                if seen.contains(&r.id.as_str()) {
+                    continue;
+                }
+                seen.push(&r.id);
+                let e = rows.entry(row(&r.id)).or_insert((r.level, false, false, None));
+                e.0 = e.0.min(r.level);
+                match r.outcome {
+                    Outcome::Pass => e.1 = true,
+                    Outcome::Fail => (e.1, e.2) = (true, true),
+                    Outcome::Skip | Outcome::Error => {
+                        e.3.get_or_insert_with(|| gist(r));
+                    }
+                }
+            }
+            let mut must = Tally::default();
+            let mut should = Tally::default();
+            let mut why: BTreeMap<String, usize> = BTreeMap::new();
+            for (level, judged, failed, reason) in rows.into_values() {
+                let tally = match level {
+                    Level::Must => &mut must,
+                    Level::Should => &mut should,
+                    _ => continue,
+                };
+                tally.declared += 1;
+                if judged {
+                    tally.judged += 1;
+                    tally.passed += usize::from(!failed);
+                } else {
+                    *why.entry(reason.unwrap_or_else(|| "no scenario ran".into())).or_default() += 1;
+                }
+            }
+            let mut not_judged: Vec<Unjudged> =
+                why.into_iter().map(|(reason, requirements)| Unjudged { reason, requirements }).collect();
+            not_judged.sort_by(|a, b| b.requirements.cmp(&a.requirements).then(a.reason.cmp(&b.reason)));
+            RevisionScore {
+                revision: format!("MCP {rev}"),
+                selected: *rev == selected,
+                must,
+                should,
+                not_judged,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(
+        id: &str,
+        level: Level,
+        outcome: Outcome,
+        revisions: &[&str],
+        reason: Option<&str>,
+    ) -> ScenarioResult {
+        ScenarioResult {
+            id: id.into(),
+            title: String::new(),
+            level,
+            spec: String::new(),
+            area: String::new(),
+            also: Vec::new(),
+            outcome,
+            reason: reason.map(str::to_string),
+            failures: Vec::new(),
+            steps: Vec::new(),
+            explain: None,
+            baseline: None,
+            source: String::new(),
+            attachments: Vec::new(),
+            revisions: revisions.iter().map(|v| v.to_string()).collect(),
+            raw_steps: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn requirements_are_rows_judged_by_their_scenarios_for_each_revision() {
+        let all = ["2025-06-18", "2026-07-28"];
+        let results = [
+            // A row with a passing and a failing scenario: judged, not passed.
+            result("A-01", Level::Must, Outcome::Pass, &all, None),
+            result("A-01.x", Level::Must, Outcome::Fail, &all, None),
+            // A SHOULD row passed; a MUST variant makes the row MUST.
+            result("B-01", Level::Should, Outcome::Pass, &all, None),
+            result("B-01.y", Level::Must, Outcome::Pass, &all, None),
+            // Skipped for the newer revision, which its run never judged.
+            result(
+                "C-01",
+                Level::Should,
+                Outcome::Skip,
+                &["2026-07-28"],
+                Some("the target profile turns off feature `mcp-resource`"),
+            ),
+            // Only for the older revision: skipped in the main run, then run for that revision.
+            result("D-01", Level::Must, Outcome::Skip, &["2025-06-18"], Some("needs MCP 2025-06-18")),
+            result("D-01", Level::Must, Outcome::Pass, &["2025-06-18"], None),
+            result("E-01", Level::May, Outcome::Pass, &all, None),
+        ];
+        let refs: Vec<&ScenarioResult> = results.iter().collect();
+        // The extra run's result counts: it comes first for its revision.
+        let mut ordered = refs.clone();
+        ordered.swap(5, 6);
+        let card = score(&all, "2026-07-28", &ordered);
+        let old = &card[0];
+        assert_eq!((old.revision.as_str(), old.selected), ("MCP 2025-06-18", false));
+        assert_eq!(old.must, Tally { passed: 2, judged: 3, declared: 3 });
+        assert_eq!(old.should, Tally::default());
+        let new = &card[1];
+        assert!(new.selected);
+        assert_eq!(new.must, Tally { passed: 1, judged: 2, declared: 2 });
+        assert_eq!(new.should, Tally { passed: 0, judged: 0, declared: 1 });
+        assert_eq!(
+            new.not_judged,
+            vec![Unjudged {
+                reason: "the target profile turns off feature `mcp-resource`".into(),
+                requirements: 1
+            }]
+        );
+    }
+}
