@@ -318,7 +318,13 @@ impl InteractionProfile {
         }
         for (key, css) in selectors {
             if let Err(e) = Selector::parse(css) {
-                return Err(format!("{key} `{css}` is not a CSS selector: {e}"));
+                // The browser evaluates the selectors itself: pseudo-classes the HTML parser
+                // here lacks (`:checked`, `:has()`) are the browser's to judge.
+                let browser_only = self.driver == Driver::Browser
+                    && format!("{e:?}").contains("UnsupportedPseudoClassOrElement");
+                if !browser_only {
+                    return Err(format!("{key} `{css}` is not a CSS selector: {e}"));
+                }
             }
         }
         Ok(())

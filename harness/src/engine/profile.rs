@@ -128,6 +128,7 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("node-oidc-provider", include_str!("../../../fixtures/profiles/node-oidc-provider.toml")),
     ("clerk", include_str!("../../../fixtures/profiles/clerk.toml")),
     ("django-oauth-toolkit", include_str!("../../../fixtures/profiles/django-oauth-toolkit.toml")),
+    ("glewlwyd", include_str!("../../../fixtures/profiles/glewlwyd.toml")),
 ];
 
 /// The choice an option takes when the profile leaves it unset. An option without a default
@@ -141,6 +142,7 @@ pub const BUILTIN_INTERACTIONS: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../../fixtures/profiles/fake-server-ui.toml")),
     ("node-oidc-provider", include_str!("../../../fixtures/profiles/node-oidc-provider-ui.toml")),
     ("django-oauth-toolkit", include_str!("../../../fixtures/profiles/django-oauth-toolkit-ui.toml")),
+    ("glewlwyd", include_str!("../../../fixtures/profiles/glewlwyd-ui.toml")),
 ];
 
 impl Profile {

@@ -385,8 +385,8 @@ impl Tab {
     /// Run `script` (fill fields, press a button), then serve the page's requests until it
     /// navigates: that navigation is returned, not sent. The script answers `"ok"` when it
     /// acted; any other answer is returned as [`BrowserError::Refused`] and nothing is waited
-    /// for. When the action's requests are answered and the page then stays quiet, it stayed
-    /// ([`Acted::Stayed`]).
+    /// for. When the action's requests (if any) are answered and the page then stays quiet, it
+    /// stayed ([`Acted::Stayed`]).
     pub async fn act(&mut self, script: &str, net: &mut dyn Network) -> Result<Acted, BrowserError> {
         let (said, left) = self.evaluate_serving(script, net).await?;
         if let Some(n) = left {
@@ -398,7 +398,9 @@ impl Tab {
             ));
         }
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut quiet_from: Option<tokio::time::Instant> = None;
+        // Quiet from the start: an action that asks nothing of the network (ticking a
+        // checkbox a script keeps in its state) and does not navigate has stayed.
+        let mut quiet_from: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
         loop {
             let quiet = quiet_from.map_or(deadline, |q| (q + QUIET).min(deadline));
             tokio::select! {
