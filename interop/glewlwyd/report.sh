@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The harness against glewlwyd (this folder), with the browser driver: writes
-#   reports/django-oauth-toolkit.md, .json
+#   reports/glewlwyd.md, .json
 # The run is `--stable` (no times, exchanges, ports or generated values), so the files change only
 # when behaviour does, and checks baseline.toml (`--fail-on should`): every scenario that does not
 # pass must be recorded there with its reason, and those reasons head the report. The
