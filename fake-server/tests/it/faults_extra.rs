@@ -324,7 +324,7 @@ async fn mcp_preflight_requires_auth() {
 fn every_fault_of_this_section_is_listed_and_named_after_spec_ids() {
     let section: Vec<Fault> =
         Fault::ALL.iter().copied().skip_while(|f| *f != Fault::DcrAcceptsFragmentRedirect).collect();
-    assert_eq!(section.len(), 54);
+    assert_eq!(section.len(), 55);
     for f in section {
         let d = f.description();
         assert!(d.contains('(') && d.contains(')'), "{f}: {d}");

@@ -121,6 +121,43 @@ impl Browser {
         self.walk(resp, username, decision).await
     }
 
+    /// Fill in and post the page `html` shows, as the user would.
+    async fn act(&self, html: &str, username: &str, decision: Decision, scripted: bool) -> Posted {
+        let (action, fields) = if html.contains("id=\"identify-form\"") {
+            // `identifier-first`: the username first, then the password page.
+            let form = PageForm::parse(html, "identify-form");
+            let mut fields = form.fields.clone();
+            fields.extend(pairs(&[("username", username), ("action", "next")]));
+            (form.action, fields)
+        } else if html.contains("id=\"login-form\"") {
+            let form = PageForm::parse(html, "login-form");
+            let password = format!("{username}-password");
+            let mut fields = form.fields.clone();
+            fields.extend(pairs(&[("username", username), ("password", &password), ("action", "login")]));
+            (form.action, fields)
+        } else if html.contains("id=\"consent-form\"") {
+            let form = PageForm::parse(html, "consent-form");
+            let mut fields = form.fields.clone();
+            match decision {
+                Decision::Approve => {
+                    fields.extend(form.scopes.iter().map(|s| ("scope".to_string(), s.clone())));
+                    fields.push(("decision".into(), "approve".into()));
+                }
+                Decision::Deny => fields.push(("decision".into(), "deny".into())),
+            }
+            (form.action, fields)
+        } else {
+            panic!("neither a login nor a consent page:\n{html}");
+        };
+        if scripted {
+            return match self.scripted(self.http.post(self.absolute(&action)).form(&fields)).await {
+                Err(next) => Posted::Moved(next),
+                Ok(markup) => Posted::Drawn(markup),
+            };
+        }
+        Posted::Answered(self.post_form(&action, &fields).await)
+    }
+
     /// Ask as the `js-pages` script does (`Accept: application/json`): the page's markup, or
     /// where to go next (a redirect answered as `{"location": …}`).
     async fn scripted(&self, req: reqwest::RequestBuilder) -> Result<String, String> {
@@ -139,7 +176,17 @@ impl Browser {
         let mut scripted = false;
         let mut moved: Option<String> = None;
         let mut current = Some(resp);
+        // A page the script drew from a post's answer (the password page after the username).
+        let mut drawn: Option<String> = None;
         for _ in 0..10 {
+            if let Some(markup) = drawn.take() {
+                match self.act(&markup, username, decision, true).await {
+                    Posted::Moved(next) => moved = Some(next),
+                    Posted::Drawn(markup) => drawn = Some(markup),
+                    Posted::Answered(resp) => current = Some(resp),
+                }
+                continue;
+            }
             let resp = match moved.take() {
                 Some(location) if !self.is_ours(&location) => {
                     return Url::parse(&location).expect("absolute redirect");
@@ -165,34 +212,11 @@ impl Browser {
                     }
                 }
             }
-            let (action, fields) = if html.contains("id=\"login-form\"") {
-                let form = PageForm::parse(&html, "login-form");
-                let password = format!("{username}-password");
-                let mut fields = form.fields.clone();
-                fields.extend(pairs(&[("username", username), ("password", &password), ("action", "login")]));
-                (form.action, fields)
-            } else if html.contains("id=\"consent-form\"") {
-                let form = PageForm::parse(&html, "consent-form");
-                let mut fields = form.fields.clone();
-                match decision {
-                    Decision::Approve => {
-                        fields.extend(form.scopes.iter().map(|s| ("scope".to_string(), s.clone())));
-                        fields.push(("decision".into(), "approve".into()));
-                    }
-                    Decision::Deny => fields.push(("decision".into(), "deny".into())),
-                }
-                (form.action, fields)
-            } else {
-                panic!("neither a login nor a consent page:\n{html}");
-            };
-            if scripted {
-                match self.scripted(self.http.post(self.absolute(&action)).form(&fields)).await {
-                    Err(next) => moved = Some(next),
-                    Ok(markup) => panic!("the post was answered with a page, not where to go:\n{markup}"),
-                }
-                continue;
+            match self.act(&html, username, decision, scripted).await {
+                Posted::Moved(next) => moved = Some(next),
+                Posted::Drawn(markup) => drawn = Some(markup),
+                Posted::Answered(resp) => current = Some(resp),
             }
-            current = Some(self.post_form(&action, &fields).await);
         }
         panic!("the flow did not end after 10 steps");
     }
@@ -231,4 +255,14 @@ pub fn without_query(url: &Url) -> String {
 /// Owned `(name, value)` pairs.
 pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// What posting a page came to.
+enum Posted {
+    /// Where the browser goes next (a redirect, or `{"location": …}` to a script).
+    Moved(String),
+    /// A page the script draws in place (the `js-pages` variant).
+    Drawn(String),
+    /// The server's answer to a form post.
+    Answered(reqwest::Response),
 }
