@@ -259,7 +259,7 @@ pub struct RunReport {
     pub contacted: Vec<String>,
     /// For each MCP revision, its MUST and SHOULD requirements passed, judged and declared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub score_card: Vec<crate::model::score::RevisionScore>,
+    pub score_card: Vec<RevisionScore>,
 }
 
 impl RunReport {
@@ -329,4 +329,35 @@ impl RunReport {
         }
         out
     }
+}
+
+/// Requirements of one level: passed of judged of declared.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: usize,
+    pub judged: usize,
+    pub declared: usize,
+}
+
+/// Why requirements of a revision were not judged, and how many.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Unjudged {
+    pub reason: String,
+    pub requirements: usize,
+}
+
+/// One row of the score card.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RevisionScore {
+    /// `MCP 2025-06-18`.
+    pub revision: String,
+    /// The revision whose rules the harness followed for behaviour that differs between them
+    /// (`--mcp-version`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub selected: bool,
+    pub must: Tally,
+    pub should: Tally,
+    /// Most frequent first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_judged: Vec<Unjudged>,
 }

@@ -6,45 +6,12 @@
 //! (`MCP-RS-08`, `MCP-RS-08.step-up`) that apply to the revision: judged when one of them
 //! passed or failed, passed when none failed. Its level is the strongest of those scenarios'.
 //!
-//! Layer: model; imports `model::level` and `model::outcome`.
+//! Layer: model; imports `model::level` and `model::outcome` (where the card's types live).
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::level::Level;
-use crate::model::outcome::{Outcome, ScenarioResult};
-
-/// Requirements of one level: passed of judged of declared.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Tally {
-    pub passed: usize,
-    pub judged: usize,
-    pub declared: usize,
-}
-
-/// Why requirements of a revision were not judged, and how many.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Unjudged {
-    pub reason: String,
-    pub requirements: usize,
-}
-
-/// One row of the score card.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RevisionScore {
-    /// `MCP 2025-06-18`.
-    pub revision: String,
-    /// The revision whose rules the harness followed for behaviour that differs between them
-    /// (`--mcp-version`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub selected: bool,
-    pub must: Tally,
-    pub should: Tally,
-    /// Most frequent first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_judged: Vec<Unjudged>,
-}
+use crate::model::outcome::{Outcome, RevisionScore, ScenarioResult, Tally, Unjudged};
 
 /// The row of the specification table a scenario checks: its ID up to the first dot.
 fn row(id: &str) -> &str {

@@ -362,7 +362,7 @@ pub fn score_rows(report: &RunReport) -> Vec<[String; 4]> {
         .score_card
         .iter()
         .map(|s| {
-            let t = |t: &crate::model::score::Tally| format!("{}/{}/{}", t.passed, t.judged, t.declared);
+            let t = |t: &crate::model::outcome::Tally| format!("{}/{}/{}", t.passed, t.judged, t.declared);
             let mut why: Vec<String> =
                 s.not_judged.iter().take(2).map(|u| format!("{} × {}", u.requirements, u.reason)).collect();
             if s.not_judged.len() > 2 {
