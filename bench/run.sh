@@ -35,9 +35,13 @@ json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[
 "$BIN/hello" 9300 >/dev/null & pids+=($!)
 "$BIN/oauth-fake-server" --port 9400 --quiet >/dev/null & pids+=($!)
 "$BIN/oauth-fake-server" --port 9401 --quiet --jwt >/dev/null & pids+=($!)
+"$BIN/oauth-fake-server" --port 9402 --quiet --jwt --jwt-alg ES256 >/dev/null & pids+=($!)
+"$BIN/oauth-fake-server" --port 9403 --quiet --jwt --jwt-alg EdDSA >/dev/null & pids+=($!)
 wait_up http://127.0.0.1:9300/
 wait_up http://127.0.0.1:9400/.well-known/oauth-authorization-server
 wait_up http://127.0.0.1:9401/.well-known/oauth-authorization-server
+wait_up http://127.0.0.1:9402/.well-known/oauth-authorization-server
+wait_up http://127.0.0.1:9403/.well-known/oauth-authorization-server
 
 if [[ $NODE_OIDC == auto ]]; then
   if command -v npm >/dev/null && (cd interop/node-oidc-provider && { [[ -d node_modules ]] || npm ci --silent; }); then NODE_OIDC=yes; else NODE_OIDC=no; fi
@@ -83,6 +87,10 @@ read -r r p50 p99 bad < <(run_wrk http://127.0.0.1:9400/token bench/lua/post.lua
 row "fake server: token (client_credentials, opaque)" "$r" "$p50" "$p99" "$bad" "$h_rate"
 read -r r p50 p99 bad < <(run_wrk http://127.0.0.1:9401/token bench/lua/post.lua)
 row "fake server: token (client_credentials, JWT RS256)" "$r" "$p50" "$p99" "$bad" "$h_rate"
+read -r r p50 p99 bad < <(run_wrk http://127.0.0.1:9402/token bench/lua/post.lua)
+row "fake server: token (client_credentials, JWT ES256)" "$r" "$p50" "$p99" "$bad" "$h_rate"
+read -r r p50 p99 bad < <(run_wrk http://127.0.0.1:9403/token bench/lua/post.lua)
+row "fake server: token (client_credentials, JWT EdDSA)" "$r" "$p50" "$p99" "$bad" "$h_rate"
 
 TOKEN=$(curl -fs -H "Authorization: $FS_AUTH" -d grant_type=client_credentials http://127.0.0.1:9400/token | json_field access_token)
 export BODY="token=$TOKEN"

@@ -145,6 +145,20 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
         return Err(bad_uri("redirect_uris is required for the authorization_code grant"));
     }
 
+    // OIDC Registration §2: the algorithm this client's ID tokens must be signed with. Only
+    // the algorithms the metadata lists (`id_token_signing_alg_values_supported`) are taken;
+    // `none` among the rest, as no ID token here may be unsigned.
+    if let Some(alg) = string(&m, "id_token_signed_response_alg")? {
+        let supported = match alg.parse::<crate::config::JwtAlg>() {
+            Ok(crate::config::JwtAlg::Rs256) => true,
+            Ok(_) => !policy.rs256_id_tokens_only,
+            Err(_) => false,
+        };
+        if !supported {
+            let offered = if policy.rs256_id_tokens_only { "RS256" } else { "RS256, ES256 or EdDSA" };
+            return Err(bad(format!("id_token_signed_response_alg `{alg}` is not supported; use {offered}")));
+        }
+    }
     if let Some(app) = string(&m, "application_type")?
         && !matches!(app.as_str(), "web" | "native")
     {
@@ -259,6 +273,7 @@ const KNOWN: &[&str] = &[
     "software_id",
     "software_version",
     "application_type",
+    "id_token_signed_response_alg",
 ];
 
 fn check_sizes(k: &str, v: &Value) -> Result<(), OAuthError> {

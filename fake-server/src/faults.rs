@@ -70,6 +70,9 @@ faults! {
     JwksPrivateKey => "jwks-private-key",
     /// The signing key in the JWKS says `use` `enc` while its `alg` is RS256 (DISC-07.jwks).
     JwksUseMismatch => "jwks-use-mismatch",
+    /// The JWKS publishes the RSA key only, although tokens are also signed with the ES256 and
+    /// EdDSA keys (DCR-20, DCR-20.eddsa).
+    JwksRsaOnly => "jwks-rsa-only",
     /// With an issuer path, the RFC 8414 document is served at `{issuer}/.well-known/…`
     /// (appended, the Keycloak pattern) instead of with the well-known segment inserted before
     /// the path (DISC-01, DISC-02). Shows only with an issuer path.
@@ -317,6 +320,9 @@ faults! {
     JwtWrongTyp => "jwt-wrong-typ",
     /// JWT access tokens lack `client_id` (JWT-02).
     JwtMissingClaims => "jwt-missing-claims",
+    /// ID tokens are signed with the server's algorithm whatever the client registered as
+    /// `id_token_signed_response_alg` (DCR-20, DCR-20.eddsa).
+    IdTokenAlgIgnored => "id-token-alg-ignored",
     /// Userinfo accepts revoked tokens.
     UserinfoIgnoresRevocation => "userinfo-ignores-revocation",
     /// Introspection with wrong client credentials answers 200 `{"active": false}` instead of 401 (INT-03).

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::config::TokenFormat;
+use crate::config::{JwtAlg, TokenFormat};
 use crate::state::{AccessToken, AppState, Client};
 use crate::tokens::random_token;
 
@@ -62,7 +62,7 @@ pub fn mint_access_token(
                 m.insert("scp".into(), json!(scopes));
             }
             let typ = if st.policy.jwt.at_jwt_typ { "at+jwt" } else { "JWT" };
-            st.signer.sign(typ, &claims)
+            st.signer.sign(st.settings.jwt_alg, typ, &claims)
         }
     };
     let record = AccessToken {
@@ -79,21 +79,33 @@ pub fn mint_access_token(
     Minted { token, record }
 }
 
+/// The algorithm of a client's ID tokens: the `id_token_signed_response_alg` it registered;
+/// RS256 for a registered client that named none (OIDC Registration §2 default); the server's
+/// choice for the clients of the fixtures.
+pub fn id_token_alg(st: &AppState, client: &Client) -> JwtAlg {
+    let registered = client.id_token_alg().filter(|_| st.policy.jwt.honour_id_token_alg);
+    match registered {
+        Some(alg) => alg,
+        None if client.dynamic && st.policy.jwt.honour_id_token_alg => JwtAlg::Rs256,
+        None => st.settings.jwt_alg,
+    }
+}
+
 /// An OpenID Connect ID token (OIDC Core §2) for the client.
 pub fn mint_id_token(
     st: &AppState,
-    client_id: &str,
+    client: &Client,
     username: &str,
     nonce: Option<&str>,
     auth_time: i64,
 ) -> String {
     let iat = st.clock.now();
     let mut claims = json!({
-        "iss": st.issuer, "sub": subject(st, username), "aud": client_id,
+        "iss": st.issuer, "sub": subject(st, username), "aud": client.id,
         "iat": iat, "exp": iat + st.settings.access_token_lifetime_secs as i64, "auth_time": auth_time,
     });
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
     }
-    st.signer.sign("JWT", &claims)
+    st.signer.sign(id_token_alg(st, client), "JWT", &claims)
 }

@@ -54,14 +54,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{
-    ClientConfig, Config, ConfigError, Limits, RegistrationPolicy, ScopeConfig, Settings, TokenFormat,
-    UserConfig,
+    ClientConfig, Config, ConfigError, JwtAlg, Limits, RegistrationPolicy, ScopeConfig, Settings,
+    TokenFormat, UnknownAlg, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
 pub use variants::{UnknownVariant, Variant};
 
 use state::{AppState, Inner};
-use tokens::Signer256;
+use tokens::Signer;
 
 /// A running fake authorization server. Dropping it stops it.
 #[derive(Debug)]
@@ -239,6 +239,12 @@ impl FakeServerBuilder {
         self.settings(|s| s.access_token_format = format)
     }
 
+    /// Algorithm of JWT access tokens, and of ID tokens for clients that did not register one
+    /// (RS256 unless set).
+    pub fn jwt_alg(self, alg: JwtAlg) -> Self {
+        self.settings(|s| s.jwt_alg = alg)
+    }
+
     /// Listen on this address instead of `127.0.0.1:0`.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -312,8 +318,12 @@ fn build_state(mut config: Config, addr: SocketAddr) -> Result<AppState, StartEr
         }
     };
     config.server.issuer = Some(issuer.clone());
-    let pem = config.server.signing_key_pem.clone();
-    let signer = Signer256::from_pem(pem.as_deref().unwrap_or(config::DEFAULT_SIGNING_KEY_PEM))?;
+    let s = &config.server;
+    let signer = Signer::from_pems(
+        s.signing_key_pem.as_deref().unwrap_or(config::DEFAULT_SIGNING_KEY_PEM),
+        s.es256_key_pem.as_deref().unwrap_or(config::DEFAULT_ES256_KEY_PEM),
+        s.eddsa_key_pem.as_deref().unwrap_or(config::DEFAULT_EDDSA_KEY_PEM),
+    )?;
     let admin_key = config.server.admin_key.clone().unwrap_or_else(|| tokens::random_token("fsk_", 24));
     Ok(Arc::new(Inner::new(config, issuer, signer, admin_key)))
 }

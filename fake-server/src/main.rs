@@ -26,7 +26,7 @@ Examples:
     oauth-fake-server --fixtures my.toml    (my.toml: [server] allow_insecure_cimd = true)
   API checking tokens: introspect at /introspect as conformance-resource-server / rs-secret
   (other clients see only their own tokens), or verify JWT access tokens with the JWKS:
-    oauth-fake-server --jwt
+    oauth-fake-server --jwt                      (--jwt-alg ES256 or EdDSA for other keys)
   Rust test: add fake-server as a dev-dependency and call
     fake_server::FakeServer::start().await   (127.0.0.1, a free port, stops on drop)";
 
@@ -60,6 +60,10 @@ struct Cli {
     /// Issue RFC 9068 JWT access tokens instead of opaque ones.
     #[arg(long, env = "FAKE_OAUTH_JWT")]
     jwt: bool,
+    /// Algorithm of JWT access tokens and of fixture clients' ID tokens: RS256 (default),
+    /// ES256 or EdDSA. Registered clients choose theirs with `id_token_signed_response_alg`.
+    #[arg(long, env = "FAKE_OAUTH_JWT_ALG")]
+    jwt_alg: Option<String>,
     /// Print every fault with what it breaks, then exit.
     #[arg(long)]
     list_faults: bool,
@@ -159,6 +163,9 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
     }
     if cli.jwt {
         config.server.access_token_format = fake_server::TokenFormat::Jwt;
+    }
+    if let Some(alg) = &cli.jwt_alg {
+        config.server.jwt_alg = alg.trim().parse().map_err(|e: fake_server::UnknownAlg| e.to_string())?;
     }
     config.validate().map_err(|e| e.to_string())?;
     Ok(config)

@@ -159,6 +159,13 @@ variants! {
     /// MUST be ignored. No `invalid_target`, no narrowing, the audience is the client, and the demo MCP
     /// resource accepts any live token of this server.
     NoResourceIndicators => "no-resource-indicators",
+    /// ID tokens are RS256 only: the metadata lists RS256 alone and registration refuses other algorithms.
+    ///
+    /// OpenID Connect Discovery §3 requires RS256 in `id_token_signing_alg_values_supported`
+    /// and no other algorithm; a client registering `id_token_signed_response_alg` ES256 or
+    /// EdDSA gets `invalid_client_metadata` (RFC 7591 §3.2.2; OpenID Connect Registration §3.3).
+    /// JWT access tokens still use the server's `--jwt-alg`, and the JWKS still lists every key.
+    Rs256IdTokens => "rs256-id-tokens",
 }
 
 impl fmt::Display for Variant {

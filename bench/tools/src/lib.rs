@@ -69,12 +69,12 @@ impl CodeFlow {
                 continue;
             }
             let html = resp.text();
-            let action = match ui.classify(&html) {
+            let action = match ui.classify(&resp.url, &html) {
                 PageKind::Login => {
                     Action::Login { username: self.username.clone(), password: self.password.clone() }
                 }
                 PageKind::Consent => Action::Approve(None),
-                PageKind::Other => {
+                PageKind::Pass(_) | PageKind::Other => {
                     return Err(format!("unexpected page at {} (status {})", resp.url, resp.status));
                 }
             };

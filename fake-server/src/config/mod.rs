@@ -21,6 +21,12 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../../../fixtures/fake-server.t
 /// exists for development and tests, never for production.
 pub const DEFAULT_SIGNING_KEY_PEM: &str = include_str!("../../../fixtures/keys/fake-server-signing.pem");
 
+/// The P-256 key for ES256 when the fixtures name none; public on purpose, as the RSA key.
+pub const DEFAULT_ES256_KEY_PEM: &str = include_str!("../../../fixtures/keys/fake-server-signing-es256.pem");
+
+/// The Ed25519 key for EdDSA when the fixtures name none; public on purpose, as the RSA key.
+pub const DEFAULT_EDDSA_KEY_PEM: &str = include_str!("../../../fixtures/keys/fake-server-signing-eddsa.pem");
+
 /// Everything a fake server is made of.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +54,9 @@ pub struct Settings {
     pub issuer_path: String,
     /// Access-token format for clients that do not choose one.
     pub access_token_format: TokenFormat,
+    /// Algorithm of JWT access tokens, and of ID tokens for fixture clients (a registered
+    /// client's ID tokens follow its `id_token_signed_response_alg`, RS256 when it names none).
+    pub jwt_alg: JwtAlg,
     pub code_lifetime_secs: u64,
     pub access_token_lifetime_secs: u64,
     pub refresh_token_lifetime_secs: u64,
@@ -78,8 +87,12 @@ pub struct Settings {
     pub faults: Vec<Fault>,
     /// Legitimate behaviours the specifications allow, for proving the harness accepts them.
     pub variants: Vec<Variant>,
-    /// PEM (PKCS#8 or PKCS#1) RSA private key used for JWTs. The embedded key when unset.
+    /// PEM (PKCS#8 or PKCS#1) RSA private key used for RS256 JWTs. The embedded key when unset.
     pub signing_key_pem: Option<String>,
+    /// PEM (PKCS#8) P-256 private key used for ES256 JWTs. The embedded key when unset.
+    pub es256_key_pem: Option<String>,
+    /// PEM (PKCS#8) Ed25519 private key used for EdDSA JWTs. The embedded key when unset.
+    pub eddsa_key_pem: Option<String>,
     /// Failed client authentications per client per minute before the token endpoint
     /// answers 429 (RFC 6749 §2.3.1 brute-force protection). 0 disables the limit.
     pub max_failed_client_auth_per_minute: u32,
@@ -105,6 +118,7 @@ impl std::fmt::Debug for Settings {
             .field("issuer", &self.issuer)
             .field("issuer_path", &self.issuer_path)
             .field("access_token_format", &self.access_token_format)
+            .field("jwt_alg", &self.jwt_alg)
             .field("code_lifetime_secs", &self.code_lifetime_secs)
             .field("access_token_lifetime_secs", &self.access_token_lifetime_secs)
             .field("refresh_token_lifetime_secs", &self.refresh_token_lifetime_secs)
@@ -122,6 +136,8 @@ impl std::fmt::Debug for Settings {
             .field("faults", &self.faults)
             .field("variants", &self.variants)
             .field("signing_key_pem", &RedactedOption::of(&self.signing_key_pem))
+            .field("es256_key_pem", &RedactedOption::of(&self.es256_key_pem))
+            .field("eddsa_key_pem", &RedactedOption::of(&self.eddsa_key_pem))
             .field("max_failed_client_auth_per_minute", &self.max_failed_client_auth_per_minute)
             .field("legacy_root_endpoints", &self.legacy_root_endpoints)
             .field("expired_token_retention_secs", &self.expired_token_retention_secs)
@@ -176,6 +192,7 @@ impl Default for Settings {
             issuer: None,
             issuer_path: String::new(),
             access_token_format: TokenFormat::Opaque,
+            jwt_alg: JwtAlg::Rs256,
             code_lifetime_secs: 60,
             access_token_lifetime_secs: 3600,
             refresh_token_lifetime_secs: 30 * 24 * 3600,
@@ -193,6 +210,8 @@ impl Default for Settings {
             faults: Vec::new(),
             variants: Vec::new(),
             signing_key_pem: None,
+            es256_key_pem: None,
+            eddsa_key_pem: None,
             max_failed_client_auth_per_minute: 100,
             legacy_root_endpoints: false,
             expired_token_retention_secs: 120,
@@ -209,6 +228,54 @@ impl Default for Settings {
 pub enum TokenFormat {
     Opaque,
     Jwt,
+}
+
+/// A JWS algorithm the server signs JWTs with (RFC 7518 §3.1; RFC 8037 §3.1 for EdDSA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+pub enum JwtAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, the OpenID Connect default (OIDC Core §15.1).
+    #[serde(rename = "RS256")]
+    Rs256,
+    /// ECDSA on P-256 with SHA-256.
+    #[serde(rename = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl JwtAlg {
+    /// Every algorithm, in the order the metadata and the JWKS list them.
+    pub const ALL: [JwtAlg; 3] = [JwtAlg::Rs256, JwtAlg::Es256, JwtAlg::EdDsa];
+
+    /// The `alg` value of a JOSE header.
+    pub fn name(self) -> &'static str {
+        match self {
+            JwtAlg::Rs256 => "RS256",
+            JwtAlg::Es256 => "ES256",
+            JwtAlg::EdDsa => "EdDSA",
+        }
+    }
+}
+
+impl std::fmt::Display for JwtAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An `alg` this server does not sign with.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported JWT algorithm `{0}`; use RS256, ES256 or EdDSA")]
+pub struct UnknownAlg(pub String);
+
+impl std::str::FromStr for JwtAlg {
+    type Err = UnknownAlg;
+
+    /// Exact names only: JOSE `alg` values are case-sensitive (RFC 7515 §4.1.1).
+    fn from_str(s: &str) -> Result<JwtAlg, UnknownAlg> {
+        JwtAlg::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| UnknownAlg(s.to_string()))
+    }
 }
 
 /// Who may use the registration endpoint.

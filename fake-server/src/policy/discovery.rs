@@ -70,6 +70,12 @@ pub struct DiscoveryPolicy {
     pub public_members_only: bool,
     /// `use` agrees with `alg` (RFC 7517 §4.2).
     pub consistent_use: bool,
+    /// `id_token_signing_alg_values_supported` is RS256 alone (the `rs256-id-tokens` variant;
+    /// OIDC Discovery §3 requires only RS256), not every algorithm the server signs with.
+    pub rs256_id_tokens_only: bool,
+    /// Every key the server signs with is in the set (RFC 8414 §2 `jwks_uri`), not the RSA
+    /// key alone.
+    pub every_signing_key: bool,
 }
 
 impl DiscoveryPolicy {
@@ -105,6 +111,8 @@ impl DiscoveryPolicy {
             unique_kids: !fault(Fault::JwksDuplicateKid),
             public_members_only: !fault(Fault::JwksPrivateKey),
             consistent_use: !fault(Fault::JwksUseMismatch),
+            rs256_id_tokens_only: on.variant(Variant::Rs256IdTokens),
+            every_signing_key: !fault(Fault::JwksRsaOnly),
         }
     }
 }

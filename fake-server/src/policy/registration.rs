@@ -63,6 +63,8 @@ pub struct ClientRegistrationPolicy {
     pub check_jwks: bool,
     /// Each client keeps one grant type (the `single-grant-type` variant).
     pub single_grant_type: bool,
+    /// `id_token_signed_response_alg` may only be RS256 (the `rs256-id-tokens` variant).
+    pub rs256_id_tokens_only: bool,
 
     // ------------------------------------------------------------------ redirect URIs
     /// `javascript:`, `data:` and the like are refused (RFC 6749 §10.6; RFC 9700 §4.1.1).
@@ -104,6 +106,7 @@ impl ClientRegistrationPolicy {
             require_redirect_uris: !fault(Fault::DcrAllowsMissingRedirectUris),
             check_jwks: !fault(Fault::DcrSkipsJwksChecks),
             single_grant_type: on.variant(Variant::SingleGrantType),
+            rs256_id_tokens_only: on.variant(Variant::Rs256IdTokens),
 
             refuse_dangerous_schemes: !fault(Fault::DcrAcceptsDangerousSchemes),
             refuse_fragments: !fault(Fault::DcrAcceptsFragmentRedirect),

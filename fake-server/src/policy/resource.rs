@@ -15,6 +15,9 @@ pub struct JwtPolicy {
     pub scope_claim: bool,
     /// The header's `typ` is `at+jwt` (RFC 9068 §2.1).
     pub at_jwt_typ: bool,
+    /// A client's ID tokens are signed with the `id_token_signed_response_alg` it registered
+    /// (OIDC Registration §2).
+    pub honour_id_token_alg: bool,
 }
 
 /// Client assertions for `private_key_jwt` (RFC 7523 §3). Each `true` boolean is the
@@ -72,6 +75,7 @@ impl JwtPolicy {
             required_claims: !on.fault(Fault::JwtMissingClaims),
             scope_claim: !on.fault(Fault::JwtScpInsteadOfScope),
             at_jwt_typ: !on.fault(Fault::JwtWrongTyp),
+            honour_id_token_alg: !on.fault(Fault::IdTokenAlgIgnored),
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::config::RegistrationPolicy;
+use crate::config::{JwtAlg, RegistrationPolicy};
 use crate::state::{AppState, Documents};
 
 /// The authorization-server metadata; both well-known documents serve the same content.
@@ -27,6 +27,8 @@ pub fn document(st: &AppState) -> Value {
     let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"];
     claims.extend(st.scopes.iter().flat_map(|s| s.claims.iter().map(String::as_str)));
     let api = |path: &str| st.advertised_url(path);
+    let id_token_algs: &[JwtAlg] = if policy.rs256_id_tokens_only { &[JwtAlg::Rs256] } else { &JwtAlg::ALL };
+    let id_token_algs: Vec<&str> = id_token_algs.iter().map(|a| a.name()).collect();
     let mut doc = json!({
         "issuer": issuer,
         "authorization_endpoint": st.url("/authorize"),
@@ -48,7 +50,7 @@ pub fn document(st: &AppState) -> Value {
         "code_challenge_methods_supported": pkce,
         "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": id_token_algs,
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": claims,
     });
@@ -124,6 +126,11 @@ fn documents(st: &AppState) -> &Documents {
         {
             k.remove("kid");
             k.insert("n".into(), json!("AQAB"));
+        }
+        if !policy.every_signing_key
+            && let Some(list) = keys["keys"].as_array_mut()
+        {
+            list.truncate(1);
         }
         jwks_faults(st, &mut keys);
         Documents {

@@ -229,7 +229,7 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
     drop(store);
     let mut body = issue(st, caller, grant_id, Some(&c.username), &c.scopes, audience, true)?;
     if c.scopes.iter().any(|s| s == "openid") {
-        let id_token = mint_id_token(st, &caller.client.id, &c.username, c.nonce.as_deref(), c.auth_time);
+        let id_token = mint_id_token(st, &caller.client, &c.username, c.nonce.as_deref(), c.auth_time);
         body["id_token"] = Value::String(id_token);
     }
     Ok(body)
@@ -503,15 +503,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::{Config, DEFAULT_SIGNING_KEY_PEM};
+    use crate::config::Config;
     use crate::faults::Fault;
     use crate::state::Inner;
-    use crate::tokens::Signer256;
+    use crate::tokens::Signer;
 
     fn server(faults: &[Fault]) -> AppState {
         let mut config = Config::defaults();
         config.server.faults = faults.to_vec();
-        let signer = Signer256::from_pem(DEFAULT_SIGNING_KEY_PEM).unwrap();
+        let signer = Signer::embedded().unwrap();
         Arc::new(Inner::new(config, "http://127.0.0.1:1".into(), signer, "key".into()))
     }
 

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::config::{ClientConfig, Config, ScopeConfig, Settings, UserConfig};
 use crate::faults::{Fault, Faults};
 use crate::policy::Policies;
-use crate::tokens::Signer256;
+use crate::tokens::Signer;
 use crate::variants::{Variant, Variants};
 
 /// Shared, cheaply clonable application state.
@@ -44,7 +44,7 @@ pub struct Inner {
     /// while the server runs).
     pub policy: Policies,
     pub clock: Clock,
-    pub signer: Signer256,
+    pub signer: Signer,
     pub admin_key: String,
     pub scopes: Vec<ScopeConfig>,
     pub users: Vec<UserConfig>,
@@ -82,7 +82,7 @@ impl std::fmt::Debug for Inner {
 }
 
 impl Inner {
-    pub fn new(mut config: Config, issuer: String, signer: Signer256, admin_key: String) -> Inner {
+    pub fn new(mut config: Config, issuer: String, signer: Signer, admin_key: String) -> Inner {
         let base_path =
             url::Url::parse(&issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
         let faults = Faults::from_list(&config.server.faults);

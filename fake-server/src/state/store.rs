@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::capped::Capped;
 use super::fastmap::{FastMap, shrink};
 use super::shard::Sharded;
-use crate::config::{ClientConfig, Limits, TokenFormat};
+use crate::config::{ClientConfig, JwtAlg, Limits, TokenFormat};
 
 /// A registered client.
 #[derive(Clone)]
@@ -112,6 +112,12 @@ impl Client {
 
     pub fn is_public(&self) -> bool {
         self.secret.is_none() && self.jwks.is_none()
+    }
+
+    /// The `id_token_signed_response_alg` the client registered (OIDC Registration §2), if any;
+    /// validated when it was registered.
+    pub fn id_token_alg(&self) -> Option<JwtAlg> {
+        self.metadata.get("id_token_signed_response_alg").and_then(Value::as_str).and_then(|a| a.parse().ok())
     }
 
     pub fn allows_grant(&self, grant: &str) -> bool {

@@ -38,7 +38,10 @@ async fn openid_configuration_has_the_same_content_as_the_oauth_metadata() {
     for member in ["jwks_uri", "subject_types_supported", "id_token_signing_alg_values_supported"] {
         assert!(oidc.json.get(member).is_some(), "OIDC Discovery §3 requires {member}");
     }
-    assert_eq!(oidc.json["id_token_signing_alg_values_supported"], serde_json::json!(["RS256"]));
+    assert_eq!(
+        oidc.json["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "ES256", "EdDSA"])
+    );
 }
 
 #[tokio::test]
@@ -128,13 +131,13 @@ async fn lists_the_configured_scopes_and_sends_no_empty_array() {
 }
 
 #[tokio::test]
-async fn publishes_one_rs256_signing_key_with_kid_and_use_in_the_jwks() {
+async fn publishes_the_rs256_signing_key_first_with_kid_and_use_in_the_jwks() {
     let server = FakeServer::start().await;
     let doc = get(&server.metadata_url()).await.json;
     let jwks = get(doc["jwks_uri"].as_str().expect("jwks_uri")).await;
     assert_eq!(jwks.status, 200);
     let keys = jwks.json["keys"].as_array().expect("keys");
-    assert_eq!(keys.len(), 1);
+    assert_eq!(keys.len(), 3, "RS256, ES256 and EdDSA");
     let key = &keys[0];
     assert_eq!(key["kty"], "RSA");
     assert_eq!(key["use"], "sig");

@@ -26,6 +26,7 @@ mod hardening_redirects;
 mod interaction;
 mod introspection;
 mod jwt;
+mod jwt_algs;
 mod management;
 mod mcp;
 mod oauth2_client;

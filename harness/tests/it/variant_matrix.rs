@@ -39,6 +39,7 @@ const FORM_DRIVEN: &[Variant] = &[
     Variant::OtherPaths,
     Variant::NoResourceIndicators,
     Variant::IdentifierFirst,
+    Variant::Rs256IdTokens,
 ];
 
 #[test]
