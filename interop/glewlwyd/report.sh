@@ -22,6 +22,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=../lib/report.sh
+source "${here}/../lib/report.sh"
 name="glewlwyd"
 check=false
 case "${1:-}" in
@@ -31,12 +33,7 @@ case "${1:-}" in
 esac
 port="${PORT:-3300}"
 
-if [[ -n "${OAUTH_CONFORMANCE_BIN:-}" ]]; then
-  bin="${OAUTH_CONFORMANCE_BIN}"
-else
-  (cd "${root}" && cargo build -q -p harness)
-  bin="${CARGO_TARGET_DIR:-${root}/target}/debug/oauth-conformance"
-fi
+bin="$(harness_bin "${root}")"
 
 "${here}/setup.sh" >/dev/null
 
@@ -69,26 +66,6 @@ if [[ "${status}" -ne 0 ]]; then
   echo "report.sh: ${name} disagrees with baseline.toml (exit ${status}): record or fix the scenarios above" >&2
 fi
 
-if "${check}"; then
-  stale=0
-  for f in "${name}.md" "${name}.json"; do
-    if [[ ! -f "${root}/reports/${f}" ]]; then
-      stale=1
-      echo "report.sh: reports/${f} is missing" >&2
-    elif ! diff -u "${root}/reports/${f}" "${out}/${f}" >"${work}/diff.txt"; then
-      stale=1
-      echo "report.sh: reports/${f} is out of date:" >&2
-      head -n 40 "${work}/diff.txt" >&2
-    fi
-  done
-  if [[ "${stale}" -ne 0 ]]; then
-    echo "report.sh: run interop/${name}/report.sh and commit reports/" >&2
-    exit 1
-  fi
-else
-  mkdir -p "${root}/reports"
-  cp "${out}"/* "${root}/reports/"
-  echo "wrote reports/${name}.md and reports/${name}.json"
-fi
+publish_reports "${root}" "${out}" "${check}" "interop/${name}/report.sh" "${name}.md" "${name}.json" || exit 1
 
 exit "${status}"

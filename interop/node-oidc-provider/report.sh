@@ -20,6 +20,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=../lib/report.sh
+source "${here}/../lib/report.sh"
 check=false
 case "${1:-}" in
   "") ;;
@@ -28,12 +30,7 @@ case "${1:-}" in
 esac
 port="${PORT:-3100}"
 
-if [[ -n "${OAUTH_CONFORMANCE_BIN:-}" ]]; then
-  bin="${OAUTH_CONFORMANCE_BIN}"
-else
-  (cd "${root}" && cargo build -q -p harness)
-  bin="${CARGO_TARGET_DIR:-${root}/target}/debug/oauth-conformance"
-fi
+bin="$(harness_bin "${root}")"
 
 if [[ ! -d "${here}/node_modules" || "${here}/package-lock.json" -nt "${here}/node_modules" ]]; then
   (cd "${here}" && npm ci --no-audit --no-fund)
@@ -75,24 +72,8 @@ if [[ "${fake_status}" -ne 0 ]]; then
   echo "report.sh: the fake server does not pass every scenario (exit ${fake_status})" >&2
 fi
 
-if "${check}"; then
-  stale=0
-  for f in node-oidc-provider.md node-oidc-provider.json fake-server.md fake-server.json; do
-    if ! diff -u "${root}/reports/${f}" "${out}/${f}" >"${work}/diff.txt"; then
-      stale=1
-      echo "report.sh: reports/${f} is out of date:" >&2
-      head -n 40 "${work}/diff.txt" >&2
-    fi
-  done
-  if [[ "${stale}" -ne 0 ]]; then
-    echo "report.sh: run interop/node-oidc-provider/report.sh and commit reports/" >&2
-    exit 1
-  fi
-else
-  mkdir -p "${root}/reports"
-  cp "${out}"/* "${root}/reports/"
-  echo "wrote reports/node-oidc-provider.{md,json} and reports/fake-server.{md,json}"
-fi
+publish_reports "${root}" "${out}" "${check}" interop/node-oidc-provider/report.sh \
+  node-oidc-provider.md node-oidc-provider.json fake-server.md fake-server.json || exit 1
 
 for s in "${status}" "${fake_status}"; do
   if [[ "${s}" -ne 0 ]]; then exit "${s}"; fi
