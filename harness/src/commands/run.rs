@@ -46,9 +46,13 @@ pub async fn execute_until(
     let clock = Instant::now();
     let ledger: Arc<Ledger> = Arc::default();
     let sink: Sink = Arc::default();
-    // The score card's runs for the MCP revisions the run does not follow.
+    // The score card's runs for the MCP revisions the run does not follow: only the scenarios
+    // some revision's gate leaves out can be of use there. A run without MCP scenarios has no
+    // card.
     let others: Sink = Arc::default();
-    let all_scenarios = scenarios.clone();
+    let scores_mcp = scenarios.iter().any(|s| s.spec.contains("MCP"));
+    let gated: Vec<Scenario> =
+        scenarios.iter().filter(|s| MCP_VERSIONS.iter().any(|v| !s.applies_to_mcp(v))).cloned().collect();
     let ids: Vec<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     // The prepared target, kept outside the work so that an interrupted run still knows it.
     let slot = std::sync::Mutex::new(None);
@@ -64,7 +68,7 @@ pub async fn execute_until(
             run_into(env.clone(), scenarios, settings.jobs, progress, sink.clone()).await;
             // Scenarios of other MCP revisions only, run under those revisions' rules so that
             // the score card judges every revision the scenarios allow.
-            for (revision, only_there) in other_revisions(&all_scenarios, &env.mcp_version) {
+            for (revision, only_there) in other_revisions(&gated, &env.mcp_version) {
                 let mut there = (*env).clone();
                 there.mcp_version = revision;
                 run_into(Arc::new(there), only_there, settings.jobs, None, others.clone()).await;
@@ -126,9 +130,7 @@ pub async fn execute_until(
         std::mem::take(&mut *others.lock().unwrap_or_else(|p| p.into_inner()));
     extra.sort_by_key(|(i, _)| *i);
     let counted: Vec<&ScenarioResult> = extra.iter().map(|(_, r)| r).chain(report.results.iter()).collect();
-    // A card for runs that check MCP requirements (the built-in suites do); a suite of plain
-    // OAuth scenarios has no revision to score.
-    if all_scenarios.iter().any(|s| s.spec.contains("MCP")) {
+    if scores_mcp {
         let selected = report.target.mcp_version.clone();
         report.score_card = crate::model::score::score(MCP_VERSIONS, &selected, &counted);
     }

@@ -66,25 +66,7 @@ mod tests {
     use super::*;
 
     fn result(id: &str, outcome: Outcome) -> ScenarioResult {
-        ScenarioResult {
-            id: id.into(),
-            title: String::new(),
-            level: crate::model::level::Level::Must,
-            spec: String::new(),
-            area: String::new(),
-            also: Vec::new(),
-            outcome,
-            reason: None,
-            failures: Vec::new(),
-            steps: Vec::new(),
-            explain: None,
-            baseline: None,
-            source: String::new(),
-            attachments: Vec::new(),
-            revisions: Vec::new(),
-            raw_steps: Vec::new(),
-            duration_ms: 0,
-        }
+        ScenarioResult::bare(id, crate::model::level::Level::Must, outcome)
     }
 
     #[test]

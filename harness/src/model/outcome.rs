@@ -135,6 +135,30 @@ impl Attachment {
 }
 
 impl ScenarioResult {
+    /// A result with only its ID, level and outcome, for tests.
+    #[cfg(test)]
+    pub fn bare(id: &str, level: Level, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            id: id.into(),
+            title: String::new(),
+            level,
+            spec: String::new(),
+            area: String::new(),
+            also: Vec::new(),
+            outcome,
+            reason: None,
+            failures: Vec::new(),
+            steps: Vec::new(),
+            explain: None,
+            baseline: None,
+            source: String::new(),
+            attachments: Vec::new(),
+            revisions: Vec::new(),
+            raw_steps: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
     /// Does this result fail the run at `fail_on`?
     pub fn fails_run(&self, fail_on: Level) -> bool {
         match &self.baseline {

@@ -40,14 +40,13 @@ pub fn score(revisions: &[&str], selected: &str, results: &[&ScenarioResult]) ->
     revisions
         .iter()
         .map(|rev| {
-            let mut seen: Vec<&str> = Vec::new();
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
             // row → (strongest level, judged, any failure, why not judged)
             let mut rows: BTreeMap<&str, (Level, bool, bool, Option<String>)> = BTreeMap::new();
             for r in results.iter().filter(|r| r.revisions.iter().any(|v| v == rev)) {
-                if seen.contains(&r.id.as_str()) {
+                if !seen.insert(r.id.as_str()) {
                     continue;
                 }
-                seen.push(&r.id);
                 let e = rows.entry(row(&r.id)).or_insert((r.level, false, false, None));
                 e.0 = e.0.min(r.level);
                 match r.outcome {
@@ -101,23 +100,9 @@ mod tests {
         reason: Option<&str>,
     ) -> ScenarioResult {
         ScenarioResult {
-            id: id.into(),
-            title: String::new(),
-            level,
-            spec: String::new(),
-            area: String::new(),
-            also: Vec::new(),
-            outcome,
             reason: reason.map(str::to_string),
-            failures: Vec::new(),
-            steps: Vec::new(),
-            explain: None,
-            baseline: None,
-            source: String::new(),
-            attachments: Vec::new(),
             revisions: revisions.iter().map(|v| v.to_string()).collect(),
-            raw_steps: Vec::new(),
-            duration_ms: 0,
+            ..ScenarioResult::bare(id, level, outcome)
         }
     }
 

@@ -179,39 +179,39 @@ impl Browser {
         // A page the script drew from a post's answer (the password page after the username).
         let mut drawn: Option<String> = None;
         for _ in 0..10 {
-            if let Some(markup) = drawn.take() {
-                match self.act(&markup, username, decision, true).await {
-                    Posted::Moved(next) => moved = Some(next),
-                    Posted::Drawn(markup) => drawn = Some(markup),
-                    Posted::Answered(resp) => current = Some(resp),
-                }
-                continue;
-            }
-            let resp = match moved.take() {
-                Some(location) if !self.is_ours(&location) => {
-                    return Url::parse(&location).expect("absolute redirect");
-                }
-                Some(location) => self.get(&location).await,
-                None => current.take().expect("a response to follow"),
-            };
-            let status = resp.status();
-            if status.is_redirection() {
-                moved = Some(location(&resp));
-                continue;
-            }
-            let url = resp.url().to_string();
-            let mut html = resp.text().await.expect("page");
-            assert_eq!(status, StatusCode::OK, "unexpected page:\n{html}");
-            if html.contains("/assets/sign-in.js") {
-                scripted = true;
-                match self.scripted(self.http.get(&url)).await {
-                    Ok(markup) => html = markup,
-                    Err(next) => {
-                        moved = Some(next);
+            // The page to act on: one a script drew in place, or the next response's.
+            let html = match drawn.take() {
+                Some(markup) => markup,
+                None => {
+                    let resp = match moved.take() {
+                        Some(location) if !self.is_ours(&location) => {
+                            return Url::parse(&location).expect("absolute redirect");
+                        }
+                        Some(location) => self.get(&location).await,
+                        None => current.take().expect("a response to follow"),
+                    };
+                    let status = resp.status();
+                    if status.is_redirection() {
+                        moved = Some(location(&resp));
                         continue;
                     }
+                    let url = resp.url().to_string();
+                    let html = resp.text().await.expect("page");
+                    assert_eq!(status, StatusCode::OK, "unexpected page:\n{html}");
+                    if !html.contains("/assets/sign-in.js") {
+                        html
+                    } else {
+                        scripted = true;
+                        match self.scripted(self.http.get(&url)).await {
+                            Ok(markup) => markup,
+                            Err(next) => {
+                                moved = Some(next);
+                                continue;
+                            }
+                        }
+                    }
                 }
-            }
+            };
             match self.act(&html, username, decision, scripted).await {
                 Posted::Moved(next) => moved = Some(next),
                 Posted::Drawn(markup) => drawn = Some(markup),
