@@ -159,6 +159,9 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
             return Err(bad(format!("id_token_signed_response_alg `{alg}` is not supported; use {offered}")));
         }
     }
+    if m.get("dpop_bound_access_tokens").is_some_and(|v| !v.is_boolean()) {
+        return Err(bad("dpop_bound_access_tokens must be a boolean".to_string()));
+    }
     if let Some(app) = string(&m, "application_type")?
         && !matches!(app.as_str(), "web" | "native")
     {
@@ -274,6 +277,7 @@ const KNOWN: &[&str] = &[
     "software_version",
     "application_type",
     "id_token_signed_response_alg",
+    "dpop_bound_access_tokens",
 ];
 
 fn check_sizes(k: &str, v: &Value) -> Result<(), OAuthError> {

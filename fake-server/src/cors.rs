@@ -26,10 +26,10 @@ pub enum Kind {
 
 const API_ALLOW_HEADERS: &str = "authorization, content-type, dpop, mcp-protocol-version";
 const MCP_ALLOW_HEADERS: &str =
-    "authorization, content-type, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+    "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
 /// What an MCP server written before 2026-07-28 (which added `mcp-method` and `mcp-name`) allows.
 const MCP_OLD_ALLOW_HEADERS: &str =
-    "authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id";
+    "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id, last-event-id";
 
 impl Kind {
     fn methods(self) -> &'static str {
@@ -53,8 +53,8 @@ impl Kind {
 
     fn expose_headers(self) -> &'static str {
         match self {
-            Kind::Mcp => "WWW-Authenticate, Mcp-Session-Id",
-            _ => "WWW-Authenticate",
+            Kind::Mcp => "WWW-Authenticate, Mcp-Session-Id, DPoP-Nonce",
+            _ => "WWW-Authenticate, DPoP-Nonce",
         }
     }
 }

@@ -16,17 +16,24 @@ pub struct OAuthError {
     pub status: StatusCode,
     /// `WWW-Authenticate` value, for 401 and bearer-protected endpoints.
     pub challenge: Option<String>,
+    /// A `DPoP-Nonce` header the client must use in its next proof (RFC 9449 §8, §9).
+    pub dpop_nonce: Option<String>,
 }
 
 type Desc = Cow<'static, str>;
 
 impl OAuthError {
     pub fn new(status: StatusCode, code: &'static str, description: impl Into<Desc>) -> Self {
-        OAuthError { code, description: description.into(), status, challenge: None }
+        OAuthError { code, description: description.into(), status, challenge: None, dpop_nonce: None }
     }
 
     pub fn with_challenge(mut self, challenge: impl Into<String>) -> Self {
         self.challenge = Some(challenge.into());
+        self
+    }
+
+    pub fn with_dpop_nonce(mut self, nonce: String) -> Self {
+        self.dpop_nonce = Some(nonce);
         self
     }
 
@@ -96,7 +103,7 @@ impl OAuthError {
 }
 
 /// Keep a description inside a quoted-string: drop quotes, backslashes and control characters.
-fn quote_safe(s: &str) -> String {
+pub(crate) fn quote_safe(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, '"' | '\\') && !c.is_control()).collect()
 }
 
@@ -109,6 +116,9 @@ impl IntoResponse for OAuthError {
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if let Some(c) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, c);
+        }
+        if let Some(n) = self.dpop_nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            headers.insert("dpop-nonce", n);
         }
         resp
     }

@@ -380,6 +380,44 @@ faults! {
     /// Only the token endpoint answers CORS; metadata, JWKS, revocation, introspection and userinfo do not (CORS-08).
     NoCorsBeyondToken => "no-cors-beyond-token",
 
+    // ---------------------------------------------------------------------- DPoP
+    /// `dpop_signing_alg_values_supported` also lists HS256, a symmetric algorithm (DPOP-01).
+    DpopAdvertisesHs256 => "dpop-advertises-hs256",
+    /// DPoP proofs with `alg` `none` or an HMAC algorithm are accepted unverified (DPOP-08,
+    /// DPOP-08.none).
+    DpopAcceptsSymmetric => "dpop-accepts-symmetric",
+    /// A proof's signature is not verified with the key in its `jwk` header (DPOP-07).
+    DpopSignatureUnchecked => "dpop-signature-unchecked",
+    /// A proof's `htm` is not compared with the request's method (DPOP-05).
+    DpopHtmUnchecked => "dpop-htm-unchecked",
+    /// A proof's `htu` is not compared with the request's URL (DPOP-04).
+    DpopHtuUnchecked => "dpop-htu-unchecked",
+    /// A proof's `iat` is not checked, so proofs of any age are accepted (DPOP-06, MCP-DPOP-01).
+    DpopIatUnchecked => "dpop-iat-unchecked",
+    /// A proof's `jti` is not remembered, so a proof can be replayed (DPOP-09).
+    DpopJtiUnchecked => "dpop-jti-unchecked",
+    /// Tokens bound to a proof key are announced with `token_type` Bearer (DPOP-02).
+    DpopTokenTypeBearer => "dpop-token-type-bearer",
+    /// Introspection and JWT access tokens leave out `cnf.jkt` for DPoP-bound tokens (DPOP-03,
+    /// DPOP-03.jwt).
+    DpopNoCnf => "dpop-no-cnf",
+    /// A public client's refresh token is not bound to its proof key (DPOP-10).
+    DpopRefreshUnbound => "dpop-refresh-unbound",
+    /// A client registered with `dpop_bound_access_tokens` true gets tokens without a proof
+    /// (DPOP-11).
+    DpopBoundClientUnenforced => "dpop-bound-client-unenforced",
+    /// Under the `dpop-nonce` variant, any nonce is accepted, not only the server's (DPOP-12).
+    DpopNonceUnchecked => "dpop-nonce-unchecked",
+    /// The resource does not compare a proof's `ath` with the token's hash (DPOP-13).
+    DpopAthUnchecked => "dpop-ath-unchecked",
+    /// The resource accepts a proof made with a key other than the token's (DPOP-14).
+    DpopResourceIgnoresKey => "dpop-resource-ignores-key",
+    /// The resource accepts a DPoP-bound token sent with the Bearer scheme (DPOP-15).
+    DpopTokenAsBearer => "dpop-token-as-bearer",
+    /// The resource's DPoP challenge leaves out `algs` (DPOP-16).
+    DpopNoAlgsInChallenge => "dpop-no-algs-in-challenge",
+    /// The demo MCP resource accepts proofs up to a day old (MCP-DPOP-01).
+    DpopResourceWideIat => "dpop-resource-wide-iat",
     // ---------------------- registration, metadata documents, MCP resource, operator view
     /// Registration accepts redirect URIs with a fragment (DCR-14, AUTHZ-12).
     DcrAcceptsFragmentRedirect => "dcr-accepts-fragment-redirect",
@@ -574,6 +612,11 @@ impl Fault {
     /// Shows only on a server that requires an initial access token to register.
     pub fn needs_registration_token(self) -> bool {
         matches!(self, Fault::RegistrationTokenNotChecked)
+    }
+
+    /// Shows only on a server that requires DPoP nonces (the `dpop-nonce` variant).
+    pub fn needs_dpop_nonce(self) -> bool {
+        matches!(self, Fault::DpopNonceUnchecked)
     }
 }
 

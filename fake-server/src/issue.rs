@@ -19,7 +19,8 @@ pub fn subject(st: &AppState, username: &str) -> String {
     st.user(username).and_then(|u| u.sub.clone()).unwrap_or_else(|| username.to_string())
 }
 
-/// Mint (but do not store) an access token. Signing happens outside the store lock.
+/// Mint (but do not store) an access token, bound to the DPoP key `jkt` when one is given.
+/// Signing happens outside the store lock.
 pub fn mint_access_token(
     st: &AppState,
     client: &Client,
@@ -27,6 +28,7 @@ pub fn mint_access_token(
     username: Option<&str>,
     scopes: &[String],
     audience: Vec<String>,
+    jkt: Option<&str>,
 ) -> Minted {
     let iat = st.clock.now();
     let exp = iat + st.settings.access_token_lifetime_secs as i64;
@@ -47,6 +49,10 @@ pub fn mint_access_token(
                 let auth_time = st.store().grants.get(&grant_id).map_or(iat, |g| g.auth_time);
                 claims["auth_time"] = json!(auth_time);
                 claims["username"] = json!(u);
+            }
+            if let Some(jkt) = jkt.filter(|_| st.policy.dpop.confirm_key) {
+                // RFC 9449 §6.1: the key's thumbprint as the JWK SHA-256 confirmation method.
+                claims["cnf"] = json!({ "jkt": jkt });
             }
             if !st.policy.jwt.required_claims
                 && let Value::Object(m) = &mut claims
@@ -75,6 +81,7 @@ pub fn mint_access_token(
         iat,
         exp,
         revoked_at_ms: None,
+        jkt: jkt.map(str::to_string),
     };
     Minted { token, record }
 }

@@ -35,6 +35,7 @@ mod cimd;
 mod client_metadata;
 mod clock;
 mod cors;
+mod dpop;
 mod error;
 mod extract;
 mod form;

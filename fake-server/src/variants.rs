@@ -166,6 +166,18 @@ variants! {
     /// EdDSA gets `invalid_client_metadata` (RFC 7591 §3.2.2; OpenID Connect Registration §3.3).
     /// JWT access tokens still use the server's `--jwt-alg`, and the JWKS still lists every key.
     Rs256IdTokens => "rs256-id-tokens",
+    /// DPoP proofs must carry a server nonce, at the token endpoint and at the demo resource.
+    ///
+    /// RFC 9449 §8 and §9 let a server require a nonce of its own in every proof: a proof
+    /// without one (or with an outdated one) gets `use_dpop_nonce` with a `DPoP-Nonce` header
+    /// (400 at the token endpoint, a 401 `DPoP` challenge at the resource), and the client
+    /// retries with it. Nonces change every five minutes and the previous one stays good.
+    DpopNonce => "dpop-nonce",
+    /// No DPoP: no `dpop_signing_alg_values_supported`, and `DPoP` headers are ignored.
+    ///
+    /// RFC 9449 is an optional extension; a server that does not implement it ignores the
+    /// unknown header (RFC 9110 §5.1) and issues bearer tokens.
+    NoDpop => "no-dpop",
 }
 
 impl fmt::Display for Variant {

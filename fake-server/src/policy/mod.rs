@@ -12,6 +12,7 @@ mod cimd;
 mod client_auth;
 mod cors;
 mod discovery;
+mod dpop;
 mod interaction;
 mod registration;
 mod resource;
@@ -24,6 +25,7 @@ pub use cimd::CimdPolicy;
 pub use client_auth::ClientAuthPolicy;
 pub use cors::CorsPolicy;
 pub use discovery::DiscoveryPolicy;
+pub use dpop::{DpopPolicy, PROOF_MAX_AGE};
 pub use interaction::InteractionPolicy;
 pub use registration::ClientRegistrationPolicy;
 pub use resource::{AssertionPolicy, JwtPolicy, ResourcePolicy};
@@ -51,6 +53,7 @@ pub struct Policies {
     pub jwt: JwtPolicy,
     pub assertion: AssertionPolicy,
     pub resource: ResourcePolicy,
+    pub dpop: DpopPolicy,
     pub requests: RequestPolicy,
     pub pages: PagePolicy,
 }
@@ -80,6 +83,7 @@ impl Policies {
             jwt: JwtPolicy::resolve(&on),
             assertion: AssertionPolicy::resolve(&on),
             resource: ResourcePolicy::resolve(&on),
+            dpop: DpopPolicy::resolve(&on),
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
         }

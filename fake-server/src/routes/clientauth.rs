@@ -19,6 +19,9 @@ pub struct Caller {
     // No endpoint branches on it yet; it stays so callers can tell how a client proved itself.
     #[allow(dead_code)]
     pub method: &'static str,
+    /// The thumbprint of the key of the request's valid DPoP proof: tokens issued to this
+    /// request are bound to it (RFC 9449 §5).
+    pub jkt: Option<String>,
 }
 
 /// Authenticate the caller. Confidential clients must prove their secret; public clients
@@ -106,7 +109,7 @@ pub fn authenticate(
             )));
         }
     }
-    Ok(Caller { client, method })
+    Ok(Caller { client, method, jkt: None })
 }
 
 /// `private_key_jwt` (RFC 7523 §2.2): the client is the assertion's `iss`, and the assertion
@@ -141,7 +144,7 @@ fn authenticate_assertion(
         record_failure(st, &client_id);
         return Err(OAuthError::invalid_client(reason));
     }
-    Ok(Caller { client, method: "private_key_jwt" })
+    Ok(Caller { client, method: "private_key_jwt", jkt: None })
 }
 
 /// `Authorization: Basic` credentials, each part form-urldecoded (RFC 6749 §2.3.1).

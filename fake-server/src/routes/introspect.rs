@@ -86,6 +86,13 @@ fn handle(
                 "active": active_flag, "scope": r.scopes.join(" "), "client_id": r.client_id,
                 "token_type": "Bearer", "exp": time(r.exp), "iat": time(r.iat), "aud": aud, "iss": st.issuer, "jti": r.jti,
             });
+            if let Some(jkt) = &r.jkt {
+                // RFC 9449 §6.2: the key binding, for the resource to check the proof against.
+                body["token_type"] = json!("DPoP");
+                if st.policy.dpop.confirm_key {
+                    body["cnf"] = json!({ "jkt": jkt });
+                }
+            }
             match &r.username {
                 Some(u) => {
                     body["sub"] = json!(subject(st, u));

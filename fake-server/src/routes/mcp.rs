@@ -25,7 +25,7 @@ pub async fn mcp(State(st): State<AppState>, RawQuery(query): RawQuery, req: Req
     if let Some(resp) = refuse_origin(&st, &headers) {
         return resp;
     }
-    let caller = match authorize(&st, &headers, query.as_deref()) {
+    let caller = match authorize(&st, req.method().as_str(), &headers, query.as_deref()) {
         Ok(c) => c,
         Err(resp) => return resp,
     };

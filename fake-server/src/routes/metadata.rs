@@ -58,6 +58,13 @@ pub fn document(st: &AppState) -> Value {
     if st.settings.registration != RegistrationPolicy::Off && policy.advertise_registration {
         obj.insert("registration_endpoint".into(), json!(api("/register")));
     }
+    if st.policy.dpop.offered {
+        let mut algs: Vec<&str> = crate::dpop::ALGORITHMS.to_vec();
+        if !st.policy.dpop.advertise_asymmetric_only {
+            algs.push("HS256");
+        }
+        obj.insert("dpop_signing_alg_values_supported".into(), json!(algs));
+    }
     if st.settings.cimd && policy.advertise_cimd {
         obj.insert("client_id_metadata_document_supported".into(), json!(true));
     }

@@ -7,11 +7,13 @@
 //! resource's URL. Each scope in `mcp_scopes` is required; `x:write` implies `x:read`.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::error::OAuthError;
+use crate::dpop::{self, ProofError};
+use crate::error::{OAuthError, quote_safe};
+use crate::policy::PROOF_MAX_AGE;
 use crate::form::Params;
 use crate::lookup::{Found, bearer_token, find_token};
 use crate::state::AppState;
@@ -52,6 +54,10 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
         "bearer_methods_supported": ["header"],
         "resource_name": "oauth-fake-server demo MCP server",
     });
+    if st.policy.dpop.offered {
+        // RFC 9728 §2: the proof algorithms this resource accepts.
+        doc["dpop_signing_alg_values_supported"] = json!(crate::dpop::ALGORITHMS);
+    }
     // RFC 9728 §3.2 (like RFC 8414): omit members that would be empty arrays.
     if !st.settings.mcp_scopes.is_empty() && policy.advertise_scopes {
         doc["scopes_supported"] = json!(st.settings.mcp_scopes);
@@ -80,8 +86,14 @@ fn challenge_attributes(st: &AppState, with_scope: bool) -> String {
     out
 }
 
-/// Check the request's bearer token; the error is the complete 401 or 403 response.
-pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Caller, Response> {
+/// Check the request's access token (and its DPoP proof, RFC 9449 §7); the error is the
+/// complete 401 or 403 response.
+pub fn authorize(
+    st: &AppState,
+    method: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Caller, Response> {
     let policy = &st.policy.resource;
     let extra = challenge_attributes(st, policy.scope_in_challenge);
     let fail = |e: OAuthError| -> Response {
@@ -91,7 +103,9 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
         }
         e.into_response()
     };
-    let mut token = bearer_token(headers);
+    let dpop_token = dpop_token(headers).filter(|_| st.policy.dpop.offered);
+    let with_dpop = dpop_token.is_some();
+    let mut token = dpop_token.or_else(|| bearer_token(headers));
     if token.is_none() && !policy.refuse_query_token {
         // RFC 6750 §2.3 query tokens leak into logs and history; MCP forbids them.
         let q = Params::parse(query.unwrap_or("").as_bytes());
@@ -102,6 +116,22 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
         let had = !policy.no_error_without_token;
         return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
     };
+    let mut proof_jkt = None;
+    if with_dpop {
+        let target = dpop::Target {
+            method,
+            urls: vec![st.mcp_resource()],
+            access_token: Some(&token),
+            max_age: st.policy.dpop.resource_max_age,
+            max_ahead: PROOF_MAX_AGE,
+        };
+        match dpop::check(st, headers, &target) {
+            Ok(Some(p)) => proof_jkt = Some(p.jkt),
+            Ok(None) => return Err(dpop_refusal(st, "invalid_dpop_proof", "the DPoP scheme needs a DPoP proof")),
+            Err(ProofError::Invalid(d)) => return Err(dpop_refusal(st, "invalid_dpop_proof", &d)),
+            Err(ProofError::NonceNeeded(d)) => return Err(dpop_refusal(st, "use_dpop_nonce", &d)),
+        }
+    }
     let store = st.store();
     // Under the fault, a JWT is judged like a resource that only checks its signature and
     // expiry would (a stored JWT always carries our valid signature).
@@ -120,6 +150,23 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
         }
     };
     drop(store);
+    let dpop_policy = &st.policy.dpop;
+    match (&record.jkt, proof_jkt) {
+        (Some(bound), Some(jkt)) if *bound != jkt && dpop_policy.check_binding => {
+            let desc = "the DPoP proof was made with another key than the one the token is bound to";
+            return Err(dpop_refusal(st, "invalid_token", desc));
+        }
+        (Some(_), None) if dpop_policy.refuse_bearer_use => {
+            // RFC 9449 §7.2: a bound token sent as a bearer token would make the binding moot.
+            let desc = "this access token is DPoP-bound: send it with the DPoP scheme and a proof";
+            return Err(fail(OAuthError::invalid_token(desc, true, &extra)));
+        }
+        (None, Some(_)) => {
+            let desc = "this access token is not DPoP-bound: send it with the Bearer scheme";
+            return Err(dpop_refusal(st, "invalid_token", desc));
+        }
+        _ => {}
+    }
     let resource = st.mcp_resource();
     // Without resource indicators (`no-resource-indicators`) tokens name no resource, so any
     // live token of this server is accepted here.
@@ -140,6 +187,29 @@ pub fn authorize(st: &AppState, headers: &HeaderMap, query: Option<&str>) -> Res
         return Err(fail(OAuthError::insufficient_scope(desc, &attrs)));
     }
     Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes })
+}
+
+/// The token of an `Authorization: DPoP` header (RFC 9449 §7.1).
+fn dpop_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("dpop") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// A 401 with a `DPoP` challenge (RFC 9449 §7.1): the error, the accepted algorithms, where
+/// the resource's metadata is, and a fresh nonce when one is what is missing (§9).
+fn dpop_refusal(st: &AppState, code: &'static str, desc: &str) -> Response {
+    let mut challenge = format!(r#"DPoP error="{code}", error_description="{}""#, quote_safe(desc));
+    if st.policy.dpop.algs_in_challenge {
+        challenge.push_str(&format!(r#", algs="{}""#, dpop::ALGORITHMS.join(" ")));
+    }
+    challenge.push_str(&challenge_attributes(st, false));
+    let mut e = OAuthError::new(StatusCode::UNAUTHORIZED, code, desc.to_string()).with_challenge(challenge);
+    if code == "use_dpop_nonce" {
+        e = e.with_dpop_nonce(dpop::current_nonce(st));
+    }
+    e.into_response()
 }
 
 /// Does a token with `granted` scopes cover `needed`? A broader `x:write` covers `x:read`

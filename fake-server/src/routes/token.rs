@@ -75,7 +75,20 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     {
         return Err(OAuthError::invalid_request(format!("parameter `{odd}` is not allowed here")));
     }
-    let caller = authenticate(st, headers, p, query)?;
+    let proof = crate::dpop::at_token_endpoint(st, headers)?;
+    let mut caller = authenticate(st, headers, p, query)?;
+    match proof {
+        Some(proof) => caller.jkt = Some(proof.jkt),
+        // RFC 9449 §5.2: such a client always uses DPoP, so a request without a proof is not its.
+        None if caller.client.metadata.get("dpop_bound_access_tokens") == Some(&Value::Bool(true))
+            && st.policy.dpop.enforce_bound_clients =>
+        {
+            return Err(OAuthError::invalid_request(
+                "this client registered dpop_bound_access_tokens, so its token requests must carry a DPoP proof",
+            ));
+        }
+        None => {}
+    }
     let grant_type =
         p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     let known = matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials")
@@ -299,6 +312,14 @@ fn refresh_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OA
     if rt.client_id != caller.client.id && policy.bind_refresh_to_client {
         return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
+    if let Some(bound) = &rt.jkt
+        && caller.jkt.as_ref() != Some(bound)
+    {
+        // RFC 9449 §5: a public client's refresh token is used with proofs of its key only.
+        return Err(OAuthError::invalid_grant(
+            "the refresh token is bound to a DPoP key; refresh with a proof made with that key",
+        ));
+    }
     if rt.exp <= now
         || !alive(rt.revoked_at_ms, now_ms, delay)
         || !store.grant_alive(rt.grant_id, now_ms, delay)
@@ -422,7 +443,7 @@ fn issue(
         scopes
     };
     let Minted { token, record } =
-        mint_access_token(st, &caller.client, grant_id, username, scopes, audience);
+        mint_access_token(st, &caller.client, grant_id, username, scopes, audience, caller.jkt.as_deref());
     let lifetime = record.exp - record.iat;
     let refresh =
         (with_refresh && caller.client.allows_grant("refresh_token")).then(|| random_token("ort_", 32));
@@ -441,6 +462,10 @@ fn issue(
                 exp: rt_exp,
                 rotated: false,
                 revoked_at_ms: None,
+                jkt: caller
+                    .jkt
+                    .clone()
+                    .filter(|_| caller.client.is_public() && st.policy.dpop.bind_public_refresh),
             };
             store.refresh_tokens.insert(rt.clone(), rec);
         }
@@ -449,7 +474,11 @@ fn issue(
     let policy = &st.policy.token;
     let mut body = json!({
         "access_token": token,
-        "token_type": if policy.bearer_token_type { "Bearer" } else { "mac" },
+        "token_type": match () {
+            _ if caller.jkt.is_some() && st.policy.dpop.token_type_dpop => "DPoP",
+            _ if policy.bearer_token_type => "Bearer",
+            _ => "mac",
+        },
         "expires_in": if policy.expires_in_number { json!(lifetime) } else { json!(lifetime.to_string()) },
     });
     if policy.include_scope {
@@ -537,9 +566,10 @@ mod tests {
             exp,
             rotated: false,
             revoked_at_ms: None,
+            jkt: None,
         };
         store.refresh_tokens.insert("rt1".into(), rt);
-        (Caller { client, method: "none" }, exp)
+        (Caller { client, method: "none", jkt: None }, exp)
     }
 
     fn rotate_after(st: &AppState, secs: u64) -> (i64, i64) {

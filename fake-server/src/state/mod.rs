@@ -46,6 +46,8 @@ pub struct Inner {
     pub clock: Clock,
     pub signer: Signer,
     pub admin_key: String,
+    /// The secret DPoP nonces are derived from (RFC 9449 §8: unpredictable).
+    pub nonce_key: [u8; 32],
     pub scopes: Vec<ScopeConfig>,
     pub users: Vec<UserConfig>,
     /// Initial clients from the fixtures, kept to rebuild the store on reset.
@@ -71,6 +73,7 @@ impl std::fmt::Debug for Inner {
             .field("clock", &self.clock)
             .field("signer", &self.signer)
             .field("admin_key", &Redacted)
+            .field("nonce_key", &Redacted)
             .field("scopes", &self.scopes)
             .field("users", &self.users)
             .field("fixture_clients", &self.fixture_clients)
@@ -106,6 +109,7 @@ impl Inner {
             clock,
             signer,
             admin_key,
+            nonce_key: rand::random(),
             scopes: config.scopes,
             users: config.users,
             fixture_clients: config.clients,

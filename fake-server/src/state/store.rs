@@ -259,6 +259,8 @@ pub struct AccessToken {
     pub iat: i64,
     pub exp: i64,
     pub revoked_at_ms: Option<i64>,
+    /// The thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    pub jkt: Option<String>,
 }
 
 /// A refresh token, keyed by its value.
@@ -271,6 +273,8 @@ pub struct RefreshToken {
     /// Set when it was exchanged for a successor; presenting it again is reuse.
     pub rotated: bool,
     pub revoked_at_ms: Option<i64>,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub jkt: Option<String>,
 }
 
 /// All mutable state.
@@ -296,6 +300,10 @@ pub struct Store {
     pub assertion_ids: FastMap<(String, String), i64>,
     /// Size of `assertion_ids` at which expired entries are dropped next (amortized pruning).
     pub assertion_prune_at: usize,
+    /// (URL, jti) of DPoP proofs already seen → until when they would be accepted (wall time).
+    pub dpop_jtis: FastMap<(String, String), i64>,
+    /// Size of `dpop_jtis` at which expired entries are dropped next.
+    pub dpop_prune_at: usize,
     next_grant: u64,
 }
 
@@ -366,6 +374,7 @@ impl Store {
         self.auth_failures.retain(|_, (minute, _)| *minute >= now / 60 - 1);
         let wall = crate::clock::wall_now();
         self.assertion_ids.retain(|_, exp| *exp + 60 > wall);
+        self.dpop_jtis.retain(|_, until| *until > wall);
         self.access_tokens.shrink();
         self.refresh_tokens.shrink();
         shrink(&mut self.codes);
@@ -401,6 +410,7 @@ mod tests {
             iat: exp - 60,
             exp,
             revoked_at_ms: None,
+            jkt: None,
         }
     }
 
