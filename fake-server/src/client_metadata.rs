@@ -53,6 +53,11 @@ pub fn validate(st: &AppState, input: &Map<String, Value>, source: Source) -> Re
     }
     // Not supported, so not registered (RFC 7591 §2.3 lets a server ignore it) and not echoed.
     m.remove("software_statement");
+    if !st.policy.dpop.offered {
+        // Without DPoP the member means nothing here: dropped (RFC 7591 §2), so that the client
+        // is not registered into a promise the server cannot keep.
+        m.remove("dpop_bound_access_tokens");
+    }
     let policy = &st.policy.registration;
     if !policy.ignore_unknown_metadata
         && let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str()))

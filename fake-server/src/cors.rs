@@ -25,8 +25,7 @@ pub enum Kind {
 }
 
 const API_ALLOW_HEADERS: &str = "authorization, content-type, dpop, mcp-protocol-version";
-const MCP_ALLOW_HEADERS: &str =
-    "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+const MCP_ALLOW_HEADERS: &str = "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
 /// What an MCP server written before 2026-07-28 (which added `mcp-method` and `mcp-name`) allows.
 const MCP_OLD_ALLOW_HEADERS: &str =
     "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id, last-event-id";

@@ -158,7 +158,9 @@ pub fn check(st: &AppState, headers: &HeaderMap, target: &Target) -> Result<Opti
     if policy.require_nonce {
         let now = wall_now().div_euclid(NONCE_WINDOW);
         match claim("nonce") {
-            None => return Err(ProofError::NonceNeeded("this server requires a nonce in DPoP proofs".into())),
+            None => {
+                return Err(ProofError::NonceNeeded("this server requires a nonce in DPoP proofs".into()));
+            }
             Some(n) if policy.check_nonce && n != nonce_for(st, now) && n != nonce_for(st, now - 1) => {
                 return Err(ProofError::NonceNeeded("the proof's nonce is not current".into()));
             }
@@ -194,11 +196,11 @@ pub fn check(st: &AppState, headers: &HeaderMap, target: &Target) -> Result<Opti
 
 /// The RFC 7638 thumbprint of a public key of a supported type.
 pub fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
-    let m = |name: &str| {
-        jwk.get(name).and_then(Value::as_str).filter(|v| URL_SAFE_NO_PAD.decode(v).is_ok())
-    };
+    let m = |name: &str| jwk.get(name).and_then(Value::as_str).filter(|v| URL_SAFE_NO_PAD.decode(v).is_ok());
     let canonical = match (jwk.get("kty").and_then(Value::as_str)?, jwk.get("crv").and_then(Value::as_str)) {
-        ("EC", Some("P-256")) => format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, m("x")?, m("y")?),
+        ("EC", Some("P-256")) => {
+            format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, m("x")?, m("y")?)
+        }
         ("OKP", Some("Ed25519")) => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, m("x")?),
         ("RSA", _) => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, m("e")?, m("n")?),
         _ => return None,
@@ -233,7 +235,8 @@ fn split(jwt: &str) -> Result<Parts, String> {
         return Err("the DPoP proof is not a signed JWT (three dot-separated parts)".into());
     };
     let object = |part: &str, what: &str| -> Result<Map<String, Value>, String> {
-        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| format!("the proof's {what} is not base64url"))?;
+        let bytes =
+            URL_SAFE_NO_PAD.decode(part).map_err(|_| format!("the proof's {what} is not base64url"))?;
         match serde_json::from_slice(&bytes) {
             Ok(Value::Object(m)) => Ok(m),
             _ => Err(format!("the proof's {what} is not a JSON object")),
@@ -246,7 +249,8 @@ fn split(jwt: &str) -> Result<Parts, String> {
 }
 
 fn verify(jwk: &Map<String, Value>, alg: &str, message: &[u8], sig: &[u8]) -> bool {
-    let member = |name: &str| jwk.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
+    let member =
+        |name: &str| jwk.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
     let kty = jwk.get("kty").and_then(Value::as_str);
     match (alg, kty) {
         ("ES256", Some("EC")) => {

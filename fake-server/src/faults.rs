@@ -406,6 +406,8 @@ faults! {
     /// A client registered with `dpop_bound_access_tokens` true gets tokens without a proof
     /// (DPOP-11).
     DpopBoundClientUnenforced => "dpop-bound-client-unenforced",
+    /// A code requested with `dpop_jkt` is redeemed with a proof of any key, or none (DPOP-17).
+    DpopJktIgnored => "dpop-jkt-ignored",
     /// Under the `dpop-nonce` variant, any nonce is accepted, not only the server's (DPOP-12).
     DpopNonceUnchecked => "dpop-nonce-unchecked",
     /// The resource does not compare a proof's `ath` with the token's hash (DPOP-13).

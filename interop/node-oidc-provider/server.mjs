@@ -294,6 +294,9 @@ const configuration = {
     introspection: { enabled: true, allowedPolicy: introspectionAllowed },
     revocation: { enabled: true, allowedPolicy: revocationAllowed },
     clientCredentials: { enabled: true },
+    // RFC 9449, with the defaults: no server nonces, proofs accepted for 300 s (`iatTolerance`
+    // is the allowed clock skew), `dpop_jkt` honoured.
+    dPoP: { enabled: true },
     resourceIndicators: {
       enabled: true,
       // No default audience: a request without `resource` gets an opaque

@@ -37,6 +37,8 @@ pub struct DpopPolicy {
     pub bind_public_refresh: bool,
     /// `dpop_bound_access_tokens: true` clients must send a proof (§5.2).
     pub enforce_bound_clients: bool,
+    /// A code requested with `dpop_jkt` is redeemed with a proof of that key only (§10).
+    pub check_dpop_jkt: bool,
     /// Every proof must carry a server nonce (§8, §9); the `dpop-nonce` variant.
     pub require_nonce: bool,
     /// A nonce must be one this server gave (§4.3 item 10).
@@ -69,6 +71,7 @@ impl DpopPolicy {
             confirm_key: !fault(Fault::DpopNoCnf),
             bind_public_refresh: !fault(Fault::DpopRefreshUnbound),
             enforce_bound_clients: !fault(Fault::DpopBoundClientUnenforced),
+            check_dpop_jkt: !fault(Fault::DpopJktIgnored),
             require_nonce: on.variant(Variant::DpopNonce),
             check_nonce: !fault(Fault::DpopNonceUnchecked),
             check_ath: !fault(Fault::DpopAthUnchecked),

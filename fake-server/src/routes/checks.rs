@@ -96,6 +96,7 @@ const KNOWN: &[&str] = &[
     "resource",
     "prompt",
     "nonce",
+    "dpop_jkt",
     "login_hint",
     "max_age",
     "ui_locales",

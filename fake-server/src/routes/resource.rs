@@ -13,9 +13,9 @@ use serde_json::json;
 
 use crate::dpop::{self, ProofError};
 use crate::error::{OAuthError, quote_safe};
-use crate::policy::PROOF_MAX_AGE;
 use crate::form::Params;
 use crate::lookup::{Found, bearer_token, find_token};
+use crate::policy::PROOF_MAX_AGE;
 use crate::state::AppState;
 
 /// Who a request to the resource acts for.
@@ -96,15 +96,19 @@ pub fn authorize(
 ) -> Result<Caller, Response> {
     let policy = &st.policy.resource;
     let extra = challenge_attributes(st, policy.scope_in_challenge);
+    let dpop_token = dpop_token(headers).filter(|_| st.policy.dpop.offered);
+    let with_dpop = dpop_token.is_some();
     let fail = |e: OAuthError| -> Response {
         let mut e = e;
         if !policy.www_authenticate {
             e.challenge = None;
         }
+        // RFC 9449 §7.1: a request made with the DPoP scheme is answered with a DPoP challenge.
+        if with_dpop && let Some(rest) = e.challenge.as_deref().and_then(|c| c.strip_prefix("Bearer ")) {
+            e.challenge = Some(format!("DPoP {rest}{}", algs_attribute(st)));
+        }
         e.into_response()
     };
-    let dpop_token = dpop_token(headers).filter(|_| st.policy.dpop.offered);
-    let with_dpop = dpop_token.is_some();
     let mut token = dpop_token.or_else(|| bearer_token(headers));
     if token.is_none() && !policy.refuse_query_token {
         // RFC 6750 §2.3 query tokens leak into logs and history; MCP forbids them.
@@ -127,7 +131,9 @@ pub fn authorize(
         };
         match dpop::check(st, headers, &target) {
             Ok(Some(p)) => proof_jkt = Some(p.jkt),
-            Ok(None) => return Err(dpop_refusal(st, "invalid_dpop_proof", "the DPoP scheme needs a DPoP proof")),
+            Ok(None) => {
+                return Err(dpop_refusal(st, "invalid_dpop_proof", "the DPoP scheme needs a DPoP proof"));
+            }
             Err(ProofError::Invalid(d)) => return Err(dpop_refusal(st, "invalid_dpop_proof", &d)),
             Err(ProofError::NonceNeeded(d)) => return Err(dpop_refusal(st, "use_dpop_nonce", &d)),
         }
@@ -201,15 +207,21 @@ fn dpop_token(headers: &HeaderMap) -> Option<String> {
 /// the resource's metadata is, and a fresh nonce when one is what is missing (§9).
 fn dpop_refusal(st: &AppState, code: &'static str, desc: &str) -> Response {
     let mut challenge = format!(r#"DPoP error="{code}", error_description="{}""#, quote_safe(desc));
-    if st.policy.dpop.algs_in_challenge {
-        challenge.push_str(&format!(r#", algs="{}""#, dpop::ALGORITHMS.join(" ")));
-    }
+    challenge.push_str(&algs_attribute(st));
     challenge.push_str(&challenge_attributes(st, false));
     let mut e = OAuthError::new(StatusCode::UNAUTHORIZED, code, desc.to_string()).with_challenge(challenge);
     if code == "use_dpop_nonce" {
         e = e.with_dpop_nonce(dpop::current_nonce(st));
     }
     e.into_response()
+}
+
+/// The `algs` attribute of a DPoP challenge (RFC 9449 §7.1), or nothing under the fault.
+fn algs_attribute(st: &AppState) -> String {
+    if !st.policy.dpop.algs_in_challenge {
+        return String::new();
+    }
+    format!(r#", algs="{}""#, dpop::ALGORITHMS.join(" "))
 }
 
 /// Does a token with `granted` scopes cover `needed`? A broader `x:write` covers `x:read`

@@ -81,7 +81,8 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
         Some(proof) => caller.jkt = Some(proof.jkt),
         // RFC 9449 §5.2: such a client always uses DPoP, so a request without a proof is not its.
         None if caller.client.metadata.get("dpop_bound_access_tokens") == Some(&Value::Bool(true))
-            && st.policy.dpop.enforce_bound_clients =>
+            && st.policy.dpop.enforce_bound_clients
+            && st.policy.dpop.offered =>
         {
             return Err(OAuthError::invalid_request(
                 "this client registered dpop_bound_access_tokens, so its token requests must carry a DPoP proof",
@@ -222,6 +223,15 @@ fn code_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuth
             Some(_) => "code_verifier does not match the code_challenge",
         };
         return Err(OAuthError::invalid_grant(desc));
+    }
+    if let Some(jkt) = &c.dpop_jkt
+        && caller.jkt.as_ref() != Some(jkt)
+        && st.policy.dpop.check_dpop_jkt
+    {
+        // RFC 9449 §10: the code was bound to one key at the authorization request.
+        return Err(OAuthError::invalid_grant(
+            "the authorization code is bound to another DPoP key (dpop_jkt); redeem it with a proof of that key",
+        ));
     }
     if caller.client.is_public() && !policy.serve_public_clients {
         return Err(OAuthError::invalid_client("this client must authenticate"));

@@ -203,6 +203,8 @@ pub struct AuthRequest {
     pub challenge: Option<String>,
     pub method: Option<String>,
     pub nonce: Option<String>,
+    /// The thumbprint of the DPoP key the code is to be bound to (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
     pub prompt: Prompt,
     pub expires: i64,
     pub login_csrf: String,
@@ -228,6 +230,8 @@ pub struct Code {
     pub resources: Vec<String>,
     pub username: String,
     pub nonce: Option<String>,
+    /// Only a proof of this key may redeem the code (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
     pub auth_time: i64,
     pub expires: i64,
     /// Set at first redemption; a replay revokes this grant (RFC 6749 §4.1.2).

@@ -362,6 +362,7 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
         tab: None,
         scenario: s.id.clone(),
         attachments: Vec::new(),
+        dpop: Default::default(),
     };
     let mut spans: Vec<(String, &'static str, usize, usize, Option<String>)> = Vec::new();
     let mut error: Option<String> = None;

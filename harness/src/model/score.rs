@@ -1,6 +1,6 @@
-//! The score card that opens a report: for each MCP authorization revision, how many of its
-//! MUST and SHOULD requirements the run judged and how many passed, and what kept the rest
-//! from being judged.
+//! The score card that opens a report: for each MCP authorization revision and each extension
+//! profile (DPoP, ID-JAG), how many of its MUST and SHOULD requirements the run judged and how
+//! many passed, and what kept the rest from being judged.
 //!
 //! A requirement is a row of the specification table (`MCP-RS-08`), judged by its scenarios
 //! (`MCP-RS-08`, `MCP-RS-08.step-up`) that apply to the revision: judged when one of them
@@ -33,59 +33,93 @@ fn gist(r: &ScenarioResult) -> String {
     short
 }
 
-/// Score each revision. `results` may hold a scenario more than once (the run for the
-/// selected revision, and one for a revision only it applies to): for each revision the first
-/// result whose `revisions` name it counts.
+/// Extension profiles scored on rows of their own, by the ID prefix of their requirements
+/// (the longest matching prefix wins): no MCP revision requires them, so they do not count
+/// towards the revisions' rows.
+pub const EXTENSIONS: &[(&str, &str)] = &[
+    ("DPOP-", "DPoP (RFC 9449)"),
+    ("MCP-DPOP-", "MCP DPoP profile (draft)"),
+    ("IDJAG-", "Enterprise-managed authorization (ID-JAG)"),
+];
+
+/// The extension profile a requirement belongs to, if any.
+fn extension(id: &str) -> Option<&'static str> {
+    EXTENSIONS
+        .iter()
+        .filter(|(prefix, _)| id.starts_with(prefix))
+        .max_by_key(|(p, _)| p.len())
+        .map(|(_, l)| *l)
+}
+
+/// Score each revision, then each extension profile the run touched. `results` may hold a
+/// scenario more than once (the run for the selected revision, and one for a revision only it
+/// applies to): for each revision the first result whose `revisions` name it counts.
 pub fn score(revisions: &[&str], selected: &str, results: &[&ScenarioResult]) -> Vec<RevisionScore> {
-    revisions
+    let mut card: Vec<RevisionScore> = revisions
         .iter()
         .map(|rev| {
-            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-            // row → (strongest level, judged, any failure, why not judged)
-            let mut rows: BTreeMap<&str, (Level, bool, bool, Option<String>)> = BTreeMap::new();
-            for r in results.iter().filter(|r| r.revisions.iter().any(|v| v == rev)) {
-                if !seen.insert(r.id.as_str()) {
-                    continue;
-                }
-                let e = rows.entry(row(&r.id)).or_insert((r.level, false, false, None));
-                e.0 = e.0.min(r.level);
-                match r.outcome {
-                    Outcome::Pass => e.1 = true,
-                    Outcome::Fail => (e.1, e.2) = (true, true),
-                    Outcome::Skip | Outcome::Error => {
-                        e.3.get_or_insert_with(|| gist(r));
-                    }
-                }
-            }
-            let mut must = Tally::default();
-            let mut should = Tally::default();
-            let mut why: BTreeMap<String, usize> = BTreeMap::new();
-            for (level, judged, failed, reason) in rows.into_values() {
-                let tally = match level {
-                    Level::Must => &mut must,
-                    Level::Should => &mut should,
-                    _ => continue,
-                };
-                tally.declared += 1;
-                if judged {
-                    tally.judged += 1;
-                    tally.passed += usize::from(!failed);
-                } else {
-                    *why.entry(reason.unwrap_or_else(|| "no scenario ran".into())).or_default() += 1;
-                }
-            }
-            let mut not_judged: Vec<Unjudged> =
-                why.into_iter().map(|(reason, requirements)| Unjudged { reason, requirements }).collect();
-            not_judged.sort_by(|a, b| b.requirements.cmp(&a.requirements).then(a.reason.cmp(&b.reason)));
-            RevisionScore {
-                revision: format!("MCP {rev}"),
-                selected: *rev == selected,
-                must,
-                should,
-                not_judged,
-            }
+            let counted = results
+                .iter()
+                .copied()
+                .filter(|r| extension(&r.id).is_none() && r.revisions.iter().any(|v| v == rev));
+            tally(format!("MCP {rev}"), *rev == selected, counted)
         })
-        .collect()
+        .collect();
+    for (_, label) in EXTENSIONS {
+        let counted: Vec<&ScenarioResult> =
+            results.iter().copied().filter(|r| extension(&r.id) == Some(*label)).collect();
+        if !counted.is_empty() {
+            card.push(tally(label.to_string(), false, counted.into_iter()));
+        }
+    }
+    card
+}
+
+/// One row of the card: the MUST and SHOULD requirements of `results` (the first result of
+/// each scenario counts), passed, judged and declared, and why the rest were not judged.
+fn tally<'a>(
+    label: String,
+    selected: bool,
+    results: impl Iterator<Item = &'a ScenarioResult>,
+) -> RevisionScore {
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    // row → (strongest level, judged, any failure, why not judged)
+    let mut rows: BTreeMap<&str, (Level, bool, bool, Option<String>)> = BTreeMap::new();
+    for r in results {
+        if !seen.insert(r.id.as_str()) {
+            continue;
+        }
+        let e = rows.entry(row(&r.id)).or_insert((r.level, false, false, None));
+        e.0 = e.0.min(r.level);
+        match r.outcome {
+            Outcome::Pass => e.1 = true,
+            Outcome::Fail => (e.1, e.2) = (true, true),
+            Outcome::Skip | Outcome::Error => {
+                e.3.get_or_insert_with(|| gist(r));
+            }
+        }
+    }
+    let mut must = Tally::default();
+    let mut should = Tally::default();
+    let mut why: BTreeMap<String, usize> = BTreeMap::new();
+    for (level, judged, failed, reason) in rows.into_values() {
+        let tally = match level {
+            Level::Must => &mut must,
+            Level::Should => &mut should,
+            _ => continue,
+        };
+        tally.declared += 1;
+        if judged {
+            tally.judged += 1;
+            tally.passed += usize::from(!failed);
+        } else {
+            *why.entry(reason.unwrap_or_else(|| "no scenario ran".into())).or_default() += 1;
+        }
+    }
+    let mut not_judged: Vec<Unjudged> =
+        why.into_iter().map(|(reason, requirements)| Unjudged { reason, requirements }).collect();
+    not_judged.sort_by(|a, b| b.requirements.cmp(&a.requirements).then(a.reason.cmp(&b.reason)));
+    RevisionScore { revision: label, selected, must, should, not_judged }
 }
 
 #[cfg(test)]
@@ -149,5 +183,28 @@ mod tests {
                 requirements: 1
             }]
         );
+    }
+
+    #[test]
+    fn extension_requirements_get_rows_of_their_own_and_leave_the_revisions_rows() {
+        let all = ["2025-06-18", "2026-07-28"];
+        let results = [
+            result("A-01", Level::Must, Outcome::Pass, &all, None),
+            result("DPOP-02", Level::Must, Outcome::Fail, &all, None),
+            result("DPOP-12", Level::Must, Outcome::Skip, &all, Some("no nonces: at the token endpoint")),
+            result("MCP-DPOP-01", Level::Should, Outcome::Pass, &all, None),
+        ];
+        let refs: Vec<&ScenarioResult> = results.iter().collect();
+        let card = score(&all, "2026-07-28", &refs);
+        let labels: Vec<&str> = card.iter().map(|c| c.revision.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["MCP 2025-06-18", "MCP 2026-07-28", "DPoP (RFC 9449)", "MCP DPoP profile (draft)"]
+        );
+        assert_eq!(card[1].must, Tally { passed: 1, judged: 1, declared: 1 });
+        assert_eq!(card[2].must, Tally { passed: 0, judged: 1, declared: 2 });
+        assert_eq!(card[2].not_judged, vec![Unjudged { reason: "no nonces".into(), requirements: 1 }]);
+        assert_eq!(card[3].should, Tally { passed: 1, judged: 1, declared: 1 });
+        assert!(!card[2].selected);
     }
 }

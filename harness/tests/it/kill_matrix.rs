@@ -5,7 +5,9 @@
 //! The clean run is made three times: against an issuer without a path, one with a path
 //! (RFC 8414 §3.1), and one that requires an initial access token to register (RFC 7591 §3),
 //! so the suites hold for all; faults that only show on one of the latter
-//! (`Fault::needs_issuer_path`, `Fault::needs_registration_token`) run against it.
+//! (`Fault::needs_issuer_path`, `Fault::needs_registration_token`) run against it. A fourth
+//! clean run is against a server that requires DPoP nonces (the `dpop-nonce` variant), where
+//! the faults of nonce handling (`Fault::needs_dpop_nonce`) show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,16 +28,20 @@ enum Variant {
     Plain,
     IssuerPath,
     RegistrationToken,
+    DpopNonce,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [Variant::Plain, Variant::IssuerPath, Variant::RegistrationToken];
+    const ALL: [Variant; 4] =
+        [Variant::Plain, Variant::IssuerPath, Variant::RegistrationToken, Variant::DpopNonce];
 
     fn of(fault: Fault) -> Variant {
         if fault.needs_issuer_path() {
             Variant::IssuerPath
         } else if fault.needs_registration_token() {
             Variant::RegistrationToken
+        } else if fault.needs_dpop_nonce() {
+            Variant::DpopNonce
         } else {
             Variant::Plain
         }
@@ -46,6 +52,7 @@ impl Variant {
             Variant::Plain => "",
             Variant::IssuerPath => " (issuer path)",
             Variant::RegistrationToken => " (initial access token)",
+            Variant::DpopNonce => " (DPoP nonces)",
         }
     }
 }
@@ -58,6 +65,7 @@ fn settings(faults: &[Fault], variant: Variant) -> Settings {
         Variant::Plain => {}
         Variant::IssuerPath => s.target.fake_issuer_path = Some(ISSUER_PATH.to_string()),
         Variant::RegistrationToken => s.target.fake_registration_token = Some(REGISTRATION_TOKEN.to_string()),
+        Variant::DpopNonce => s.target.variants = vec![fake_server::Variant::DpopNonce],
     }
     s.jobs = 16;
     s

@@ -40,6 +40,8 @@ const FORM_DRIVEN: &[Variant] = &[
     Variant::NoResourceIndicators,
     Variant::IdentifierFirst,
     Variant::Rs256IdTokens,
+    Variant::DpopNonce,
+    Variant::NoDpop,
 ];
 
 #[test]

@@ -36,6 +36,9 @@ pub struct Authorize {
     pub resource: Option<OneOrMany>,
     pub prompt: Option<String>,
     pub nonce: Option<String>,
+    /// Bind the code to this DPoP key of the scenario: sends `dpop_jkt`, its thumbprint
+    /// (RFC 9449 §10).
+    pub dpop_key: Option<String>,
     /// Extra or replaced parameters.
     #[serde(default)]
     pub params: BTreeMap<String, String>,
@@ -98,6 +101,13 @@ pub enum Decision {
 
 impl Authorize {
     pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
+        if let Some(key) = &self.dpop_key {
+            let key = ctx.str(key)?;
+            let mut bound = self.clone();
+            bound.dpop_key = None;
+            bound.params.insert("dpop_jkt".into(), super::dpop::thumbprint_of(ctx, &key)?);
+            return Box::pin(bound.run(ctx)).await;
+        }
         let client = client::resolve(ctx, self.client.as_deref())?;
         let (request, fields, redirect_uri) = self.build(ctx, &client)?;
         let plan = self.plan(ctx)?;

@@ -26,6 +26,8 @@ pub struct Flow {
     pub auth: Option<super::client::AuthMode>,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// Redeem the code with a DPoP proof (RFC 9449 §5).
+    pub dpop: Option<super::dpop::DpopSpec>,
 }
 
 impl Flow {
@@ -59,6 +61,7 @@ impl Flow {
             client: self.client.clone(),
             resource: self.token_resource.clone().or_else(|| self.resource.clone()),
             auth: self.auth,
+            dpop: self.dpop.clone(),
             ..Token::default()
         };
         let t = token.run(ctx).await;

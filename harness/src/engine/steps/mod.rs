@@ -9,6 +9,7 @@ mod authorize;
 mod client;
 mod consent;
 mod discover;
+pub mod dpop;
 mod flow;
 mod host;
 mod introspect;
@@ -90,6 +91,8 @@ pub struct Ctx<'a> {
     pub scenario: String,
     /// Pages kept for the report, should the scenario not pass.
     pub attachments: Vec<crate::model::outcome::Attachment>,
+    /// The scenario's DPoP keys and the nonces servers gave it.
+    pub dpop: dpop::DpopState,
 }
 
 /// Why a step produced no result.

@@ -25,6 +25,8 @@ pub struct Resource {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub origin: Option<String>,
+    /// Send the token with the `DPoP` scheme and a proof (RFC 9449 §7), made as this says.
+    pub dpop: Option<super::dpop::DpopSpec>,
 }
 
 impl Resource {
@@ -55,7 +57,8 @@ impl Resource {
             .header("accept", "application/json, text/event-stream")
             .header("mcp-protocol-version", ctx.env.mcp_version.clone());
         if let (false, Some(t)) = (self.token_in_query, &token) {
-            req = req.header("authorization", format!("Bearer {t}"));
+            let scheme = if self.dpop.is_some() { "DPoP" } else { "Bearer" };
+            req = req.header("authorization", format!("{scheme} {t}"));
         }
         for (k, v) in &self.headers {
             req = req.header(k, ctx.str(v)?);
@@ -63,9 +66,18 @@ impl Resource {
         if let Some(o) = ctx.opt(&self.origin)? {
             req = req.header("origin", o);
         }
-        let resp = ctx.agent.send(req).await?;
+        let (resp, dpop) = match &self.dpop {
+            Some(spec) => {
+                let (resp, info) = spec.send(ctx, req, token.as_deref()).await?;
+                (resp, Some(info))
+            }
+            None => (ctx.agent.send(req).await?, None),
+        };
         let mut out = http_result(&resp);
         out["challenge"] = parse_challenge(resp.header("www-authenticate").unwrap_or(""));
+        if let Some(info) = dpop {
+            out["dpop"] = info;
+        }
         Ok(out)
     }
 }

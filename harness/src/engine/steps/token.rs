@@ -51,13 +51,22 @@ pub struct Token {
     /// allowed grant types (profile `grant_types`) are then no precondition.
     #[serde(default)]
     pub refused: bool,
+    /// Send a DPoP proof (RFC 9449 §5), made as this says.
+    pub dpop: Option<super::dpop::DpopSpec>,
 }
 
 impl Token {
     pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
         let req = self.build(ctx)?;
-        let resp = ctx.agent.send(req).await?;
-        Ok(http_result(&resp))
+        match &self.dpop {
+            Some(spec) => {
+                let (resp, info) = spec.send(ctx, req, None).await?;
+                let mut out = http_result(&resp);
+                out["dpop"] = info;
+                Ok(out)
+            }
+            None => Ok(http_result(&ctx.agent.send(req).await?)),
+        }
     }
 
     pub fn build(&self, ctx: &Ctx<'_>) -> Result<Request, StepError> {

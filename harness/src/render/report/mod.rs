@@ -377,4 +377,4 @@ pub fn score_rows(report: &RunReport) -> Vec<[String; 4]> {
 }
 
 /// What the score card's columns mean, in one sentence.
-pub const SCORE_LEGEND: &str = "MUST and SHOULD requirements of each MCP authorization revision, passed / judged / declared; * marks the revision whose rules the run followed (--mcp-version); scenarios that hold for several revisions ran once, under those rules";
+pub const SCORE_LEGEND: &str = "MUST and SHOULD requirements of each MCP authorization revision and extension profile, passed / judged / declared; * marks the revision whose rules the run followed (--mcp-version); scenarios that hold for several revisions ran once, under those rules; extensions (DPoP, ID-JAG) count on their own rows only";
