@@ -295,8 +295,11 @@ const configuration = {
     revocation: { enabled: true, allowedPolicy: revocationAllowed },
     clientCredentials: { enabled: true },
     // RFC 9449, with the defaults: no server nonces, proofs accepted for 300 s (`iatTolerance`
-    // is the allowed clock skew), `dpop_jkt` honoured.
-    dPoP: { enabled: true },
+    // is the allowed clock skew), `dpop_jkt` honoured. DPOP_NONCE=1 makes every proof carry a
+    // server nonce (RFC 9449 §8), for running the DPoP suite against that configuration too.
+    dPoP: process.env.DPOP_NONCE === '1'
+      ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+      : { enabled: true },
     resourceIndicators: {
       enabled: true,
       // No default audience: a request without `resource` gets an opaque

@@ -214,7 +214,10 @@ impl DpopSpec {
             _ => signer.sign(input.as_bytes()),
         };
         let proof = format!("{input}.{}", B64.encode(signature));
-        let info = json!({ "proof": proof, "jkt": jkt, "jti": jti, "alg": alg, "nonce": nonce });
+        let mut info = json!({ "proof": proof, "jkt": jkt, "jti": jti, "alg": alg });
+        if let Some(n) = nonce {
+            info["nonce"] = json!(n);
+        }
         Ok((proof, info))
     }
 
