@@ -50,10 +50,12 @@ impl Kind {
         }
     }
 
-    fn expose_headers(self) -> &'static str {
-        match self {
-            Kind::Mcp => "WWW-Authenticate, Mcp-Session-Id, DPoP-Nonce",
-            _ => "WWW-Authenticate, DPoP-Nonce",
+    fn expose_headers(self, dpop_nonce: bool) -> &'static str {
+        match (self, dpop_nonce) {
+            (Kind::Mcp, true) => "WWW-Authenticate, Mcp-Session-Id, DPoP-Nonce",
+            (Kind::Mcp, false) => "WWW-Authenticate, Mcp-Session-Id",
+            (_, true) => "WWW-Authenticate, DPoP-Nonce",
+            (_, false) => "WWW-Authenticate",
         }
     }
 }
@@ -98,8 +100,10 @@ pub async fn cors(State((st, kind)): State<(AppState, Kind)>, req: Request, next
         && kind != Kind::Public
         && policy.expose_www_authenticate
     {
-        resp.headers_mut()
-            .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(kind.expose_headers()));
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(kind.expose_headers(policy.expose_dpop_nonce)),
+        );
     }
     resp
 }

@@ -406,6 +406,9 @@ faults! {
     /// A client registered with `dpop_bound_access_tokens` true gets tokens without a proof
     /// (DPOP-11).
     DpopBoundClientUnenforced => "dpop-bound-client-unenforced",
+    /// CORS responses expose `WWW-Authenticate` but not `DPoP-Nonce`, so a browser client
+    /// cannot read the nonce it must use (CORS-11.dpop).
+    DpopNonceNotExposed => "dpop-nonce-not-exposed",
     /// A code requested with `dpop_jkt` is redeemed with a proof of any key, or none (DPOP-17).
     DpopJktIgnored => "dpop-jkt-ignored",
     /// Under the `dpop-nonce` variant, any nonce is accepted, not only the server's (DPOP-12).
@@ -618,7 +621,7 @@ impl Fault {
 
     /// Shows only on a server that requires DPoP nonces (the `dpop-nonce` variant).
     pub fn needs_dpop_nonce(self) -> bool {
-        matches!(self, Fault::DpopNonceUnchecked)
+        matches!(self, Fault::DpopNonceUnchecked | Fault::DpopNonceNotExposed)
     }
 }
 

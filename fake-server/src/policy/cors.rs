@@ -24,6 +24,8 @@ pub struct CorsPolicy {
     pub current_mcp_headers: bool,
     /// `WWW-Authenticate` is exposed, so browser clients can read challenges.
     pub expose_www_authenticate: bool,
+    /// `DPoP-Nonce` is exposed too, so browser clients can read the nonce to use.
+    pub expose_dpop_nonce: bool,
     /// Only configured origins are allowed, not any that asks.
     pub configured_origins_only: bool,
     /// An allowed origin is echoed; `*` never goes with credentials (Fetch §3.2.5).
@@ -44,6 +46,7 @@ impl CorsPolicy {
             registration_methods_complete: !fault(Fault::RegistrationPreflightOmitsPutDelete),
             current_mcp_headers: !fault(Fault::McpCorsOldHeaders),
             expose_www_authenticate: !fault(Fault::NoExposeWwwAuthenticate),
+            expose_dpop_nonce: !fault(Fault::DpopNonceNotExposed),
             configured_origins_only: !fault(Fault::ReflectAnyOrigin),
             no_wildcard_with_credentials: !fault(Fault::WildcardWithCredentials),
             vary_origin: !fault(Fault::NoVaryOrigin),
