@@ -120,7 +120,8 @@ pub fn check(st: &AppState, headers: &HeaderMap, target: &Target) -> Result<Opti
     }
     let alg = parts.header.get("alg").and_then(Value::as_str).unwrap_or("");
     let symmetric = alg == "none" || alg.starts_with("HS");
-    if !ALGORITHMS.contains(&alg) && !(symmetric && policy.accept_symmetric) {
+    let accepted = ALGORITHMS.contains(&alg) || (symmetric && policy.accept_symmetric);
+    if !accepted {
         return Err(ProofError::Invalid(format!(
             "proof algorithm `{alg}` is not accepted; use one of {}",
             ALGORITHMS.join(", ")

@@ -27,7 +27,7 @@ pub struct Flow {
     pub username: Option<String>,
     pub password: Option<String>,
     /// Redeem the code with a DPoP proof (RFC 9449 §5).
-    pub dpop: Option<super::dpop::DpopSpec>,
+    pub dpop: Option<Box<super::dpop::DpopSpec>>,
 }
 
 impl Flow {

@@ -26,7 +26,7 @@ pub struct Resource {
     pub headers: BTreeMap<String, String>,
     pub origin: Option<String>,
     /// Send the token with the `DPoP` scheme and a proof (RFC 9449 §7), made as this says.
-    pub dpop: Option<super::dpop::DpopSpec>,
+    pub dpop: Option<Box<super::dpop::DpopSpec>>,
 }
 
 impl Resource {

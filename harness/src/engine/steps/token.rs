@@ -52,7 +52,7 @@ pub struct Token {
     #[serde(default)]
     pub refused: bool,
     /// Send a DPoP proof (RFC 9449 §5), made as this says.
-    pub dpop: Option<super::dpop::DpopSpec>,
+    pub dpop: Option<Box<super::dpop::DpopSpec>>,
 }
 
 impl Token {

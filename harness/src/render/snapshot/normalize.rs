@@ -38,6 +38,9 @@ const VOLATILE: &[&str] = &[
     "y",
     "n",
     "kid",
+    // The thumbprint of a DPoP key a run generates (`cnf.jkt`, the `dpop_jkt` parameter).
+    "jkt",
+    "dpop_jkt",
 ];
 
 /// Members holding a time.
