@@ -11,6 +11,11 @@ pub fn wall_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// Wall-clock milliseconds since the Unix epoch.
+pub fn wall_now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicI64,

@@ -59,6 +59,7 @@ pub use config::{
     TokenFormat, UnknownAlg, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
+pub use state::RecordedRequest;
 pub use variants::{UnknownVariant, Variant};
 
 use state::{AppState, Inner};
@@ -128,6 +129,27 @@ impl FakeServer {
     /// The bearer key of the admin API.
     pub fn admin_key(&self) -> &str {
         &self.state.admin_key
+    }
+
+    /// The requests the server received, oldest first, when it records them
+    /// ([`FakeServerBuilder::record_requests`]); empty otherwise.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// let server = fake_server::FakeServer::builder().record_requests().start().await;
+    /// // ... run the client under test ...
+    /// for r in server.requests().iter().filter(|r| r.path.ends_with("/token")) {
+    ///     assert!(r.param("code_verifier").is_some() || r.param("grant_type") != Some("authorization_code"));
+    /// }
+    /// # }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.journal.all()
+    }
+
+    /// Forget the recorded requests.
+    pub fn clear_requests(&self) {
+        self.state.journal.clear();
     }
 
     /// Move the server's clock forward (codes, tokens and sessions expire accordingly).
@@ -244,6 +266,12 @@ impl FakeServerBuilder {
     /// (RS256 unless set).
     pub fn jwt_alg(self, alg: JwtAlg) -> Self {
         self.settings(|s| s.jwt_alg = alg)
+    }
+
+    /// Record every request (method, path, query, selected headers, form or JSON body) for
+    /// [`FakeServer::requests`] and `GET /admin/api/requests`.
+    pub fn record_requests(self) -> Self {
+        self.settings(|s| s.record_requests = true)
     }
 
     /// Listen on this address instead of `127.0.0.1:0`.

@@ -64,6 +64,10 @@ struct Cli {
     /// ES256 or EdDSA. Registered clients choose theirs with `id_token_signed_response_alg`.
     #[arg(long, env = "FAKE_OAUTH_JWT_ALG")]
     jwt_alg: Option<String>,
+    /// Record every request (method, path, query, selected headers, body) for
+    /// `GET /admin/api/requests` (with the admin key): what a test of a client judges.
+    #[arg(long, env = "FAKE_OAUTH_RECORD_REQUESTS")]
+    record_requests: bool,
     /// Print every fault with what it breaks, then exit.
     #[arg(long)]
     list_faults: bool,
@@ -166,6 +170,9 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
     }
     if let Some(alg) = &cli.jwt_alg {
         config.server.jwt_alg = alg.trim().parse().map_err(|e: fake_server::UnknownAlg| e.to_string())?;
+    }
+    if cli.record_requests {
+        config.server.record_requests = true;
     }
     config.validate().map_err(|e| e.to_string())?;
     Ok(config)

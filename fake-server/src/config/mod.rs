@@ -107,6 +107,10 @@ pub struct Settings {
     pub mcp_scopes: Vec<String>,
     /// How long fetching a client ID metadata document may take, in milliseconds.
     pub cimd_timeout_ms: u64,
+    /// Keep every request the server receives (method, path, query, selected headers, form
+    /// or JSON body), for tests that judge what a client sent: `FakeServer::requests` and
+    /// `GET /admin/api/requests`. Off by default: a load test should not pay for it.
+    pub record_requests: bool,
     /// Bounds on what a client can make the server hold (`[server.limits]`).
     pub limits: Limits,
 }
@@ -143,6 +147,7 @@ impl std::fmt::Debug for Settings {
             .field("expired_token_retention_secs", &self.expired_token_retention_secs)
             .field("mcp_scopes", &self.mcp_scopes)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
+            .field("record_requests", &self.record_requests)
             .field("limits", &self.limits)
             .finish()
     }
@@ -217,6 +222,7 @@ impl Default for Settings {
             expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
             cimd_timeout_ms: 5000,
+            record_requests: false,
             limits: Limits::default(),
         }
     }

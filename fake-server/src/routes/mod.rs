@@ -11,6 +11,7 @@ mod common;
 mod extra;
 mod interaction;
 mod introspect;
+mod journal;
 mod mcp;
 mod metadata;
 mod registration;
@@ -110,6 +111,7 @@ pub fn router(st: AppState) -> Router {
     let body_timeout = std::time::Duration::from_millis(st.settings.limits.body_timeout_ms.max(1));
     app.merge(well_known)
         .fallback(not_found)
+        .layer(from_fn_with_state(st.clone(), journal::record))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::listen::body_deadline(body_timeout, req, next)

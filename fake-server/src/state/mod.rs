@@ -9,11 +9,13 @@ mod capped;
 mod documents;
 mod fastmap;
 mod features;
+mod journal;
 mod shard;
 mod store;
 
 pub use documents::Documents;
 pub use features::{AdminSession, CachedDocument, Features};
+pub use journal::{Journal, RecordedRequest};
 pub use store::{
     AccessToken, AuthRequest, Client, Code, Grant, Prompt, RefreshToken, Session, Store, Validated, alive,
 };
@@ -57,6 +59,8 @@ pub struct Inner {
     /// The discovery documents and JWKS, serialized once: they never change while a server
     /// runs, and they are its most requested responses.
     pub documents: std::sync::OnceLock<Documents>,
+    /// The requests received, when `record_requests` is on.
+    pub journal: Journal,
     store: Mutex<Store>,
 }
 
@@ -79,6 +83,7 @@ impl std::fmt::Debug for Inner {
             .field("fixture_clients", &self.fixture_clients)
             .field("features", &self.features)
             .field("documents", &self.documents)
+            .field("journal", &self.journal)
             .field("store", &self.store)
             .finish()
     }
@@ -115,6 +120,7 @@ impl Inner {
             fixture_clients: config.clients,
             features,
             documents: std::sync::OnceLock::new(),
+            journal: Journal::default(),
             store: Mutex::new(store),
         }
     }

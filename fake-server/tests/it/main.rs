@@ -25,6 +25,7 @@ mod hardening_limits;
 mod hardening_redirects;
 mod interaction;
 mod introspection;
+mod journal;
 mod jwt;
 mod jwt_algs;
 mod management;

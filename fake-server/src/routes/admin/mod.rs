@@ -4,6 +4,7 @@
 
 mod apps;
 mod page;
+mod requests;
 mod tokens;
 mod users;
 mod verify;
@@ -38,6 +39,7 @@ pub fn router(_st: &AppState) -> Router<AppState> {
         ))
         .merge(route("/admin/api/users/{username}/grants/{grant}", "DELETE", delete(users::revoke)))
         .merge(route("/admin/api/reset", "POST", post(users::reset)))
+        .merge(route("/admin/api/requests", "GET, DELETE", get(requests::list).delete(requests::clear)))
         .merge(route("/admin/api/access_tokens/describe", "POST", post(tokens::describe_token)))
         .merge(route("/admin/api/clock/advance", "POST", post(tokens::advance_clock)))
         .merge(route("/oauth_applications/access_tokens/verify", "POST", post(verify::verify)))

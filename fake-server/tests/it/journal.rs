@@ -1,0 +1,74 @@
+//! Recorded requests (`record_requests`): what a test of a client reads back, in the library
+//! and through the admin API.
+
+use fake_server::FakeServer;
+use reqwest::StatusCode;
+
+use crate::support::{Auth, CONFIDENTIAL, http, post};
+
+#[tokio::test]
+async fn nothing_is_recorded_unless_asked() {
+    let server = FakeServer::start().await;
+    post(&server, "/token", Auth::Basic(CONFIDENTIAL), &[("grant_type", "client_credentials")])
+        .await
+        .assert_tokens();
+    assert!(server.requests().is_empty());
+    let resp =
+        http().get(server.url("/admin/api/requests")).bearer_auth(server.admin_key()).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "recording is off");
+}
+
+#[tokio::test]
+async fn requests_are_kept_in_order_with_their_query_form_and_headers() {
+    let server = FakeServer::builder().record_requests().start().await;
+    http().get(server.url("/authorize?client_id=demo-spa&state=s1&response_type=code")).send().await.unwrap();
+    let form = [("grant_type", "client_credentials"), ("scope", "projects:read")];
+    post(&server, "/token", Auth::Basic(CONFIDENTIAL), &form).await.assert_tokens();
+    let recorded = server.requests();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let (authorize, token) = (&recorded[0], &recorded[1]);
+    assert_eq!((authorize.method.as_str(), authorize.path.as_str()), ("GET", "/authorize"));
+    assert_eq!(authorize.param("state"), Some("s1"));
+    assert_eq!((token.method.as_str(), token.path.as_str()), ("POST", "/token"));
+    assert_eq!(token.param("grant_type"), Some("client_credentials"));
+    assert!(token.header("authorization").is_some_and(|a| a.starts_with("Basic ")));
+    assert!(authorize.at_ms <= token.at_ms);
+    // Debug output names parameters but never shows their values (a Basic credential here).
+    let debug = format!("{token:?}");
+    assert!(debug.contains("grant_type") && !debug.contains("Basic"), "{debug}");
+}
+
+#[tokio::test]
+async fn the_admin_api_lists_and_clears_them_with_the_admin_key_only() {
+    let server = FakeServer::builder().record_requests().start().await;
+    http().get(server.url("/jwks")).send().await.unwrap();
+    let url = server.url("/admin/api/requests");
+    let anonymous = http().get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let list: serde_json::Value =
+        http().get(&url).bearer_auth(server.admin_key()).send().await.unwrap().json().await.unwrap();
+    let paths: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["path"].as_str()).collect();
+    assert_eq!(&paths[..2], ["/jwks", "/admin/api/requests"]);
+    let cleared = http().delete(&url).bearer_auth(server.admin_key()).send().await.unwrap();
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    // The DELETE itself was recorded before it cleared the journal.
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[tokio::test]
+async fn a_body_too_large_to_record_still_reaches_the_endpoint() {
+    let server = FakeServer::builder().record_requests().start().await;
+    let pad = "a".repeat(70 * 1024);
+    let reply = post(
+        &server,
+        "/token",
+        Auth::Basic(CONFIDENTIAL),
+        &[("grant_type", "client_credentials"), ("pad", &pad)],
+    )
+    .await;
+    // The endpoint answered it itself (its own limits, not the recorder's); the record has no body.
+    assert!(reply.status.is_client_error() || reply.status.is_success(), "{}", reply.text);
+    let recorded = server.requests();
+    assert_eq!(recorded.len(), 1);
+    assert!(recorded[0].form.is_empty());
+}
