@@ -46,6 +46,7 @@ mod pages;
 mod policy;
 mod redact;
 mod routes;
+mod sign_in;
 mod state;
 mod tokens;
 mod uri_rules;
@@ -59,6 +60,7 @@ pub use config::{
     TokenFormat, UnknownAlg, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
+pub use sign_in::SignIn;
 pub use state::RecordedRequest;
 pub use variants::{UnknownVariant, Variant};
 
@@ -145,6 +147,32 @@ impl FakeServer {
     /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.journal.all()
+    }
+
+    /// Play the user for an authorization request on this server's own pages, as a browser
+    /// would: sign in, approve (or deny) on the consent page, and stop at the redirect back to
+    /// the client, whose URL (with `code` or `error`, `state` and `iss`) is returned, not
+    /// loaded. Pages drawn by a script (the `js-pages` variant) are not read.
+    ///
+    /// ```
+    /// # async fn demo(authorization_url: &str) {
+    /// use fake_server::{FakeServer, SignIn};
+    /// let server = FakeServer::start().await;
+    /// let callback = server.sign_in(authorization_url, SignIn::approve()).await.unwrap();
+    /// assert!(callback.contains("code="));
+    /// # }
+    /// ```
+    pub async fn sign_in(&self, authorization_url: &str, how: SignIn) -> Result<String, String> {
+        let user = match &how.username {
+            Some(name) => self.state.users.iter().find(|u| &u.username == name),
+            None => self.state.users.first(),
+        };
+        let username = how.username.clone().or_else(|| user.map(|u| u.username.clone()));
+        let password = how.password.clone().or_else(|| user.map(|u| u.password.clone()));
+        let (Some(username), Some(password)) = (username, password) else {
+            return Err("no user to sign in as: the fixtures have none and none was given".into());
+        };
+        sign_in::sign_in(&self.state.issuer, (&username, &password), authorization_url, how.deny).await
     }
 
     /// Forget the recorded requests.

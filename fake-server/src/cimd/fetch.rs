@@ -164,7 +164,7 @@ pub fn build_client(st: &AppState) -> Result<reqwest::Client, String> {
 /// The TLS settings reqwest would choose (TLS 1.2 and 1.3, the platform's certificate
 /// verifier, ALPN for HTTP/2 and HTTP/1.1), with the crypto provider named here: a library
 /// must not install a process-wide default provider behind its user's back.
-fn tls_config() -> Result<rustls::ClientConfig, String> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)

@@ -4,7 +4,7 @@
 //! client. The authorization endpoint resolves it before its usual checks; the resulting
 //! client is kept in the store so the token endpoint can find it synchronously.
 
-mod fetch;
+pub(crate) mod fetch;
 
 use serde_json::Value;
 

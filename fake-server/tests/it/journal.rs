@@ -72,3 +72,28 @@ async fn a_body_too_large_to_record_still_reaches_the_endpoint() {
     assert_eq!(recorded.len(), 1);
     assert!(recorded[0].form.is_empty());
 }
+
+#[tokio::test]
+async fn sign_in_plays_the_user_up_to_the_redirect_back_to_the_client() {
+    use crate::support::{Authz, PUBLIC};
+    use fake_server::{SignIn, Variant};
+    for variant in [None, Some(Variant::IdentifierFirst), Some(Variant::OtherPaths)] {
+        let mut builder = FakeServer::builder();
+        if let Some(v) = variant {
+            builder = builder.variant(v);
+        }
+        let server = builder.start().await;
+        let url = Authz::new(PUBLIC).url(&server);
+        let approved = server.sign_in(&url, SignIn::approve()).await.unwrap();
+        assert!(approved.starts_with(PUBLIC.redirect_uri), "{variant:?}: {approved}");
+        assert!(approved.contains("code=") && approved.contains("state=st-123"), "{variant:?}: {approved}");
+        // Bob, who has approved nothing yet, so the consent page is shown.
+        let deny = SignIn::deny().as_user("bob", "bob-password");
+        let denied = server.sign_in(&Authz::new(PUBLIC).url(&server), deny).await.unwrap();
+        assert!(denied.contains("error=access_denied") && !denied.contains("code="), "{variant:?}: {denied}");
+    }
+    let server = FakeServer::start().await;
+    let url = Authz::new(PUBLIC).url(&server);
+    let wrong = server.sign_in(&url, SignIn::approve().as_user("alice", "not-her-password")).await;
+    assert!(wrong.is_err(), "a wrong password never reaches the client: {wrong:?}");
+}
