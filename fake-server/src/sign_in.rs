@@ -1,4 +1,4 @@
-//! Layer: top (beside `lib`). Playing the user of an authorization request on this server's own
+//! Layer: surface (beside `lib`). Playing the user of an authorization request on this server's own
 //! login and consent pages, as a browser would, up to the redirect back to the client: what a
 //! test of a client needs in place of a person (`FakeServer::sign_in`).
 

@@ -22,6 +22,7 @@ const FAKE_SERVER_LAYERS: &[&[&str]] = &[
     &["issue", "lookup", "uri_rules", "assertion", "dpop", "client_metadata", "cimd", "cors"],
     &["pages"],
     &["routes"],
+    &["sign_in"],
 ];
 
 struct Crate {
