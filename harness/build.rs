@@ -1,12 +1,12 @@
-//! Embeds every scenario file of `suites/` so an installed binary needs no repository.
+//! Embeds every scenario file of `suites/` (server scenarios) and of `suites/clients/` (client
+//! scenarios, for `oauth-conformance client`) so an installed binary needs no repository.
 
 use std::fmt::Write;
 use std::path::Path;
 
-fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites");
+fn embed(dir: &Path, dest: &str) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|x| x == "toml"));
@@ -19,6 +19,12 @@ fn main() {
         let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
     }
     out.push_str("]\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_suites.rs");
-    std::fs::write(dest, out).expect("write embedded_suites.rs");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(dest);
+    std::fs::write(dest, out).expect("write the embedded suites");
+}
+
+fn main() {
+    let suites = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites");
+    embed(&suites, "embedded_suites.rs");
+    embed(&suites.join("clients"), "embedded_client_suites.rs");
 }

@@ -33,6 +33,22 @@ pub enum Command {
     Diff(DiffArgs),
     /// Outcome changes between two JSON reports (exit 1 when something newly fails).
     Compare(CompareArgs),
+    /// Judge a client: run COMMAND once per client scenario against a fresh bundled fake server
+    /// (its issuer in OAUTH_ISSUER, the demo MCP server in MCP_SERVER_URL, BROWSER an opener
+    /// the harness answers as the user), and check what the client sent.
+    Client(ClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Seconds the client may take in each scenario before it is stopped (an error).
+    #[arg(long, env = "OAUTH_CONFORMANCE_CLIENT_TIMEOUT", default_value_t = 60)]
+    pub client_timeout: u64,
+    /// The client program and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

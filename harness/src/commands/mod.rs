@@ -4,6 +4,7 @@
 //! which this dispatcher says once and turns into the exit code.
 
 pub mod cli;
+pub mod client;
 pub mod common;
 pub mod compare;
 pub mod diff;
@@ -28,6 +29,7 @@ pub fn main(cli: Cli) -> Exit {
         Command::Snapshot(args) => with_runtime(snapshot::snapshot(args)),
         Command::Diff(args) => with_runtime(diff::diff(args)),
         Command::Compare(args) => finish(compare::compare(args)),
+        Command::Client(args) => with_runtime(client::client(args)),
     }
 }
 

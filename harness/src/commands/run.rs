@@ -159,6 +159,16 @@ fn other_revisions(scenarios: &[Scenario], selected: &str) -> Vec<(String, Vec<S
 pub async fn run(args: RunArgs) -> Result<Exit, CommandError> {
     let settings = Settings::from_run_args(&args).map_err(CommandError::Usage)?;
     let scenarios = select(&args.select)?;
+    run_selected(settings, scenarios, &args).await
+}
+
+/// Run these scenarios with these settings, print and write the reports as `args` asks, and
+/// say how the run ended (shared by `run` and `client`).
+pub async fn run_selected(
+    settings: Settings,
+    scenarios: Vec<Scenario>,
+    args: &RunArgs,
+) -> Result<Exit, CommandError> {
     if scenarios.is_empty() {
         return Err(CommandError::Usage(format!(
             "no scenario matches --only {}",

@@ -128,6 +128,7 @@ impl Settings {
                 browser: t.browser.clone(),
                 manual_timeout: Duration::from_secs(t.manual_timeout.max(1)),
                 person: None,
+                client: None,
                 limits: Limits { timeout: Duration::from_secs(t.timeout), deadline, ..Limits::default() },
             },
             jobs: 8,

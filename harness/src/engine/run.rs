@@ -515,6 +515,7 @@ status = 200
             trust: Arc::new(crate::engine::trust::Trust::open()),
             browser: None,
             person: None,
+            client: None,
         }
     }
 

@@ -54,6 +54,8 @@ pub struct TargetSettings {
     pub manual_timeout: Duration,
     /// The manual driver's person, when a library user brings one (else the terminal's).
     pub person: Option<Arc<crate::engine::manual::Person>>,
+    /// The client program of `oauth-conformance client`.
+    pub client: Option<Arc<crate::engine::steps::program::ClientRun>>,
     pub limits: Limits,
 }
 
@@ -181,6 +183,7 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         trust,
         browser,
         person,
+        client: settings.client.clone(),
     };
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;

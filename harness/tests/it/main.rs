@@ -4,6 +4,7 @@
 mod browser_driver;
 mod ci_action;
 mod cli;
+mod client_mode;
 mod fake_surface;
 mod hostile;
 mod kill_matrix;

@@ -345,7 +345,7 @@ impl Agent {
 
 /// One TLS configuration for every agent of the process: building the platform's certificate
 /// verifier costs milliseconds, and a run creates an agent per scenario.
-fn shared_tls() -> Option<rustls::ClientConfig> {
+pub(crate) fn shared_tls() -> Option<rustls::ClientConfig> {
     use rustls_platform_verifier::ConfigVerifierExt;
     static TLS: std::sync::OnceLock<Option<rustls::ClientConfig>> = std::sync::OnceLock::new();
     TLS.get_or_init(|| {

@@ -16,6 +16,7 @@ mod introspect;
 mod journey;
 mod login;
 mod preflight;
+pub mod program;
 mod register;
 mod request;
 mod resource;
@@ -65,6 +66,8 @@ pub struct Env {
     pub browser: Option<Arc<crate::engine::browser::Browser>>,
     /// The person who signs in under the manual interaction driver.
     pub person: Option<Arc<crate::engine::manual::Person>>,
+    /// The client program under test (`oauth-conformance client`), for `run_client` steps.
+    pub client: Option<Arc<program::ClientRun>>,
 }
 
 impl std::fmt::Debug for Env {
@@ -253,6 +256,7 @@ step_kinds! {
     Request(request::RawRequest) => "request",
     Wait(wait::Wait) => "wait",
     Host(host::Host) => "host",
+    RunClient(program::RunClient) => "run_client",
 }
 
 impl StepKind {

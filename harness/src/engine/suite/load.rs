@@ -109,12 +109,25 @@ fn scenario(
             )),
         }
     }
+    // A client scenario is proven by the flawed client's faults, a server scenario by the
+    // fake server's.
+    let judges_client = raw.step.iter().any(|s| s.get_ref().contains_key("run_client"));
     for f in &raw.killed_by {
-        if f.parse::<fake_server::Fault>().is_err() {
+        let known = if judges_client {
+            crate::engine::steps::program::FLAWED_CLIENT_FAULTS.contains(&f.as_str())
+        } else {
+            f.parse::<fake_server::Fault>().is_ok()
+        };
+        if !known {
+            let hint = if judges_client {
+                "interop/clients/flawed-client/README.md lists the flawed client's faults"
+            } else {
+                "`oauth-fake-server --list-faults` lists them"
+            };
             errors.push(err(
                 line,
                 format!("`{}`: killed_by names unknown fault `{f}`", raw.id),
-                Some("`oauth-fake-server --list-faults` lists them".into()),
+                Some(hint.into()),
             ));
         }
     }

@@ -17,12 +17,30 @@ pub use model::{Expect, Level, Requirement, Scenario, Source, Step};
 /// The scenario files shipped in `suites/`, embedded at build time.
 pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_suites.rs"));
 
+/// The client scenarios shipped in `suites/clients/` (`oauth-conformance client`).
+pub const EMBEDDED_CLIENTS: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_client_suites.rs"));
+
 /// All scenarios: the embedded suites, then every `*.toml` in `extra_dirs`. Every problem in
 /// every file is reported, not just the first.
 pub fn load(extra_dirs: &[&Path], include_embedded: bool) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    load_from(EMBEDDED, "suites", extra_dirs, include_embedded)
+}
+
+/// The client scenarios: the embedded ones, then every `*.toml` in `extra_dirs`.
+pub fn load_clients(extra_dirs: &[&Path], include_embedded: bool) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    load_from(EMBEDDED_CLIENTS, "suites/clients", extra_dirs, include_embedded)
+}
+
+fn load_from(
+    embedded: &[(&str, &str)],
+    prefix: &str,
+    extra_dirs: &[&Path],
+    include_embedded: bool,
+) -> Result<Vec<Scenario>, Vec<LoadError>> {
     let mut files: Vec<(String, String)> = Vec::new();
     if include_embedded {
-        files.extend(EMBEDDED.iter().map(|(name, text)| (format!("suites/{name}"), text.to_string())));
+        files.extend(embedded.iter().map(|(name, text)| (format!("{prefix}/{name}"), text.to_string())));
     }
     let mut errors = Vec::new();
     for dir in extra_dirs {

@@ -1,0 +1,372 @@
+//! `run_client`: run the client program under test (`oauth-conformance client -- COMMAND`)
+//! against a fresh bundled fake server that records every request, play its user on the pages
+//! the client opens with `$BROWSER`, deliver the redirect back to the client (tampered with
+//! when the scenario attacks the client), and return what the client sent for the scenario
+//! to judge.
+//!
+//! `$BROWSER` is a small script the step writes: it appends the URL it is given to a file the
+//! step watches, and exits at once, as a browser launcher does.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fake_server::{ClientConfig, FakeServer, RecordedRequest, SignIn};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, StepError};
+
+/// The client program and how long each scenario may let it run.
+#[derive(Debug, Clone)]
+pub struct ClientRun {
+    pub command: Vec<String>,
+    pub timeout: Duration,
+}
+
+/// The faults of the deliberately flawed client (interop/clients/flawed-client), which client
+/// scenarios name in `killed_by`.
+pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
+    "no-pkce",
+    "plain-pkce",
+    "ignore-state",
+    "ignore-iss",
+    "no-resource",
+    "token-in-query",
+    "retry-on-deny",
+];
+
+/// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
+pub const PREREGISTERED_ID: &str = "conformance-client-under-test";
+const PREREGISTERED_SECRET: &str = "client-under-test-secret";
+/// Another issuer, for the mix-up attack (RFC 9207 §2.4).
+const ATTACKER_ISSUER: &str = "https://attacker.example.test";
+/// The most output of the client kept in the result.
+const MAX_OUTPUT: usize = 8 * 1024;
+
+/// What the user does on the pages the client opens.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UserAction {
+    #[default]
+    Approve,
+    Deny,
+}
+
+/// How the redirect back to the client is tampered with before it is delivered.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Tamper {
+    /// A `state` the client never sent (cross-site request forgery, RFC 6749 §10.12).
+    State,
+    /// Another issuer's `iss` (a mix-up, RFC 9207 §2.4).
+    Iss,
+}
+
+/// How the client gets its credentials.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Credentials {
+    /// None given: the client registers (or uses a metadata document) itself.
+    #[default]
+    Dynamic,
+    /// `OAUTH_CLIENT_ID` and `OAUTH_CLIENT_SECRET` of a confidential client registered with
+    /// loopback redirect URIs (`http://127.0.0.1/callback`, `http://localhost/callback`, any port).
+    Preregistered,
+}
+
+/// Parameters of a client run.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunClient {
+    #[serde(default)]
+    pub user: UserAction,
+    pub tamper: Option<Tamper>,
+    #[serde(default)]
+    pub credentials: Credentials,
+}
+
+impl RunClient {
+    pub async fn run(&self, ctx: &mut Ctx<'_>) -> Result<Value, StepError> {
+        let Some(spec) = ctx.env.client.clone() else {
+            return Err(StepError::Unmet(
+                "a client scenario: it runs with `oauth-conformance client -- COMMAND`".into(),
+            ));
+        };
+        let mut builder = FakeServer::builder().record_requests();
+        if self.credentials == Credentials::Preregistered {
+            builder = builder.client(ClientConfig::confidential(
+                PREREGISTERED_ID,
+                PREREGISTERED_SECRET,
+                ["http://127.0.0.1/callback", "http://localhost/callback"],
+            ));
+        }
+        let server = builder.try_start().await.map_err(|e| {
+            StepError::Prerequisite(format!("the fake server for the client did not start: {e}"))
+        })?;
+        let dir = tempdir()?;
+        let opened_file = dir.join("opened");
+        let browser = write_opener(&dir, &opened_file)?;
+        let mut command = tokio::process::Command::new(&spec.command[0]);
+        command
+            .args(&spec.command[1..])
+            .env("OAUTH_ISSUER", server.issuer())
+            .env("MCP_SERVER_URL", server.url("/mcp"))
+            .env("BROWSER", &browser)
+            .env_remove("OAUTH_CLIENT_ID")
+            .env_remove("OAUTH_CLIENT_SECRET")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        // Its own process group, so that what it starts (a browser opener, a helper) is stopped
+        // with it.
+        #[cfg(unix)]
+        command.process_group(0);
+        if self.credentials == Credentials::Preregistered {
+            command.env("OAUTH_CLIENT_ID", PREREGISTERED_ID).env("OAUTH_CLIENT_SECRET", PREREGISTERED_SECRET);
+        }
+        let mut child = command.spawn().map_err(|e| {
+            StepError::Prerequisite(format!("cannot start the client `{}`: {e}", spec.command[0]))
+        })?;
+        let group = child.id();
+        let output = Output::default();
+        let readers = output.collect(&mut child);
+        let started = Instant::now();
+        let mut opened: Vec<Value> = Vec::new();
+        let mut seen = 0usize;
+        let deliver = reqwest_client()?;
+        let status = loop {
+            for url in read_opened(&opened_file).into_iter().skip(seen) {
+                seen += 1;
+                opened.push(self.play(&server, &deliver, &url).await);
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                break Some(status);
+            }
+            if started.elapsed() > spec.timeout {
+                let _ = child.kill().await;
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        stop_group(group);
+        // Whatever is left in the pipes comes at once; a descendant that escaped the group
+        // could hold them open, so the wait is bounded.
+        let _ = tokio::time::timeout(Duration::from_secs(2), readers).await;
+        let output = output.text();
+        let _ = std::fs::remove_dir_all(&dir);
+        if status.is_none() {
+            return Err(StepError::Prerequisite(format!(
+                "the client did not finish within {} s; its output:\n{}",
+                spec.timeout.as_secs(),
+                output
+            )));
+        }
+        let requests = server.requests();
+        let mut out = summary(&requests, server.issuer(), &server.url("/mcp"));
+        out.insert("exit_code".into(), json!(status.and_then(|s| s.code())));
+        out.insert("output".into(), json!(output));
+        out.insert("opened".into(), Value::Array(opened));
+        Ok(Value::Object(out))
+    }
+
+    /// Play the user on `url`, then deliver the redirect to the client as its browser would.
+    async fn play(&self, server: &FakeServer, http: &reqwest::Client, url: &str) -> Value {
+        let how = match self.user {
+            UserAction::Approve => SignIn::approve(),
+            UserAction::Deny => SignIn::deny(),
+        };
+        let callback = match server.sign_in(url, how).await {
+            Ok(c) => c,
+            Err(e) => return json!({ "url": url, "error": e }),
+        };
+        let delivered = match self.tamper {
+            Some(t) => tamper(&callback, t),
+            None => callback.clone(),
+        };
+        let answer = http.get(&delivered).send().await;
+        json!({
+            "url": url,
+            "callback": callback,
+            "delivered": delivered,
+            "status": answer.as_ref().ok().map(|r| r.status().as_u16()),
+            "delivery_error": answer.err().map(|e| e.to_string()),
+        })
+    }
+}
+
+/// The callback with one parameter replaced.
+fn tamper(callback: &str, how: Tamper) -> String {
+    let Ok(mut u) = url::Url::parse(callback) else { return callback.to_string() };
+    let (name, value) = match how {
+        Tamper::State => ("state", format!("forged-{}", crate::engine::template::random_text(24))),
+        Tamper::Iss => ("iss", ATTACKER_ISSUER.to_string()),
+    };
+    let mut pairs: Vec<(String, String)> = u.query_pairs().into_owned().filter(|(k, _)| k != name).collect();
+    pairs.push((name.to_string(), value));
+    u.query_pairs_mut().clear().extend_pairs(&pairs);
+    u.into()
+}
+
+/// What the client sent, arranged for judging: every request, then per endpoint the
+/// parameters of each request (first values), and counts the scenarios compare.
+fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String, Value> {
+    let base =
+        url::Url::parse(issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+    let mcp_path = url::Url::parse(mcp).map(|u| u.path().to_string()).unwrap_or_default();
+    let params = |r: &RecordedRequest| {
+        let mut m: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in r.query.iter().chain(&r.form) {
+            m.entry(k.clone()).or_insert_with(|| json!(v));
+        }
+        let scheme = r.header("authorization").and_then(|a| a.split(' ').next()).map(str::to_string);
+        m.insert("authorization_scheme".into(), json!(scheme));
+        m.insert("method".into(), json!(r.method));
+        json!(m)
+    };
+    let at = |path: &str| -> Vec<Value> {
+        let full = format!("{base}{path}");
+        requests.iter().filter(|r| r.path == full).map(params).collect()
+    };
+    let token = at("/token");
+    let redemptions = token.iter().filter(|t| t["grant_type"] == "authorization_code").count();
+    let resource: Vec<Value> = requests.iter().filter(|r| r.path == mcp_path).map(params).collect();
+    let in_urls = requests
+        .iter()
+        .filter(|r| r.query.iter().any(|(k, _)| matches!(k.as_str(), "access_token" | "refresh_token")))
+        .count();
+    let registrations: Vec<Value> = requests
+        .iter()
+        .filter(|r| r.path == format!("{base}/register"))
+        .filter_map(|r| r.json.clone())
+        .collect();
+    let mut out = Map::new();
+    out.insert("mcp_server_url".into(), json!(mcp));
+    out.insert("issuer".into(), json!(issuer));
+    out.insert("authorize".into(), Value::Array(at("/authorize")));
+    out.insert("token".into(), Value::Array(token));
+    out.insert("code_redemptions".into(), json!(redemptions));
+    out.insert("resource".into(), Value::Array(resource));
+    out.insert("tokens_in_urls".into(), json!(in_urls));
+    out.insert("registrations".into(), Value::Array(registrations));
+    out.insert("requests".into(), serde_json::to_value(requests).unwrap_or(Value::Null));
+    out
+}
+
+fn tempdir() -> Result<std::path::PathBuf, StepError> {
+    let dir = std::env::temp_dir()
+        .join(format!("oauth-conformance-client-{}", crate::engine::template::random_text(12)));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| StepError::Prerequisite(format!("cannot make a temporary directory: {e}")))?;
+    Ok(dir)
+}
+
+/// The `$BROWSER` script: append the URL to `file`, exit at once.
+fn write_opener(dir: &Path, file: &Path) -> Result<std::path::PathBuf, StepError> {
+    let script = dir.join("open-url");
+    let quoted = file.display().to_string().replace('\'', r"'\''");
+    let text = format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{quoted}'\n");
+    let failed = |e: std::io::Error| StepError::Prerequisite(format!("cannot write the browser opener: {e}"));
+    std::fs::write(&script, text).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).map_err(failed)?;
+    }
+    Ok(script)
+}
+
+fn read_opened(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The client's stdout and stderr as they arrive, readable at any time.
+#[derive(Debug, Clone, Default)]
+struct Output(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Output {
+    /// Read both pipes to their end in the background.
+    fn collect(&self, child: &mut tokio::process::Child) -> tokio::task::JoinHandle<()> {
+        use tokio::io::AsyncReadExt;
+        let out: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>> =
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let err: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>> =
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let sink = self.0.clone();
+        tokio::spawn(async move {
+            let pump = |mut r: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+                        sink: std::sync::Arc<std::sync::Mutex<Vec<u8>>>| async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = r.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut s) = sink.lock() {
+                        s.extend_from_slice(&buf[..n]);
+                        // Only the end is kept.
+                        if s.len() > 4 * MAX_OUTPUT {
+                            let cut = s.len() - MAX_OUTPUT;
+                            s.drain(..cut);
+                        }
+                    }
+                }
+            };
+            let a = out.map(|r| pump(r, sink.clone()));
+            let b = err.map(|r| pump(r, sink.clone()));
+            tokio::join!(
+                async {
+                    if let Some(a) = a {
+                        a.await
+                    }
+                },
+                async {
+                    if let Some(b) = b {
+                        b.await
+                    }
+                }
+            );
+        })
+    }
+
+    /// What arrived, its last `MAX_OUTPUT` bytes.
+    fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.len() <= MAX_OUTPUT {
+            return text;
+        }
+        let cut = text.len() - MAX_OUTPUT;
+        let cut = (cut..text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+        format!("…{}", &text[cut..])
+    }
+}
+
+/// Stop whatever is left of the client's process group.
+fn stop_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = group {
+        let _ = std::process::Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{pid}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+}
+
+fn reqwest_client() -> Result<reqwest::Client, StepError> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(tls) = crate::engine::agent::shared_tls() {
+        builder = builder.tls_backend_preconfigured(tls);
+    }
+    builder
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| StepError::Prerequisite(format!("cannot build the HTTP client: {e}")))
+}
