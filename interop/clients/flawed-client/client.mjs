@@ -1,0 +1,532 @@
+#!/usr/bin/env node
+// A small MCP client doing MCP authorization (2025-06-18 and later) with switchable faults, so
+// that every check of the client conformance mode can be shown to fail. Without faults it does
+// what a careful client does; each fault named in FLAWED_CLIENT_FAULTS breaks exactly one
+// behaviour. See README.md in this folder for the interface.
+//
+// Exit codes: 0 success (the whoami result on stdout); 1 the authorization server answered the
+// authorization request with an error; 2 the callback was refused (state, iss or no code);
+// 3 discovered metadata was refused (issuer mismatch, no S256, wrong resource); 4 anything else.
+//
+// Only Node's standard library: fetch, node:http, node:crypto, node:child_process.
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+
+const FAULTS = ['no-pkce', 'plain-pkce', 'ignore-state', 'ignore-iss', 'no-resource', 'token-in-query', 'retry-on-deny'];
+const MAX_RETRIES_ON_DENY = 3;
+const NETWORK_TIMEOUT_MS = 10_000;
+const MCP_PROTOCOL_VERSION = '2025-06-18';
+const CLIENT_NAME = 'oauth-conformance flawed client';
+
+/** A failure with the exit code it ends in; its message is one line for stderr. */
+class Exit extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+const fail = (message) => new Exit(4, message);
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+function config(env) {
+  const mcpUrl = env.MCP_SERVER_URL;
+  if (!mcpUrl) throw fail('MCP_SERVER_URL is not set');
+  if (!env.BROWSER) throw fail('BROWSER is not set');
+  const faults = new Set(
+    (env.FLAWED_CLIENT_FAULTS ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
+  for (const f of faults) {
+    if (!FAULTS.includes(f)) throw fail(`unknown fault ${JSON.stringify(f)}; known: ${FAULTS.join(', ')}`);
+  }
+  const timeout = env.FLAWED_CLIENT_TIMEOUT_MS === undefined ? 30_000 : Number(env.FLAWED_CLIENT_TIMEOUT_MS);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw fail('FLAWED_CLIENT_TIMEOUT_MS is not a positive number');
+  return {
+    mcpUrl: new URL(mcpUrl).href,
+    fallbackIssuer: env.OAUTH_ISSUER || undefined,
+    browser: env.BROWSER,
+    clientId: env.OAUTH_CLIENT_ID || undefined,
+    clientSecret: env.OAUTH_CLIENT_SECRET || undefined,
+    faults,
+    callbackTimeoutMs: timeout,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+async function request(url, init = {}) {
+  try {
+    return await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(NETWORK_TIMEOUT_MS) });
+  } catch (e) {
+    // The URL may carry a token (fault token-in-query): name only the origin and path.
+    const u = new URL(url);
+    throw fail(`${init.method ?? 'GET'} ${u.origin}${u.pathname} failed: ${e.cause?.code ?? e.name}`);
+  }
+}
+
+/** GET a JSON document; `undefined` when it is not there (any non-200 or non-JSON answer). */
+async function getJson(url) {
+  const response = await request(url, { headers: { accept: 'application/json' } });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  try {
+    const value = await response.json();
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The parameters of the first `Bearer` challenge in a WWW-Authenticate value (RFC 9110 §11.6.1):
+ * `auth-param`s with token or quoted-string values, names lower-cased. `undefined` without one.
+ */
+function bearerChallenge(header) {
+  if (!header) return undefined;
+  let i = 0;
+  const s = header;
+  const skip = (re) => {
+    while (i < s.length && re.test(s[i])) i++;
+  };
+  const token = () => {
+    const start = i;
+    skip(/[!#$%&'*+\-.^_`|~0-9A-Za-z]/);
+    return s.slice(start, i);
+  };
+  let current; // the parameters of the challenge being read, when it is Bearer
+  let found;
+  while (i < s.length) {
+    skip(/[\s,]/);
+    const start = i;
+    const name = token();
+    if (!name) {
+      i++;
+      continue;
+    }
+    skip(/[ \t]/);
+    if (s[i] === '=') {
+      // An auth-param of the current challenge (or token68 padding, which Bearer does not use).
+      i++;
+      skip(/[ \t]/);
+      let value;
+      if (s[i] === '"') {
+        value = '';
+        i++;
+        while (i < s.length && s[i] !== '"') {
+          if (s[i] === '\\' && i + 1 < s.length) i++;
+          value += s[i++];
+        }
+        i++;
+      } else {
+        value = token();
+      }
+      if (current) current[name.toLowerCase()] = value;
+      continue;
+    }
+    // A new challenge: its scheme.
+    if (found) break;
+    i = start + name.length;
+    current = name.toLowerCase() === 'bearer' ? {} : undefined;
+    if (current) found = current;
+  }
+  return found;
+}
+
+/** The RFC 8414 §3.1 well-known URL of `issuer`, the well-known segment inserted before its path. */
+function insertedWellKnown(issuer, suffix) {
+  const u = new URL(issuer);
+  const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+  return `${u.origin}/.well-known/${suffix}${path}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+/** Steps 1–2: the 401 challenge, then the protected-resource metadata (RFC 9728). */
+async function discoverResource(cfg) {
+  const response = await request(cfg.mcpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(initializeMessage(1)),
+  });
+  await response.body?.cancel();
+  if (response.status !== 401) throw fail(`the MCP server answered the unauthenticated initialize with ${response.status}, not 401`);
+  const challenge = bearerChallenge(response.headers.get('www-authenticate')) ?? {};
+
+  // RFC 9728 §5.1: the challenge names the metadata; §3.1: else its well-known URL, tried with
+  // the resource's path and then at the root (as MCP asks).
+  const candidates = [];
+  if (challenge.resource_metadata) candidates.push(new URL(challenge.resource_metadata, cfg.mcpUrl).href);
+  const wellKnown = insertedWellKnown(cfg.mcpUrl, 'oauth-protected-resource');
+  const root = `${new URL(cfg.mcpUrl).origin}/.well-known/oauth-protected-resource`;
+  for (const url of [wellKnown, root]) if (!candidates.includes(url)) candidates.push(url);
+
+  let prm;
+  for (const url of candidates) {
+    prm = await getJson(url);
+    if (prm) break;
+  }
+  const issuer = Array.isArray(prm?.authorization_servers) ? prm.authorization_servers[0] : undefined;
+  if (!prm || typeof issuer !== 'string') {
+    if (!cfg.fallbackIssuer) throw fail('no protected-resource metadata naming an authorization server, and no OAUTH_ISSUER');
+    return { challenge, resource: cfg.mcpUrl, issuer: cfg.fallbackIssuer, scopesSupported: undefined };
+  }
+  // RFC 9728 §3.3: the metadata must be about the resource the client asked.
+  if (prm.resource !== cfg.mcpUrl) {
+    throw new Exit(3, `protected-resource metadata is about ${JSON.stringify(prm.resource)}, not ${cfg.mcpUrl}`);
+  }
+  const scopesSupported = Array.isArray(prm.scopes_supported) ? prm.scopes_supported.filter((s) => typeof s === 'string') : undefined;
+  return { challenge, resource: prm.resource, issuer, scopesSupported };
+}
+
+/** Step 3: the authorization server's metadata (RFC 8414, then OpenID Connect Discovery). */
+async function discoverServer(issuer) {
+  const u = new URL(issuer);
+  const candidates = [insertedWellKnown(issuer, 'oauth-authorization-server'), insertedWellKnown(issuer, 'openid-configuration')];
+  if (u.pathname !== '/') candidates.push(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  let meta;
+  for (const url of candidates) {
+    meta = await getJson(url);
+    if (meta) break;
+  }
+  if (!meta) throw fail(`no authorization server metadata found for ${issuer}`);
+  // RFC 8414 §3.3: the issuer in the document must be identical to the one it was fetched for.
+  if (meta.issuer !== issuer) {
+    throw new Exit(3, `authorization server metadata says issuer ${JSON.stringify(meta.issuer)}, expected ${JSON.stringify(issuer)}`);
+  }
+  // MCP authorization: without S256 in code_challenge_methods_supported the client must refuse.
+  if (!Array.isArray(meta.code_challenge_methods_supported) || !meta.code_challenge_methods_supported.includes('S256')) {
+    throw new Exit(3, 'the authorization server does not advertise PKCE S256 (code_challenge_methods_supported)');
+  }
+  for (const endpoint of ['authorization_endpoint', 'token_endpoint']) {
+    if (typeof meta[endpoint] !== 'string') throw fail(`authorization server metadata has no ${endpoint}`);
+  }
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loopback redirect URI
+
+/** Step 5: listen on 127.0.0.1 for `/callback`; callbacks are handed to `next()` one at a time. */
+async function startCallbackListener() {
+  const waiting = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== '/callback') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    const waiter = waiting.shift();
+    if (!waiter) {
+      res.writeHead(409, { 'content-type': 'text/plain; charset=utf-8' }).end('no authorization is in progress\n');
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
+      .end('<!doctype html><meta charset="utf-8"><title>Signed in</title><p>You can close this window and return to the application.</p>\n');
+    waiter(url.searchParams);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    redirectUri: `http://127.0.0.1:${port}/callback`,
+    next(timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const at = waiting.indexOf(done);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(fail(`no callback within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = (params) => {
+          clearTimeout(timer);
+          resolve(params);
+        };
+        waiting.push(done);
+      });
+    },
+    close() {
+      if (!server.listening) return;
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration, authorization, token
+
+/** Step 4: dynamic client registration (RFC 7591) as a public native client. */
+async function register(meta, redirectUri) {
+  if (typeof meta.registration_endpoint !== 'string') {
+    throw fail('the authorization server offers no registration_endpoint and OAUTH_CLIENT_ID is not set');
+  }
+  const response = await request(meta.registration_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      application_type: 'native',
+      client_name: CLIENT_NAME,
+    }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status !== 201 && response.status !== 200) {
+    throw fail(`registration failed with ${response.status}: ${oauthError(body)}`);
+  }
+  if (typeof body.client_id !== 'string' || !body.client_id) throw fail('the registration response has no client_id');
+  return { clientId: body.client_id };
+}
+
+const base64url = (bytes) => Buffer.from(bytes).toString('base64url');
+
+/** The `error` and `error_description` of an OAuth error body, never anything else from it. */
+function oauthError(body) {
+  const error = typeof body?.error === 'string' ? body.error : 'no error code';
+  const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
+  return oneLine(`${error}${description}`);
+}
+
+const oneLine = (s) => String(s).replace(/[\r\n]+/g, ' ').slice(0, 500);
+
+/** Step 6: a fresh authorization request (state and PKCE are new each time). */
+function authorizationRequest(cfg, ctx) {
+  const state = base64url(randomBytes(32));
+  const verifier = base64url(randomBytes(32));
+  const url = new URL(ctx.meta.authorization_endpoint);
+  const q = url.searchParams;
+  q.set('response_type', 'code');
+  q.set('client_id', ctx.clientId);
+  q.set('redirect_uri', ctx.redirectUri);
+  q.set('state', state);
+  if (cfg.faults.has('no-pkce')) {
+    // fault: no PKCE at all
+  } else if (cfg.faults.has('plain-pkce')) {
+    q.set('code_challenge', verifier);
+    q.set('code_challenge_method', 'plain');
+  } else {
+    q.set('code_challenge', base64url(createHash('sha256').update(verifier).digest()));
+    q.set('code_challenge_method', 'S256');
+  }
+  if (!cfg.faults.has('no-resource')) q.set('resource', ctx.resource);
+  if (ctx.scope) q.set('scope', ctx.scope);
+  return { url: url.href, state, verifier };
+}
+
+/** Step 7: hand the URL to the user's browser: exactly one argument, no shell. */
+function openBrowser(cfg, url) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cfg.browser, [url], { stdio: 'ignore' });
+    child.once('error', (e) => reject(fail(`BROWSER could not be started: ${e.code ?? e.message}`)));
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+/**
+ * Step 8: judge the callback. Returns the code, or throws the exit. An `error` ends the flow
+ * with 1 (the caller may retry under the fault retry-on-deny).
+ */
+function judgeCallback(cfg, ctx, sent, params) {
+  const error = params.get('error');
+  if (error !== null) {
+    const description = params.get('error_description');
+    throw new Exit(1, oneLine(`the authorization server answered ${error}${description ? `: ${description}` : ''}`));
+  }
+  if (!cfg.faults.has('ignore-state') && params.get('state') !== sent.state) {
+    throw new Exit(2, 'the callback state does not match the request; not redeeming the code');
+  }
+  if (!cfg.faults.has('ignore-iss')) {
+    // RFC 9207 §2.4: compare iss when present; require it when the server says it sends it.
+    const iss = params.get('iss');
+    if (iss === null && ctx.meta.authorization_response_iss_parameter_supported === true) {
+      throw new Exit(2, 'the callback has no iss although the authorization server sends it; not redeeming the code');
+    }
+    if (iss !== null && iss !== ctx.issuer) {
+      throw new Exit(2, 'the callback iss is not the issuer the request went to; not redeeming the code');
+    }
+  }
+  const code = params.get('code');
+  if (!code) throw new Exit(2, 'the callback carries neither code nor error');
+  return code;
+}
+
+/** Step 9: redeem the code. */
+async function redeem(cfg, ctx, sent, code) {
+  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ctx.redirectUri });
+  if (!cfg.faults.has('no-pkce')) form.set('code_verifier', sent.verifier);
+  form.set('client_id', ctx.clientId);
+  if (!cfg.faults.has('no-resource')) form.set('resource', ctx.resource);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (ctx.clientSecret) {
+    // RFC 6749 §2.3.1: both parts form-encoded before they are joined and base64-encoded.
+    const enc = (s) => new URLSearchParams({ s }).toString().slice(2);
+    headers.authorization = `Basic ${Buffer.from(`${enc(ctx.clientId)}:${enc(ctx.clientSecret)}`).toString('base64')}`;
+  }
+  const response = await request(ctx.meta.token_endpoint, { method: 'POST', headers, body: form.toString() });
+  const body = await response.json().catch(() => ({}));
+  if (response.status !== 200) throw fail(`the token request failed with ${response.status}: ${oauthError(body)}`);
+  if (typeof body.access_token !== 'string' || !body.access_token) throw fail('the token response has no access_token');
+  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
+    throw fail(`the token response has token_type ${JSON.stringify(body.token_type)}, not Bearer`);
+  }
+  return body.access_token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MCP
+
+function initializeMessage(id) {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: MCP_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: CLIENT_NAME, version: '0.0.0' } },
+  };
+}
+
+/** An MCP session with an access token: JSON-RPC over Streamable HTTP (JSON or SSE answers). */
+class McpSession {
+  #nextId = 1;
+  #sessionId;
+  #protocolVersion;
+
+  constructor(cfg, accessToken) {
+    this.cfg = cfg;
+    this.accessToken = accessToken;
+  }
+
+  async send(message) {
+    const url = new URL(this.cfg.mcpUrl);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (this.cfg.faults.has('token-in-query')) url.searchParams.set('access_token', this.accessToken);
+    else headers.authorization = `Bearer ${this.accessToken}`;
+    if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
+    if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
+    const response = await request(url.href, { method: 'POST', headers, body: JSON.stringify(message) });
+    if (message.id === undefined) {
+      await response.body?.cancel();
+      if (response.status !== 202 && response.status !== 200) throw fail(`the MCP server answered ${message.method} with ${response.status}`);
+      return undefined;
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      const challenge = bearerChallenge(response.headers.get('www-authenticate'));
+      const why = challenge?.error ? ` (${oneLine(challenge.error)})` : '';
+      throw fail(`the MCP server answered ${message.method} with ${response.status}${why}`);
+    }
+    this.#sessionId = response.headers.get('mcp-session-id') ?? this.#sessionId;
+    const type = response.headers.get('content-type') ?? '';
+    const reply = type.startsWith('text/event-stream') ? fromEventStream(await response.text(), message.id) : await response.json().catch(() => undefined);
+    if (!reply || reply.id !== message.id) throw fail(`no JSON-RPC answer to ${message.method}`);
+    if (reply.error) throw fail(oneLine(`${message.method} failed: ${reply.error.code} ${reply.error.message}`));
+    return reply.result;
+  }
+
+  async initialize() {
+    const result = await this.send(initializeMessage(this.#nextId++));
+    this.#protocolVersion = result?.protocolVersion;
+    await this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return result;
+  }
+
+  call(method, params) {
+    return this.send({ jsonrpc: '2.0', id: this.#nextId++, method, params });
+  }
+}
+
+/** The JSON-RPC response with `id` among the `data:` events of an SSE body. */
+function fromEventStream(text, id) {
+  for (const event of text.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).replace(/^ /, ''))
+      .join('\n');
+    if (!data) continue;
+    try {
+      const message = JSON.parse(data);
+      if (message?.id === id) return message;
+    } catch {
+      // not JSON: skip
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const cfg = config(process.env);
+  const { challenge, resource, issuer, scopesSupported } = await discoverResource(cfg);
+  const meta = await discoverServer(issuer);
+  const listener = await startCallbackListener();
+  try {
+    const ctx = {
+      meta,
+      issuer,
+      resource,
+      redirectUri: listener.redirectUri,
+      clientSecret: cfg.clientSecret,
+      // The challenge's scope first (MCP scope selection), else what the resource supports.
+      scope: challenge.scope || (scopesSupported?.length ? scopesSupported.join(' ') : undefined),
+    };
+    ctx.clientId = cfg.clientId ?? (await register(meta, listener.redirectUri)).clientId;
+
+    let code;
+    let sent;
+    for (let attempt = 0; ; attempt++) {
+      sent = authorizationRequest(cfg, ctx);
+      const callback = listener.next(cfg.callbackTimeoutMs);
+      await openBrowser(cfg, sent.url);
+      const params = await callback;
+      try {
+        code = judgeCallback(cfg, ctx, sent, params);
+        break;
+      } catch (e) {
+        const retry = e instanceof Exit && e.code === 1 && cfg.faults.has('retry-on-deny') && attempt < MAX_RETRIES_ON_DENY;
+        if (!retry) throw e;
+        process.stderr.write(`flawed-client: ${e.message}; trying again\n`);
+      }
+    }
+    listener.close();
+
+    const accessToken = await redeem(cfg, ctx, sent, code);
+    const mcp = new McpSession(cfg, accessToken);
+    await mcp.initialize();
+    const result = await mcp.call('tools/call', { name: 'whoami', arguments: {} });
+    if (result?.isError) throw fail('the whoami tool reported an error');
+    const text = (result?.content ?? [])
+      .filter((c) => c?.type === 'text')
+      .map((c) => c.text)
+      .join('\n');
+    process.stdout.write(`${text || JSON.stringify(result?.structuredContent ?? result)}\n`);
+  } finally {
+    listener.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    const code = e instanceof Exit ? e.code : 4;
+    process.stderr.write(`flawed-client: ${oneLine(e instanceof Exit ? e.message : `unexpected failure: ${e?.message ?? e}`)}\n`);
+    process.exit(code);
+  },
+);

@@ -1,0 +1,424 @@
+// The flawed MCP client (flawed-client/client.mjs) against the fake server's demo MCP resource,
+// with the fake server recording every request it gets. Without faults the client goes from the
+// 401 to whoami as alice and stops on a denial; with each fault, the recorded requests (or the
+// client's going ahead with a tampered callback) show exactly the flaw it was built to have.
+//
+// The user is a small BROWSER program written into a temporary directory: it plays alice on the
+// login and consent pages with lib/user-agent.mjs, then GETs the client's callback, optionally
+// after tampering with it (OPENER_TAMPER=state|iss) or after denying (OPENER_DECISION=deny).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { startFakeServer } from '../lib/fake-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLIENT = resolve(here, '../flawed-client/client.mjs');
+const USER_AGENT = pathToFileURL(resolve(here, '../lib/user-agent.mjs')).href;
+const RUN_TIMEOUT_MS = 30_000;
+const ATTACKER_ISSUER = 'https://attacker.example.test';
+
+/** The BROWSER program: argv[2] is the authorization URL. */
+const OPENER = `#!/usr/bin/env node
+import { appendFileSync } from 'node:fs';
+import { UserAgent, scrapeForm } from ${JSON.stringify(USER_AGENT)};
+
+const log = (line) => process.env.OPENER_LOG && appendFileSync(process.env.OPENER_LOG, line + '\\n');
+setTimeout(() => { log('done ' + process.pid); process.exit(3); }, 20000).unref();
+log('pid ' + process.pid);
+try {
+  if (process.argv.length !== 3) throw new Error('expected exactly one argument, got ' + (process.argv.length - 2));
+  const url = process.argv[2];
+  log('open ' + url);
+  const redirectUri = new URL(url).searchParams.get('redirect_uri');
+  const ua = new UserAgent();
+  let step = await ua.follow(url, undefined, redirectUri);
+  if (!step.redirectedTo) {
+    const login = scrapeForm(await step.response.text(), 'login-form', step.url);
+    const post = ua.submit(login, 'action=login', { username: 'alice', password: 'alice-password' });
+    step = await ua.follow(post.url, post.init, redirectUri);
+  }
+  if (!step.redirectedTo) {
+    const consent = scrapeForm(await step.response.text(), 'consent-form', step.url);
+    const post = ua.submit(consent, 'decision=' + (process.env.OPENER_DECISION || 'approve'));
+    step = await ua.follow(post.url, post.init, redirectUri);
+  }
+  if (!step.redirectedTo) throw new Error('the server did not redirect to the client: ' + step.response.status);
+  const callback = step.redirectedTo;
+  if (process.env.OPENER_TAMPER === 'state') callback.searchParams.set('state', 'tampered-' + Date.now());
+  if (process.env.OPENER_TAMPER === 'iss') callback.searchParams.set('iss', ${JSON.stringify(ATTACKER_ISSUER)});
+  log('callback ' + callback.href);
+  const answer = await fetch(callback, { signal: AbortSignal.timeout(10000) });
+  log('callback answered ' + answer.status);
+  await answer.text();
+} catch (e) {
+  log('error ' + (e.stack || e));
+  process.exitCode = 1;
+}
+log('done ' + process.pid);
+// Idle keep-alive connections would hold the process open a few seconds more.
+process.exit();
+`;
+
+let dir;
+let opener;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flawed-client-'));
+  opener = join(dir, 'open-browser.mjs');
+  writeFileSync(opener, OPENER);
+  chmodSync(opener, 0o755);
+});
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fake server that records requests, with an admin key to read them. */
+async function recordingServer(args = []) {
+  const adminKey = randomBytes(16).toString('hex');
+  const server = await startFakeServer({ args: ['--record-requests', '--admin-key', adminKey, ...args] });
+  return {
+    ...server,
+    async requests() {
+      const response = await fetch(`${server.issuer}/admin/api/requests`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(response.status, 200, 'the admin API lists the recorded requests');
+      return (await response.json()).filter((r) => !r.path.startsWith('/admin/'));
+    },
+  };
+}
+
+/** Clients still running; killed when the test process ends, whatever happened. */
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Whether `pid` is a live process (an unreaped zombie counts as ended). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return existsSync('/proc/self') ? false : true;
+  }
+}
+
+/** The openers a run started (they share one log) that are still running. */
+function openersStillRunning(log) {
+  const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  return lines.filter((l) => l.startsWith('pid ')).map((l) => Number(l.slice(4))).filter(alive);
+}
+
+/** Give a run's openers a moment to end after their client did, then stop them. */
+async function stopOpeners(log) {
+  for (let i = 0; i < 60 && openersStillRunning(log).length; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of openersStillRunning(log)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Run the client against `server`; resolves to `{ code, stdout, stderr, browser }`. */
+function runClient(server, { faults = [], decision = 'approve', tamper = '', env = {} } = {}) {
+  const log = join(dir, `opener-${randomBytes(6).toString('hex')}.log`);
+  const child = spawn(process.execPath, [CLIENT], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      MCP_SERVER_URL: `${server.issuer}/mcp`,
+      OAUTH_ISSUER: server.issuer,
+      BROWSER: opener,
+      FLAWED_CLIENT_FAULTS: faults.join(','),
+      FLAWED_CLIENT_TIMEOUT_MS: '15000',
+      OPENER_DECISION: decision,
+      OPENER_TAMPER: tamper,
+      OPENER_LOG: log,
+      ...env,
+    },
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`the client did not finish in ${RUN_TIMEOUT_MS} ms\nstderr: ${stderr}`));
+    }, RUN_TIMEOUT_MS);
+    child.once('error', rej);
+    child.once('close', async (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      await stopOpeners(log);
+      const browser = existsSync(log) ? readFileSync(log, 'utf8') : '(the browser was not started)\n';
+      res({ code: code ?? signal, stdout, stderr, browser });
+    });
+  });
+}
+
+const param = (pairs, name) => pairs.find(([k]) => k === name)?.[1];
+const has = (pairs, name) => pairs.some(([k]) => k === name);
+const authorizeRequests = (reqs) => reqs.filter((r) => r.method === 'GET' && r.path === '/authorize');
+const codeRedemptions = (reqs) => reqs.filter((r) => r.method === 'POST' && r.path === '/token' && param(r.form, 'grant_type') === 'authorization_code');
+const mcpRequests = (reqs) => reqs.filter((r) => r.path === '/mcp');
+const describeRun = (run, reqs) =>
+  `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}\nbrowser:\n${run.browser}requests:\n${(reqs ?? [])
+    .map((r) => `${r.method} ${r.path}${r.query.length ? `?${new URLSearchParams(r.query)}` : ''}`)
+    .join('\n')}`;
+
+/**
+ * One case: a fresh recording fake server (stopped when the test ends), one client run against
+ * it, and every request the server got.
+ */
+async function scenario(t, { serverArgs = [], ...options } = {}) {
+  const server = await recordingServer(serverArgs);
+  t.after(() => server.stop());
+  const run = await runClient(server, options);
+  const reqs = await server.requests();
+  return { server, run, reqs, why: describeRun(run, reqs) };
+}
+
+// The cases are independent (a server each), so they run side by side.
+describe('the flawed client', { concurrency: 4 }, () => {
+  test('without faults, approve: from the 401 to whoami as alice, by the book', async (t) => {
+    const { server, run, reqs, why } = await scenario(t);
+    assert.equal(run.code, 0, why);
+    assert.match(run.stdout, /"user":"alice"/, why);
+
+    assert.equal(has(mcpRequests(reqs)[0].headers, 'authorization'), false, why);
+    assert.ok(reqs.some((r) => r.method === 'GET' && r.path === '/.well-known/oauth-protected-resource/mcp'), why);
+    assert.ok(reqs.some((r) => r.method === 'GET' && r.path === '/.well-known/oauth-authorization-server'), why);
+    const registration = reqs.find((r) => r.method === 'POST' && r.path === '/register');
+    assert.ok(registration, why);
+    assert.equal(registration.json.token_endpoint_auth_method, 'none');
+    assert.equal(registration.json.application_type, 'native');
+    assert.deepEqual(registration.json.grant_types, ['authorization_code', 'refresh_token']);
+    assert.match(registration.json.redirect_uris[0], /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+    const q = authorizeRequests(reqs)[0].query;
+    assert.equal(param(q, 'response_type'), 'code');
+    assert.equal(param(q, 'redirect_uri'), registration.json.redirect_uris[0]);
+    assert.equal(param(q, 'code_challenge_method'), 'S256');
+    assert.match(param(q, 'code_challenge'), /^[A-Za-z0-9_-]{43}$/);
+    assert.match(param(q, 'state'), /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(param(q, 'resource'), `${server.issuer}/mcp`);
+    assert.equal(param(q, 'scope'), 'projects:read', 'the scope of the 401 challenge');
+
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    const token = codeRedemptions(reqs)[0].form;
+    assert.match(param(token, 'code_verifier'), /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(param(token, 'redirect_uri'), param(q, 'redirect_uri'));
+    assert.equal(param(token, 'client_id'), param(q, 'client_id'));
+    assert.equal(param(token, 'resource'), `${server.issuer}/mcp`);
+
+    const authorized = mcpRequests(reqs).slice(1);
+    assert.ok(authorized.length >= 2, `initialize and tools/call with the token\n${why}`);
+    for (const r of authorized) {
+      assert.match(param(r.headers, 'authorization') ?? '', /^Bearer \S+$/, why);
+      assert.equal(has(r.query, 'access_token'), false, why);
+    }
+    assert.ok(authorized.some((r) => r.json?.method === 'tools/call' && r.json.params?.name === 'whoami'), why);
+  });
+
+  test('without faults, deny: exit 1 with the error, and no token request', async (t) => {
+    const { run, reqs, why } = await scenario(t, { decision: 'deny' });
+    assert.equal(run.code, 1, why);
+    assert.match(run.stderr, /access_denied/, why);
+    assert.equal(authorizeRequests(reqs).length, 1, `no second attempt\n${why}`);
+    assert.equal(reqs.filter((r) => r.path === '/token').length, 0, why);
+  });
+
+  test('without faults, a tampered state: exit 2, the code is not redeemed', async (t) => {
+    const { run, reqs, why } = await scenario(t, { tamper: 'state' });
+    assert.equal(run.code, 2, why);
+    assert.match(run.browser, /callback answered 200/, why);
+    assert.equal(codeRedemptions(reqs).length, 0, why);
+  });
+
+  test("without faults, another issuer's iss: exit 2, the code is not redeemed", async (t) => {
+    const { run, reqs, why } = await scenario(t, { tamper: 'iss' });
+    assert.equal(run.code, 2, why);
+    assert.equal(codeRedemptions(reqs).length, 0, why);
+  });
+
+  test('without faults, a pre-registered public client: no registration, the same flow', async (t) => {
+    const { run, reqs, why } = await scenario(t, { env: { OAUTH_CLIENT_ID: 'demo-spa' } });
+    assert.equal(run.code, 0, why);
+    assert.match(run.stdout, /"client_id":"demo-spa"/, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'client_id'), 'demo-spa');
+  });
+
+  test('without faults, a pre-registered confidential client: client_secret_basic', async (t) => {
+    const server = await recordingServer();
+    t.after(() => server.stop());
+    // Registered by an operator beforehand: a loopback redirect URI (any port, RFC 8252 §7.3).
+    const registration = await fetch(`${server.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'pre-registered confidential client',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      }),
+    });
+    assert.equal(registration.status, 201);
+    const { client_id: id, client_secret: secret } = await registration.json();
+    assert.ok(id && secret);
+    const run = await runClient(server, { env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
+    const reqs = await server.requests();
+    const why = describeRun(run, reqs);
+    assert.equal(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 1, `only the operator's registration\n${why}`);
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    const token = codeRedemptions(reqs)[0];
+    const basic = (v) => encodeURIComponent(v).replace(/%20/g, '+');
+    assert.equal(param(token.headers, 'authorization'), `Basic ${Buffer.from(`${basic(id)}:${basic(secret)}`).toString('base64')}`, why);
+    assert.equal(has(token.form, 'client_secret'), false, why);
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the secret is never printed');
+  });
+
+  for (const [fault, what] of [
+    ['wrong-issuer-in-metadata', /issuer/],
+    ['no-pkce-methods-in-metadata', /S256/],
+  ]) {
+    test(`without faults, a server with ${fault} is refused: exit 3 before any authorization`, async (t) => {
+      const { run, reqs, why } = await scenario(t, { serverArgs: ['--fault', fault] });
+      assert.equal(run.code, 3, why);
+      assert.match(run.stderr, what, why);
+      assert.equal(reqs.filter((r) => r.path === '/register').length, 0, why);
+      assert.equal(authorizeRequests(reqs).length, 0, why);
+      assert.equal(run.browser, '(the browser was not started)\n', why);
+    });
+  }
+
+  test('without faults, a server with prm-resource-trailing-slash is refused: exit 3 (RFC 9728 §3.3)', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: ['--fault', 'prm-resource-trailing-slash'] });
+    assert.equal(run.code, 3, why);
+    assert.match(run.stderr, /protected-resource metadata/, why);
+    assert.equal(authorizeRequests(reqs).length, 0, why);
+  });
+
+  for (const [fault, check] of [
+    // No challenge at all: the protected-resource metadata is found at its well-known URL.
+    ['mcp-no-www-authenticate', ({ reqs, why }) => assert.ok(reqs.some((r) => r.path === '/.well-known/oauth-protected-resource/mcp'), why)],
+    // No scope in the challenge: the resource's scopes_supported.
+    ['mcp-no-scope-in-challenge', ({ q, why }) => assert.equal(param(q, 'scope'), 'projects:read', why)],
+    // No authorization server named: OAUTH_ISSUER is the fallback, the MCP URL the resource.
+    ['prm-no-authorization-servers', ({ q, server, why }) => assert.equal(param(q, 'resource'), `${server.issuer}/mcp`, why)],
+  ]) {
+    test(`without faults, a server with ${fault}: still authorized`, async (t) => {
+      const { server, run, reqs, why } = await scenario(t, { serverArgs: ['--fault', fault] });
+      assert.equal(run.code, 0, why);
+      assert.match(run.stdout, /"user":"alice"/, why);
+      check({ q: authorizeRequests(reqs)[0].query, server, reqs, why });
+    });
+  }
+
+  test('an unknown fault name is refused before anything is sent', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-such-fault'] });
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /unknown fault "no-such-fault"/);
+    assert.equal(reqs.length, 0);
+  });
+
+  test('no-pkce: the authorization request has no code challenge', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-pkce'] });
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+    const q = authorizeRequests(reqs)[0].query;
+    assert.equal(has(q, 'code_challenge'), false, why);
+    assert.equal(has(q, 'code_challenge_method'), false, why);
+    // The fake server insists on PKCE: it answers with an error, which the client reports.
+    assert.equal(run.code, 1, why);
+    assert.match(run.stderr, /invalid_request/, why);
+  });
+
+  test('no-pkce, where the server lets it through: no code_verifier either', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-pkce'], serverArgs: ['--fault', 'pkce-optional'] });
+    assert.equal(has(authorizeRequests(reqs)[0]?.query ?? [], 'code_challenge'), false, why);
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    assert.equal(has(codeRedemptions(reqs)[0].form, 'code_verifier'), false, why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test('plain-pkce: the challenge method is plain', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['plain-pkce'] });
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+    const q = authorizeRequests(reqs)[0].query;
+    assert.equal(param(q, 'code_challenge_method'), 'plain', why);
+    assert.match(param(q, 'code_challenge'), /^[A-Za-z0-9_-]{43}$/, why);
+    // Refused by the fake server like no-pkce.
+    assert.equal(run.code, 1, why);
+  });
+
+  test('plain-pkce, where the server lets it through: the verifier is the challenge itself', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['plain-pkce'], serverArgs: ['--fault', 'accept-plain-pkce'] });
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    const q = authorizeRequests(reqs)[0].query;
+    assert.equal(param(q, 'code_challenge_method'), 'plain', why);
+    assert.equal(param(codeRedemptions(reqs)[0].form, 'code_verifier'), param(q, 'code_challenge'), why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test('ignore-state: a code with a tampered state is redeemed', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['ignore-state'], tamper: 'state' });
+    assert.match(run.browser, /callback \S*state=tampered-/, why);
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test("ignore-iss: a code with another issuer's iss is redeemed", async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['ignore-iss'], tamper: 'iss' });
+    assert.match(run.browser, /callback \S*iss=https%3A%2F%2Fattacker\.example\.test/, why);
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test('no-resource: neither the authorization nor the token request names the resource', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-resource'] });
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    assert.equal(has(authorizeRequests(reqs)[0].query, 'resource'), false, why);
+    assert.equal(has(codeRedemptions(reqs)[0].form, 'resource'), false, why);
+    // A token without a resource is not for the MCP server: the fake server refuses it there.
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /401/, why);
+  });
+
+  test('token-in-query: the MCP requests carry the token in the URL, not the header', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['token-in-query'] });
+    assert.equal(codeRedemptions(reqs).length, 1, why);
+    assert.ok(mcpRequests(reqs).some((r) => has(r.query, 'access_token')), why);
+    assert.equal(mcpRequests(reqs).filter((r) => has(r.headers, 'authorization')).length, 0, why);
+    // The fake server, like MCP, takes tokens only from the header: the call is refused.
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /401/, why);
+  });
+
+  test('retry-on-deny: a denial starts the authorization again, three more times', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['retry-on-deny'], decision: 'deny' });
+    assert.equal(authorizeRequests(reqs).length, 4, why);
+    assert.equal(new Set(authorizeRequests(reqs).map((r) => param(r.query, 'state'))).size, 4, `a new state each time\n${why}`);
+    assert.equal(reqs.filter((r) => r.path === '/token').length, 0, why);
+    assert.equal(run.code, 1, why);
+  });
+});
