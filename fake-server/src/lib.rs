@@ -38,6 +38,7 @@ mod cors;
 mod error;
 mod extract;
 mod form;
+mod idjag;
 mod issue;
 mod listen;
 mod lookup;
@@ -55,7 +56,7 @@ use std::time::Duration;
 
 pub use config::{
     ClientConfig, Config, ConfigError, JwtAlg, Limits, RegistrationPolicy, ScopeConfig, Settings,
-    TokenFormat, UnknownAlg, UserConfig,
+    TokenFormat, TrustedIdp, UnknownAlg, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
 pub use variants::{UnknownVariant, Variant};

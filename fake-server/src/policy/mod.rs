@@ -12,6 +12,7 @@ mod cimd;
 mod client_auth;
 mod cors;
 mod discovery;
+mod idjag;
 mod interaction;
 mod registration;
 mod resource;
@@ -24,6 +25,7 @@ pub use cimd::CimdPolicy;
 pub use client_auth::ClientAuthPolicy;
 pub use cors::CorsPolicy;
 pub use discovery::DiscoveryPolicy;
+pub use idjag::IdJagPolicy;
 pub use interaction::InteractionPolicy;
 pub use registration::ClientRegistrationPolicy;
 pub use resource::{AssertionPolicy, JwtPolicy, ResourcePolicy};
@@ -53,6 +55,7 @@ pub struct Policies {
     pub resource: ResourcePolicy,
     pub requests: RequestPolicy,
     pub pages: PagePolicy,
+    pub idjag: IdJagPolicy,
 }
 
 impl Default for Policies {
@@ -82,6 +85,7 @@ impl Policies {
             resource: ResourcePolicy::resolve(&on),
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
+            idjag: IdJagPolicy::resolve(&on),
         }
     }
 }

@@ -11,6 +11,7 @@ use super::checks::{check_resources, requested_scopes};
 use super::clientauth::{Caller, authenticate};
 use crate::error::OAuthError;
 use crate::form::{Params, body_bytes};
+use crate::idjag::{JWT_BEARER, TOKEN_EXCHANGE};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::policy::CodeReuseRevocation;
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
@@ -78,8 +79,10 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     let caller = authenticate(st, headers, p, query)?;
     let grant_type =
         p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let known = matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials")
-        || (grant_type == "password" && !policy.no_password_grant);
+    let known = matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials" | TOKEN_EXCHANGE | JWT_BEARER
+    ) || (grant_type == "password" && !policy.no_password_grant);
     if !known {
         let desc = format!("grant_type `{grant_type}` is not supported");
         return Err(if policy.report_unsupported_grant_type {
@@ -108,6 +111,8 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
             e
         }),
         "client_credentials" => client_credentials(st, &caller, p),
+        TOKEN_EXCHANGE => super::idjag::token_exchange(st, &caller, p),
+        JWT_BEARER => super::idjag::jwt_bearer(st, &caller, p),
         _ => password_grant(st, &caller, p),
     }
 }
@@ -127,6 +132,14 @@ const TOKEN_PARAMS: &[&str] = &[
     "client_assertion_type",
     "username",
     "password",
+    // Token exchange (RFC 8693 §2.1) and the JWT authorization grant (RFC 7523 §2.1).
+    "requested_token_type",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "audience",
+    "assertion",
 ];
 
 /// The authorization code grant (RFC 6749 §4.1.3; OAuth 2.1 §4.1.3; RFC 7636 §4.6).
@@ -396,12 +409,12 @@ fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
 /// A new grant's expiry until `issue` extends it to cover its tokens. It must lie ahead:
 /// the background sweep drops grants whose expiry has passed, and one dropped between its
 /// creation and `issue` would leave the tokens it produced inactive from birth.
-fn provisional_expiry(st: &AppState, now: i64) -> i64 {
+pub(super) fn provisional_expiry(st: &AppState, now: i64) -> i64 {
     now + (st.settings.access_token_lifetime_secs as i64).max(60)
 }
 
 /// Mint an access token (and a refresh token when the client may refresh) for a grant.
-fn issue(
+pub(super) fn issue(
     st: &AppState,
     caller: &Caller,
     grant_id: u64,
