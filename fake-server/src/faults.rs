@@ -497,7 +497,8 @@ faults! {
     /// Metadata lists the ID-JAG grant profile but leaves the jwt-bearer grant out of
     /// `grant_types_supported` (IDJAG-01).
     IdJagGrantTypeNotAdvertised => "id-jag-grant-type-not-advertised",
-    /// ID-JAGs are issued with `typ` `JWT` instead of `oauth-id-jag+jwt` (IDJAG-02).
+    /// ID-JAGs are issued with `typ` `JWT` instead of `oauth-id-jag+jwt`, which the server's
+    /// own jwt-bearer grant then refuses (IDJAG-02, IDJAG-04).
     IdJagWrongTyp => "id-jag-wrong-typ",
     /// The token exchange issues an ID-JAG for an ID token issued to another client (IDJAG-03).
     IdJagSubjectTokenUnchecked => "id-jag-subject-token-unchecked",

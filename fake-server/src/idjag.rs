@@ -302,6 +302,20 @@ mod tests {
     }
 
     #[test]
+    fn trusted_identity_providers_come_from_the_fixtures_file() {
+        let idp = r#"
+[[server.id_jag_issuers]]
+issuer = "https://idp.example.test"
+jwks = { keys = [{ kty = "OKP", crv = "Ed25519", x = "AA" }] }
+"#;
+        let text = format!("{}{idp}", crate::config::DEFAULT_FIXTURES);
+        let config = Config::from_toml(&text).unwrap();
+        let idp = &config.server.id_jag_issuers[0];
+        assert_eq!(idp.issuer, "https://idp.example.test");
+        assert_eq!(idp.jwks["keys"][0]["crv"], "Ed25519");
+    }
+
+    #[test]
     fn claims_of_the_wrong_shape_are_refused() {
         let st = server(&[], Vec::new());
         for (name, value) in [("scope", json!(["a"])), ("resource", json!(7)), ("exp", json!("soon"))] {

@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 
 use super::checks::check_resources;
 use super::clientauth::Caller;
-use super::token::{issue, provisional_expiry};
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::idjag::{self, ID_JAG_TYPE, ID_TOKEN_TYPE, LIFETIME, TYP};
@@ -107,7 +106,7 @@ fn is_absolute(uri: &str) -> bool {
 /// token is `invalid_request` (RFC 8693 §2.2.2).
 fn id_token_subject(st: &AppState, caller: &Caller, token: &str) -> Result<idjag::Jws, OAuthError> {
     let bad = |why: &str| OAuthError::invalid_request(format!("subject_token: {why}"));
-    let jwt = idjag::decode(token, "subject_token").map_err(|e| OAuthError::invalid_request(e))?;
+    let jwt = idjag::decode(token, "subject_token").map_err(OAuthError::invalid_request)?;
     // Access tokens (RFC 9068) and ID-JAGs are signed with the same keys: only ID tokens count.
     if matches!(jwt.typ(), Some("at+jwt" | TYP)) {
         return Err(bad("not an ID token"));
@@ -133,8 +132,19 @@ fn id_token_subject(st: &AppState, caller: &Caller, token: &str) -> Result<idjag
     Ok(jwt)
 }
 
+/// A redeemed ID-JAG's grant, for the token endpoint to issue tokens from.
+#[derive(Debug)]
+pub struct Redeemed {
+    pub grant_id: u64,
+    pub username: String,
+    pub scopes: Vec<String>,
+    pub audience: Vec<String>,
+    /// Whether a refresh token may come with the access token.
+    pub refresh: bool,
+}
+
 /// Redeem an ID-JAG (draft §4.4; RFC 7523 §2.1, §3; MCP EMA §5).
-pub fn jwt_bearer(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, OAuthError> {
+pub fn jwt_bearer(st: &AppState, caller: &Caller, p: &Params) -> Result<Redeemed, OAuthError> {
     confidential(caller, idjag::JWT_BEARER)?;
     let policy = &st.policy.idjag;
     let assertion =
@@ -171,10 +181,7 @@ pub fn jwt_bearer(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
     }
     let resources = if requested.is_empty() { jag.resources.clone() } else { requested };
     check_resources(st, &resources).map_err(OAuthError::invalid_target)?;
-    let audience = if resources.is_empty()
-        || !st.policy.token.audience_from_resource
-        || !policy.audience_from_resource
-    {
+    let audience = if resources.is_empty() || !policy.audience_from_resource {
         vec![caller.client.id.clone()]
     } else {
         resources.clone()
@@ -187,7 +194,9 @@ pub fn jwt_bearer(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
         resources,
         auth_time: jag.auth_time.unwrap_or(now),
         revoked_at_ms: None,
-        expires: provisional_expiry(st, now),
+        // Ahead of now, as the token endpoint's own grants: the sweep drops expired grants,
+        // and the tokens about to be issued extend it.
+        expires: now + (st.settings.access_token_lifetime_secs as i64).max(60),
     });
-    issue(st, caller, grant_id, Some(&username), &scopes, audience, !policy.no_refresh_token)
+    Ok(Redeemed { grant_id, username, scopes, audience, refresh: !policy.no_refresh_token })
 }

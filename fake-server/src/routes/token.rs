@@ -112,7 +112,9 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
         }),
         "client_credentials" => client_credentials(st, &caller, p),
         TOKEN_EXCHANGE => super::idjag::token_exchange(st, &caller, p),
-        JWT_BEARER => super::idjag::jwt_bearer(st, &caller, p),
+        JWT_BEARER => super::idjag::jwt_bearer(st, &caller, p).and_then(|r| {
+            issue(st, &caller, r.grant_id, Some(&r.username), &r.scopes, r.audience, r.refresh)
+        }),
         _ => password_grant(st, &caller, p),
     }
 }
@@ -409,12 +411,12 @@ fn password_grant(st: &AppState, caller: &Caller, p: &Params) -> Result<Value, O
 /// A new grant's expiry until `issue` extends it to cover its tokens. It must lie ahead:
 /// the background sweep drops grants whose expiry has passed, and one dropped between its
 /// creation and `issue` would leave the tokens it produced inactive from birth.
-pub(super) fn provisional_expiry(st: &AppState, now: i64) -> i64 {
+fn provisional_expiry(st: &AppState, now: i64) -> i64 {
     now + (st.settings.access_token_lifetime_secs as i64).max(60)
 }
 
 /// Mint an access token (and a refresh token when the client may refresh) for a grant.
-pub(super) fn issue(
+fn issue(
     st: &AppState,
     caller: &Caller,
     grant_id: u64,
