@@ -19,6 +19,7 @@ mod register;
 mod request;
 mod resource;
 mod revoke;
+mod sign;
 mod token;
 mod userinfo;
 mod verify_jwt;
@@ -250,6 +251,7 @@ step_kinds! {
     Request(request::RawRequest) => "request",
     Wait(wait::Wait) => "wait",
     Host(host::Host) => "host",
+    Sign(sign::Sign) => "sign",
 }
 
 impl StepKind {
