@@ -535,6 +535,34 @@ faults! {
     RegistrationTokenNotChecked => "registration-token-not-checked",
     /// An access token for a resource leaves out the OpenID Connect scopes, while the token response still reports them all (RI-06).
     ResourceDownscopeUnreported => "resource-downscope-unreported",
+
+    // ------------------------------------------- enterprise-managed authorization (ID-JAG)
+    /// Metadata lists the ID-JAG grant profile but leaves the jwt-bearer grant out of
+    /// `grant_types_supported` (IDJAG-01).
+    IdJagGrantTypeNotAdvertised => "id-jag-grant-type-not-advertised",
+    /// ID-JAGs are issued with `typ` `JWT` instead of `oauth-id-jag+jwt`, which the server's
+    /// own jwt-bearer grant then refuses (IDJAG-02, IDJAG-04).
+    IdJagWrongTyp => "id-jag-wrong-typ",
+    /// The token exchange issues an ID-JAG for an ID token issued to another client (IDJAG-03).
+    IdJagSubjectTokenUnchecked => "id-jag-subject-token-unchecked",
+    /// Access tokens are not restricted to the ID-JAG's `resource` but to the client, so the
+    /// MCP resource refuses them (IDJAG-04).
+    IdJagResourceIgnored => "id-jag-resource-ignored",
+    /// An ID-JAG whose `aud` names another authorization server is redeemed (IDJAG-05).
+    IdJagAnyAudience => "id-jag-any-audience",
+    /// An ID-JAG whose `client_id` is another client is redeemed (IDJAG-06).
+    IdJagClientUnchecked => "id-jag-client-unchecked",
+    /// An expired ID-JAG is redeemed (IDJAG-07).
+    IdJagExpiryIgnored => "id-jag-expiry-ignored",
+    /// ID-JAGs are redeemed without checking their signature or whether their issuer is
+    /// trusted (IDJAG-08).
+    IdJagAnyIssuer => "id-jag-any-issuer",
+    /// Requested scopes the ID-JAG does not hold are granted too (IDJAG-09).
+    IdJagScopeEscalation => "id-jag-scope-escalation",
+    /// An ID-JAG's `jti` is not recorded, so the same ID-JAG is redeemed again (IDJAG-10).
+    IdJagReplay => "id-jag-replay",
+    /// A redeemed ID-JAG also yields a refresh token (IDJAG-11).
+    IdJagRefreshToken => "id-jag-refresh-token",
 }
 
 impl fmt::Display for Fault {

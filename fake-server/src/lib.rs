@@ -39,6 +39,7 @@ mod dpop;
 mod error;
 mod extract;
 mod form;
+mod idjag;
 mod issue;
 mod listen;
 mod lookup;
@@ -57,7 +58,7 @@ use std::time::Duration;
 
 pub use config::{
     ClientConfig, Config, ConfigError, JwtAlg, Limits, RegistrationPolicy, ScopeConfig, Settings,
-    TokenFormat, UnknownAlg, UserConfig,
+    TokenFormat, TrustedIdp, UnknownAlg, UserConfig,
 };
 pub use faults::{Fault, UnknownFault};
 pub use sign_in::SignIn;

@@ -113,6 +113,19 @@ pub struct Settings {
     pub record_requests: bool,
     /// Bounds on what a client can make the server hold (`[server.limits]`).
     pub limits: Limits,
+    /// Identity providers whose ID-JAGs the jwt-bearer grant redeems, besides this server
+    /// itself (`[[server.id_jag_issuers]]`).
+    pub id_jag_issuers: Vec<TrustedIdp>,
+}
+
+/// An identity provider trusted to issue ID-JAGs (draft-ietf-oauth-identity-assertion-authz-grant
+/// §4.1): its issuer identifier and the public keys it signs with.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIdp {
+    pub issuer: String,
+    /// A JWK Set (RFC 7517 §5) of RS256, ES256 or EdDSA public keys.
+    pub jwks: serde_json::Value,
 }
 
 /// Secrets print as `[redacted]`.
@@ -149,6 +162,7 @@ impl std::fmt::Debug for Settings {
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
             .field("record_requests", &self.record_requests)
             .field("limits", &self.limits)
+            .field("id_jag_issuers", &self.id_jag_issuers)
             .finish()
     }
 }
@@ -224,6 +238,7 @@ impl Default for Settings {
             cimd_timeout_ms: 5000,
             record_requests: false,
             limits: Limits::default(),
+            id_jag_issuers: Vec::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod client_auth;
 mod cors;
 mod discovery;
 mod dpop;
+mod idjag;
 mod interaction;
 mod registration;
 mod resource;
@@ -26,6 +27,7 @@ pub use client_auth::ClientAuthPolicy;
 pub use cors::CorsPolicy;
 pub use discovery::DiscoveryPolicy;
 pub use dpop::{DpopPolicy, PROOF_MAX_AGE};
+pub use idjag::IdJagPolicy;
 pub use interaction::InteractionPolicy;
 pub use registration::ClientRegistrationPolicy;
 pub use resource::{AssertionPolicy, JwtPolicy, ResourcePolicy};
@@ -56,6 +58,7 @@ pub struct Policies {
     pub dpop: DpopPolicy,
     pub requests: RequestPolicy,
     pub pages: PagePolicy,
+    pub idjag: IdJagPolicy,
 }
 
 impl Default for Policies {
@@ -86,6 +89,7 @@ impl Policies {
             dpop: DpopPolicy::resolve(&on),
             requests: RequestPolicy::resolve(&on),
             pages: PagePolicy::resolve(&on),
+            idjag: IdJagPolicy::resolve(&on),
         }
     }
 }

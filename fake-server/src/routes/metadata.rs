@@ -55,6 +55,7 @@ pub fn document(st: &AppState) -> Value {
         "claims_supported": claims,
     });
     let obj = doc.as_object_mut().expect("literal object");
+    super::idjag::advertise(st, obj);
     if st.settings.registration != RegistrationPolicy::Off && policy.advertise_registration {
         obj.insert("registration_endpoint".into(), json!(api("/register")));
     }

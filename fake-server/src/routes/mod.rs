@@ -9,6 +9,7 @@ mod checks;
 mod clientauth;
 mod common;
 mod extra;
+mod idjag;
 mod interaction;
 mod introspect;
 mod journal;

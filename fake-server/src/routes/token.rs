@@ -11,6 +11,7 @@ use super::checks::{check_resources, requested_scopes};
 use super::clientauth::{Caller, authenticate};
 use crate::error::OAuthError;
 use crate::form::{Params, body_bytes};
+use crate::idjag::{JWT_BEARER, TOKEN_EXCHANGE};
 use crate::issue::{Minted, mint_access_token, mint_id_token};
 use crate::policy::CodeReuseRevocation;
 use crate::state::{AppState, Grant, RefreshToken, Store, alive};
@@ -92,8 +93,10 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
     }
     let grant_type =
         p.first("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    let known = matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials")
-        || (grant_type == "password" && !policy.no_password_grant);
+    let known = matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials" | TOKEN_EXCHANGE | JWT_BEARER
+    ) || (grant_type == "password" && !policy.no_password_grant);
     if !known {
         let desc = format!("grant_type `{grant_type}` is not supported");
         return Err(if policy.report_unsupported_grant_type {
@@ -122,6 +125,10 @@ fn handle(st: &AppState, headers: &HeaderMap, p: &Params, query: Option<&str>) -
             e
         }),
         "client_credentials" => client_credentials(st, &caller, p),
+        TOKEN_EXCHANGE => super::idjag::token_exchange(st, &caller, p),
+        JWT_BEARER => super::idjag::jwt_bearer(st, &caller, p).and_then(|r| {
+            issue(st, &caller, r.grant_id, Some(&r.username), &r.scopes, r.audience, r.refresh)
+        }),
         _ => password_grant(st, &caller, p),
     }
 }
@@ -141,6 +148,14 @@ const TOKEN_PARAMS: &[&str] = &[
     "client_assertion_type",
     "username",
     "password",
+    // Token exchange (RFC 8693 §2.1) and the JWT authorization grant (RFC 7523 §2.1).
+    "requested_token_type",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "audience",
+    "assertion",
 ];
 
 /// The authorization code grant (RFC 6749 §4.1.3; OAuth 2.1 §4.1.3; RFC 7636 §4.6).

@@ -23,6 +23,7 @@ mod faults_verify;
 mod fuzz;
 mod hardening_limits;
 mod hardening_redirects;
+mod idjag;
 mod interaction;
 mod introspection;
 mod journal;

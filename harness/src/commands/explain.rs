@@ -74,6 +74,7 @@ fn step_phrase(kind: &str) -> &'static str {
         "request" => "send an HTTP request as written",
         "wait" => "wait",
         "host" => "host a document for the server to fetch",
+        "sign" => "make a JWT signed with the harness's own key",
         _ => "run the step",
     }
 }

@@ -17,6 +17,8 @@ use crate::engine::profile::Profile;
 const CREDENTIAL_NAMES: &[&str] = &[
     "client_secret",
     "client_assertion",
+    "assertion",
+    "subject_token",
     "password",
     "token",
     "access_token",

@@ -11,6 +11,8 @@ use crate::model::exchange::Exchange;
 pub const SECRET_NAMES: &[&str] = &[
     "client_secret",
     "client_assertion",
+    "assertion",
+    "subject_token",
     "code",
     "code_verifier",
     "access_token",

@@ -19,7 +19,7 @@ const FAKE_SERVER_LAYERS: &[&[&str]] = &[
     &["faults", "variants", "clock", "error", "redact", "tokens", "extract", "config", "listen", "form"],
     &["policy"],
     &["state"],
-    &["issue", "lookup", "uri_rules", "assertion", "dpop", "client_metadata", "cimd", "cors"],
+    &["issue", "lookup", "uri_rules", "assertion", "dpop", "idjag", "client_metadata", "cimd", "cors"],
     &["pages"],
     &["routes"],
     &["sign_in"],

@@ -73,14 +73,14 @@ impl SigningKey {
         })
     }
 
-    fn sign(&self, claims: &Value) -> Result<String, StepError> {
-        let header = json!({ "alg": "ES256", "typ": "JWT", "kid": self.kid });
+    fn sign(&self, typ: &str, claims: &Value) -> Result<String, StepError> {
+        let header = json!({ "alg": "ES256", "typ": typ, "kid": self.kid });
         let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
         let input = format!("{}.{}", part(&header), part(claims));
         let sig = self
             .pair
             .sign(&SystemRandom::new(), input.as_bytes())
-            .map_err(|_| StepError::Prerequisite("signing the client assertion failed".into()))?;
+            .map_err(|_| StepError::Prerequisite("signing a JWT failed".into()))?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())))
     }
 }
@@ -147,7 +147,16 @@ pub fn make(ctx: &Ctx<'_>, client_id: &str, spec: Option<&AssertionSpec>) -> Res
         "iat": now,
         "exp": now.saturating_add(spec.exp_in.unwrap_or(120)),
     });
-    key.sign(&claims)
+    key.sign("JWT", &claims)
+}
+
+/// Any claims, signed with one of the run's keys under the given `typ` (the `sign` step).
+pub fn sign(key: AssertionKey, typ: &str, claims: &Value) -> Result<String, StepError> {
+    let keys = keys()?;
+    match key {
+        AssertionKey::Registered => keys.registered.sign(typ, claims),
+        AssertionKey::Stranger => keys.stranger.sign(typ, claims),
+    }
 }
 
 #[cfg(test)]
@@ -165,9 +174,25 @@ mod tests {
     }
 
     #[test]
+    fn a_made_jwt_carries_the_asked_typ_and_the_stranger_key_is_not_the_registered_one() {
+        let jwt = sign(AssertionKey::Stranger, "oauth-id-jag+jwt", &json!({"iss": "i"})).unwrap();
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header["typ"], "oauth-id-jag+jwt");
+        let k = keys().unwrap();
+        let (input, sig) = jwt.rsplit_once('.').unwrap();
+        let registered = k.registered.pair.public_key().as_ref().to_vec();
+        let verifies =
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, registered)
+                .verify(input.as_bytes(), &URL_SAFE_NO_PAD.decode(sig).unwrap())
+                .is_ok();
+        assert!(!verifies, "signed with the stranger's key");
+    }
+
+    #[test]
     fn signatures_verify_with_the_published_point() {
         let k = keys().unwrap();
-        let jwt = k.registered.sign(&json!({"iss": "c"})).unwrap();
+        let jwt = k.registered.sign("JWT", &json!({"iss": "c"})).unwrap();
         let (input, sig) = jwt.rsplit_once('.').unwrap();
         let point = k.registered.pair.public_key().as_ref().to_vec();
         let verify = |p: &[u8]| {

@@ -21,6 +21,7 @@ mod register;
 mod request;
 mod resource;
 mod revoke;
+mod sign;
 mod token;
 mod userinfo;
 mod verify_jwt;
@@ -257,6 +258,7 @@ step_kinds! {
     Wait(wait::Wait) => "wait",
     Host(host::Host) => "host",
     RunClient(program::RunClient) => "run_client",
+    Sign(sign::Sign) => "sign",
 }
 
 impl StepKind {

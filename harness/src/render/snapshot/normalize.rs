@@ -19,6 +19,9 @@ const VOLATILE: &[&str] = &[
     "code_challenge",
     "client_secret",
     "client_assertion",
+    // A JWT authorization grant (RFC 7523 §2.1) and a token-exchange subject (RFC 8693 §2.1).
+    "assertion",
+    "subject_token",
     "registration_access_token",
     "token",
     "state",
