@@ -118,10 +118,10 @@ fn form(html: &str, id: &str) -> Option<(String, Vec<(String, String)>)> {
         let tag = &input[..input.find('>').unwrap_or(input.len())];
         let kind = attribute(tag, "type").unwrap_or_default();
         let checked = tag.contains(" checked");
-        if kind == "hidden" || (kind == "checkbox" && checked) {
-            if let (Some(name), value) = (attribute(tag, "name"), attribute(tag, "value")) {
-                fields.push((name, value.unwrap_or_default()));
-            }
+        if (kind == "hidden" || (kind == "checkbox" && checked))
+            && let Some(name) = attribute(tag, "name")
+        {
+            fields.push((name, attribute(tag, "value").unwrap_or_default()));
         }
     }
     Some((action, fields))
