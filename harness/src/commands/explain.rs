@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::Exit;
 use crate::commands::cli::ExplainArgs;
 use crate::commands::error::CommandError;
-use crate::commands::settings::select;
+use crate::commands::settings::select_all;
 use crate::engine::expect::{Check, Ops, StatusSpec};
 use crate::engine::suite::Scenario;
 
@@ -50,7 +50,12 @@ pub fn explain_text(s: &Scenario) -> String {
         out.push_str(&format!("\nWhat a failure usually means:\n  {x}\n"));
     }
     if !s.killed_by.is_empty() {
-        out.push_str(&format!("\nProven by fake-server faults: {}\n", s.killed_by.join(", ")));
+        let whose = if s.steps.iter().any(|st| st.kind.name() == "run_client") {
+            "the flawed client's faults (interop/clients/flawed-client)"
+        } else {
+            "fake-server faults"
+        };
+        out.push_str(&format!("\nProven by {whose}: {}\n", s.killed_by.join(", ")));
     }
     out
 }
@@ -75,6 +80,7 @@ fn step_phrase(kind: &str) -> &'static str {
         "wait" => "wait",
         "host" => "host a document for the server to fetch",
         "sign" => "make a JWT signed with the harness's own key",
+        "run_client" => "run the client under test against a fresh fake server, playing its user",
         _ => "run the step",
     }
 }
@@ -242,7 +248,7 @@ pub fn ops_text(ops: &Ops) -> String {
 
 /// `explain`: one scenario in words.
 pub fn explain(args: ExplainArgs) -> Result<Exit, CommandError> {
-    let scenarios = select(&args.select)?;
+    let scenarios = select_all(&args.select)?;
     let Some(s) = scenarios.iter().find(|s| s.id.eq_ignore_ascii_case(&args.id)) else {
         let close: Vec<&str> = scenarios
             .iter()

@@ -4,11 +4,12 @@
 use crate::Exit;
 use crate::commands::cli::{ListArgs, ListFormat};
 use crate::commands::error::CommandError;
-use crate::commands::settings::select;
+use crate::commands::settings::select_all;
 
-/// `list`: the selected scenarios as text, Markdown or JSON.
+/// `list`: the selected scenarios as text, Markdown or JSON: the server scenarios, then the
+/// client scenarios of `oauth-conformance client`.
 pub fn list(args: ListArgs) -> Result<Exit, CommandError> {
-    let scenarios = select(&args.select)?;
+    let scenarios = select_all(&args.select)?;
     let text = match args.format {
         ListFormat::Json => {
             let rows: Vec<serde_json::Value> = scenarios

@@ -146,6 +146,15 @@ pub fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Vec<LoadError>> {
     Ok(filter(all, &args.only))
 }
 
+/// The server scenarios a command selects, then the client scenarios (`list`, `explain`).
+pub fn select_all(args: &SelectArgs) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let mut all = select(args)?;
+    let dirs: Vec<&Path> = args.suites.iter().map(PathBuf::as_path).collect();
+    let clients = crate::engine::suite::load_clients(&dirs, !args.no_builtin)?;
+    all.extend(filter(clients, &args.only));
+    Ok(all)
+}
+
 /// Keep the scenarios whose id equals or starts with a pattern, or whose area equals one.
 pub fn filter(all: Vec<Scenario>, only: &[String]) -> Vec<Scenario> {
     if only.is_empty() {

@@ -287,3 +287,13 @@ fn the_score_card_judges_a_revision_the_run_does_not_follow_with_that_revision_s
     assert!(card_at < text.find("MCP\n").unwrap_or(usize::MAX), "{text}");
     assert!(text.contains("MCP 2026-07-28 *"), "{text}");
 }
+
+#[test]
+fn list_and_explain_include_the_client_scenarios_with_the_flawed_clients_faults() {
+    let (code, out, _) = run(&["list", "--only", "CLI-01"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("CLI-01") && out.contains("killed by: no-pkce, plain-pkce"), "{out}");
+    let (code, out, _) = run(&["explain", "CLI-02"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("run the client under test") && out.contains("flawed client's faults"), "{out}");
+}
