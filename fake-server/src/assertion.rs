@@ -8,10 +8,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::clock::wall_now;
+use crate::jws::Jws;
 use crate::state::{AppState, Client};
 
 /// The only `client_assertion_type` (RFC 7523 §2.2).
@@ -25,47 +25,13 @@ const MAX_LIFETIME: i64 = 3600;
 /// Size cap of an assertion, before any decoding.
 const MAX_LEN: usize = 8 * 1024;
 
-/// A client assertion split into its parts, not yet trusted.
-#[derive(Debug)]
-pub struct Parsed {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
-    signing_input: String,
-    signature: Vec<u8>,
-}
-
-impl Parsed {
-    /// The client the assertion claims to come from (`iss`, RFC 7523 §3 item 1).
-    pub fn issuer(&self) -> Option<&str> {
-        self.claims.get("iss").and_then(Value::as_str)
-    }
-
-    fn str_claim(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
-    }
-}
+/// A client assertion split into its parts, not yet trusted; its `iss` names the client it
+/// claims to come from (RFC 7523 §3 item 1).
+pub type Parsed = Jws;
 
 /// Split a compact JWS into header, claims and signature.
 pub fn parse(jwt: &str) -> Result<Parsed, String> {
-    if jwt.len() > MAX_LEN {
-        return Err(format!("client_assertion is longer than {MAX_LEN} bytes"));
-    }
-    let mut parts = jwt.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err("client_assertion is not a signed JWT (three dot-separated parts)".into());
-    };
-    let object = |part: &str, what: &str| -> Result<Map<String, Value>, String> {
-        let bytes =
-            URL_SAFE_NO_PAD.decode(part).map_err(|_| format!("the assertion's {what} is not base64url"))?;
-        match serde_json::from_slice(&bytes) {
-            Ok(Value::Object(m)) => Ok(m),
-            _ => Err(format!("the assertion's {what} is not a JSON object")),
-        }
-    };
-    let header = object(h, "header")?;
-    let claims = object(c, "claims")?;
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| "the assertion's signature is not base64url")?;
-    Ok(Parsed { header, claims, signing_input: format!("{h}.{c}"), signature })
+    crate::jws::decode(jwt, "client_assertion", MAX_LEN)
 }
 
 /// Check a parsed assertion for `client`: signature, `iss`, `sub`, `aud`, `exp`, `jti` (not
@@ -84,12 +50,12 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     if st.policy.assertion.verify_signature {
         let kid = a.header.get("kid").and_then(Value::as_str);
         let key = find_key(jwks, alg, kid)?;
-        if !check_signature(key, alg, a.signing_input.as_bytes(), &a.signature) {
+        if !key.as_object().is_some_and(|k| a.verifies_with(k, alg)) {
             return Err("the assertion's signature does not verify with the client's registered keys".into());
         }
     }
     // RFC 7523 §3 items 1 and 2: the client is both issuer and subject.
-    if a.issuer() != Some(client.id.as_str()) || a.str_claim("sub") != Some(client.id.as_str()) {
+    if a.str_claim("iss") != Some(client.id.as_str()) || a.str_claim("sub") != Some(client.id.as_str()) {
         return Err("the assertion's iss and sub must both be the client_id".into());
     }
     check_audience(st, a.claims.get("aud"))?;
@@ -105,7 +71,7 @@ pub fn verify(st: &AppState, client: &Client, a: &Parsed) -> Result<(), String> 
     if a.claims.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| nbf > now + LEEWAY) {
         return Err("the assertion is not valid yet (nbf)".into());
     }
-    let jti = a.str_claim("jti").filter(|j| !j.is_empty()).ok_or("the assertion has no jti")?;
+    let jti = a.str_claim("jti").ok_or("the assertion has no jti")?;
     let mut store = st.store();
     if store.assertion_ids.len() >= store.assertion_prune_at {
         store.assertion_ids.retain(|_, e| *e + LEEWAY > now);
@@ -165,31 +131,6 @@ fn find_key<'a>(jwks: &'a Value, alg: &str, kid: Option<&str>) -> Result<&'a Val
     }
 }
 
-fn check_signature(key: &Value, alg: &str, message: &[u8], sig: &[u8]) -> bool {
-    let member =
-        |name: &str| key.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
-    match alg {
-        "ES256" => {
-            let (Some(x), Some(y)) = (member("x"), member("y")) else { return false };
-            if key.get("crv").and_then(Value::as_str) != Some("P-256") || x.len() != 32 || y.len() != 32 {
-                return false;
-            }
-            let point: Vec<u8> = [&[4u8][..], &x, &y].concat();
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(message, sig).is_ok()
-        }
-        "RS256" | "PS256" => {
-            let (Some(n), Some(e)) = (member("n"), member("e")) else { return false };
-            let params: &signature::RsaParameters = if alg == "RS256" {
-                &signature::RSA_PKCS1_2048_8192_SHA256
-            } else {
-                &signature::RSA_PSS_2048_8192_SHA256
-            };
-            RsaPublicKeyComponents { n: &n, e: &e }.verify(params, message, sig).is_ok()
-        }
-        _ => false,
-    }
-}
-
 /// A registered key set is usable: public keys of the supported types, nothing private.
 pub fn check_jwks(jwks: &Value) -> Result<(), String> {
     let keys =
@@ -227,7 +168,7 @@ mod tests {
         assert!(parse("!.e30.").unwrap_err().contains("header"));
         assert!(parse(&"x".repeat(MAX_LEN + 1)).unwrap_err().contains("longer"));
         let ok = parse("eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjIn0.AA").unwrap();
-        assert_eq!(ok.issuer(), Some("c"));
+        assert_eq!(ok.str_claim("iss"), Some("c"));
     }
 
     #[test]

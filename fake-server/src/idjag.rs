@@ -7,10 +7,7 @@
 //! its JWK Set. Replay records share the client-assertion store, under a key no client id can
 //! take, and are kept until the ID-JAG expires.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::state::AppState;
 
@@ -31,80 +28,11 @@ pub const LIFETIME: i64 = 300;
 /// Size cap of a JWT before any decoding.
 const MAX_LEN: usize = 16 * 1024;
 
-/// A compact JWS split into its parts, not yet trusted.
-#[derive(Debug)]
-pub struct Jws {
-    pub header: Map<String, Value>,
-    pub claims: Map<String, Value>,
-    signing_input: String,
-    signature: Vec<u8>,
-}
+pub use crate::jws::Jws;
 
-impl Jws {
-    pub fn str_claim(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
-    }
-
-    pub fn typ(&self) -> Option<&str> {
-        self.header.get("typ").and_then(Value::as_str)
-    }
-
-    /// Does the signature verify with one of the keys of `jwks`?
-    pub fn signed_by(&self, jwks: &Value) -> bool {
-        let alg = self.header.get("alg").and_then(Value::as_str).unwrap_or("");
-        let kid = self.header.get("kid").and_then(Value::as_str);
-        let keys = jwks.get("keys").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        keys.iter()
-            .filter(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
-            .any(|k| verify(k, alg, self.signing_input.as_bytes(), &self.signature))
-    }
-}
-
-/// Split a compact JWS into header, claims and signature.
+/// Split a compact JWS into header, claims and signature (`what` names it in errors).
 pub fn decode(jwt: &str, what: &str) -> Result<Jws, String> {
-    if jwt.len() > MAX_LEN {
-        return Err(format!("the {what} is longer than {MAX_LEN} bytes"));
-    }
-    let mut parts = jwt.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("the {what} is not a signed JWT"));
-    };
-    let object = |part: &str| -> Option<Map<String, Value>> {
-        match serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?) {
-            Ok(Value::Object(m)) => Some(m),
-            _ => None,
-        }
-    };
-    let (Some(header), Some(claims), Ok(signature)) = (object(h), object(c), URL_SAFE_NO_PAD.decode(s))
-    else {
-        return Err(format!("the {what} is not a signed JWT"));
-    };
-    Ok(Jws { header, claims, signing_input: format!("{h}.{c}"), signature })
-}
-
-/// RS256, ES256 or EdDSA with one JWK.
-fn verify(key: &Value, alg: &str, message: &[u8], sig: &[u8]) -> bool {
-    let member =
-        |name: &str| key.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
-    let kty = key.get("kty").and_then(Value::as_str);
-    match (alg, kty) {
-        ("RS256", Some("RSA")) => {
-            let (Some(n), Some(e)) = (member("n"), member("e")) else { return false };
-            RsaPublicKeyComponents { n: &n, e: &e }
-                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
-                .is_ok()
-        }
-        ("ES256", Some("EC")) => {
-            let (Some(x), Some(y)) = (member("x"), member("y")) else { return false };
-            let point: Vec<u8> = [&[4u8][..], &x, &y].concat();
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(message, sig).is_ok()
-        }
-        ("EdDSA", Some("OKP")) => {
-            let Some(x) = member("x") else { return false };
-            UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok()
-        }
-        _ => false,
-    }
+    crate::jws::decode(jwt, &format!("the {what}"), MAX_LEN)
 }
 
 /// The keys of a trusted issuer: this server's own, or those configured for it.

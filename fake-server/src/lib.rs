@@ -41,6 +41,7 @@ mod extract;
 mod form;
 mod idjag;
 mod issue;
+mod jws;
 mod listen;
 mod lookup;
 mod pages;

@@ -130,7 +130,7 @@ fn authenticate_assertion(
         )));
     }
     let parsed = crate::assertion::parse(jwt).map_err(OAuthError::invalid_client)?;
-    let Some(client_id) = parsed.issuer().map(str::to_string) else {
+    let Some(client_id) = parsed.str_claim("iss").map(str::to_string) else {
         return Err(OAuthError::invalid_client("the assertion has no iss naming the client"));
     };
     if body_id.is_some_and(|b| b != client_id) {
