@@ -16,7 +16,10 @@ type ModPath = Vec<String>;
 /// a cycle) and from the layers below it, never from one above.
 const HARNESS_LAYERS: &[&[&str]] = &[&["model"], &["engine"], &["render"], &["commands"]];
 const FAKE_SERVER_LAYERS: &[&[&str]] = &[
-    &["faults", "variants", "clock", "error", "redact", "tokens", "jws", "extract", "config", "listen", "form"],
+    &[
+        "faults", "variants", "clock", "error", "redact", "tokens", "jws", "extract", "config", "listen",
+        "form",
+    ],
     &["policy"],
     &["state"],
     &["issue", "lookup", "uri_rules", "assertion", "dpop", "idjag", "client_metadata", "cimd", "cors"],
