@@ -70,6 +70,15 @@ pub struct Profile {
     /// Clerk's Backend API, for the scenarios that verify tokens the way Clerk's SDKs do
     /// (`requires = ["clerk_api"]`).
     pub clerk: Option<ClerkApi>,
+    /// The identity provider of enterprise-managed authorization (ID-JAG), when it is not the
+    /// target itself: a profile of its own (`issuer`, `interaction`, `clients`, `user`, ...)
+    /// that the target trusts to issue ID-JAGs. Steps with `at = "idp"` go there.
+    pub idp: Option<Box<Profile>>,
+    /// Start the bundled fake server as that identity provider, listening on this loopback
+    /// address (`127.0.0.1:9410`; port 0 picks one), with the fake-server profile and keys of
+    /// its own. The bundled target trusts it; another target must be told its issuer and JWKS,
+    /// which the run prints.
+    pub bundled_idp: Option<String>,
 }
 
 /// Where Clerk's backend SDKs verify OAuth access tokens: the Backend API URL and the
@@ -154,6 +163,24 @@ impl Profile {
         };
         let profile: Profile = toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())?;
         crate::engine::origin::validate_origins(&profile.trusted_origins)?;
+        if let Some(idp) = &profile.idp {
+            if profile.bundled_idp.is_some() {
+                return Err("`[idp]` and `bundled_idp` name two identity providers: keep one".into());
+            }
+            if idp.issuer.is_none() {
+                return Err("`[idp]` needs the identity provider's `issuer`".into());
+            }
+            if idp.idp.is_some() || idp.bundled_idp.is_some() {
+                return Err("`[idp]` cannot name an identity provider of its own".into());
+            }
+            crate::engine::origin::validate_origins(&idp.trusted_origins)?;
+        }
+        if let Some(addr) = &profile.bundled_idp {
+            let ok = addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
+            if !ok {
+                return Err(format!("`bundled_idp` must be a loopback address such as 127.0.0.1:9410, not `{addr}`"));
+            }
+        }
         Ok(profile)
     }
 
@@ -255,6 +282,26 @@ mod tests {
         let mut missing = serde_json::Value::Null;
         p.fill_metadata(&mut missing);
         assert!(missing.is_null(), "no document, nothing to fill");
+    }
+
+    #[test]
+    fn an_identity_provider_is_one_profile_with_an_issuer_or_the_bundled_server_on_loopback() {
+        let p = Profile::parse("[idp]\nissuer = \"https://idp.example\"\n[idp.user]\nusername = \"u\"\npassword = \"pw\"\n", None)
+            .unwrap();
+        assert_eq!(p.idp.as_ref().and_then(|i| i.issuer.as_deref()), Some("https://idp.example"));
+        assert!(p.idp.as_ref().is_some_and(|i| i.user.is_some()));
+        assert!(Profile::parse("bundled_idp = \"127.0.0.1:9410\"\n", None).is_ok());
+        let refused = [
+            ("[idp]\nname = \"x\"\n", "needs the identity provider's `issuer`"),
+            ("bundled_idp = \"0.0.0.0:9410\"\n", "loopback"),
+            ("bundled_idp = \"localhost\"\n", "loopback"),
+            ("bundled_idp = \"127.0.0.1:0\"\n[idp]\nissuer = \"https://i\"\n", "keep one"),
+            ("[idp]\nissuer = \"https://i\"\n[idp.idp]\nissuer = \"https://j\"\n", "of its own"),
+        ];
+        for (text, why) in refused {
+            let e = Profile::parse(text, None).expect_err(text);
+            assert!(e.contains(why), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -168,6 +168,10 @@ fn unmet_requirement(env: &Env, r: &Requirement) -> Option<String> {
             let reasons = all.iter().map(|r| unmet_requirement(env, r)).collect::<Option<Vec<_>>>()?;
             reasons.join(", and ")
         }
+        Requirement::Idp(inner) => match &env.idp {
+            Some(idp) => format!("the identity provider ({}): {}", idp.issuer, unmet_requirement(idp, inner)?),
+            None => return unmet_requirement(env, inner),
+        },
         _ => return None,
     })
 }
@@ -257,6 +261,7 @@ fn globals(env: &Env) -> Map<String, Value> {
     vars.insert("target".into(), json!({ "clock": env.clock.is_some(), "embedded": env.embedded }));
     vars.insert("assertion_jwks".into(), crate::engine::steps::assertion::public_jwks());
     vars.insert("clerk".into(), serde_json::to_value(&env.profile.clerk).unwrap_or(Value::Null));
+    vars.insert("idp_issuer".into(), json!(env.idp().issuer));
     vars
 }
 
@@ -370,7 +375,11 @@ pub async fn run_one(env: &Env, s: &Scenario) -> ScenarioResult {
     for step in &s.steps {
         let first = ctx.agent.exchanges.len();
         ctx.step = step.name.clone();
+        // A step `at = "idp"` runs against the identity provider, with its profile, metadata
+        // and pages; everything else (variables, cookies, DPoP keys) stays the scenario's.
+        ctx.env = if step.at_idp { env.idp() } else { env };
         let outcome = step.kind.run(&mut ctx).await;
+        ctx.env = env;
         let last = ctx.agent.exchanges.len();
         match outcome {
             Ok(value) => {
@@ -516,7 +525,25 @@ status = 200
             browser: None,
             person: None,
             client: None,
+            idp: None,
         }
+    }
+
+    #[test]
+    fn idp_requirements_are_judged_against_the_identity_provider_or_the_target_without_one() {
+        let r = Requirement::parse("idp:metadata:identity_chaining_requested_token_types_supported=x").unwrap();
+        let lists = env(json!({"identity_chaining_requested_token_types_supported": ["x"]}));
+        let lacks = env(json!({"identity_chaining_requested_token_types_supported": []}));
+        assert_eq!(unmet_requirement(&lists, &r), None, "no IdP: the target plays it");
+        assert!(unmet_requirement(&lacks, &r).is_some());
+        let mut with_idp = env(json!({"identity_chaining_requested_token_types_supported": []}));
+        let mut idp = env(json!({"identity_chaining_requested_token_types_supported": ["x"]}));
+        idp.issuer = "https://idp".into();
+        with_idp.idp = Some(Box::new(idp));
+        assert_eq!(unmet_requirement(&with_idp, &r), None, "the IdP lists it; the target need not");
+        let user = Requirement::parse("idp:user").unwrap();
+        let why = unmet_requirement(&with_idp, &user).expect("the IdP profile has no user");
+        assert_eq!(why, "the identity provider (https://idp): the target profile has no test user");
     }
 
     #[test]

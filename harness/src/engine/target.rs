@@ -19,7 +19,7 @@ use crate::engine::manual::Person;
 use crate::engine::profile::{ClientProfile, Profile, interaction_profile};
 use crate::engine::steps::{ClockHandle, Env, WellKnown, discover_url, string_list};
 use crate::engine::trust::Trust;
-use crate::model::outcome::Target;
+use crate::model::outcome::{IdpTarget, Target};
 use crate::model::secret::Secret;
 
 /// The MCP specification version used when none is chosen.
@@ -65,6 +65,8 @@ pub struct Prepared {
     pub env: Env,
     pub target: Target,
     pub server: Option<Arc<FakeServer>>,
+    /// The bundled identity provider (`bundled_idp`), kept alive as long as the target.
+    pub idp_server: Option<Arc<FakeServer>>,
 }
 
 /// The bundled server's profile names its admin key, which serves as the Clerk secret key,
@@ -104,6 +106,11 @@ pub fn driver(settings: &TargetSettings) -> Driver {
 /// Prepare the target, noting in `ledger` what the preparation creates on it.
 pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<Prepared, PrepareError> {
     crate::install_crypto_provider();
+    // The bundled identity provider starts first: the bundled target is told to trust it.
+    let bundled_idp = match bundled_idp_address(&settings.profile_text)? {
+        Some(addr) => Some(BundledIdp::start(addr, settings).await?),
+        None => None,
+    };
     let (issuer, server) = match &settings.issuer {
         Some(i) => (i.trim_end_matches('/').to_string(), None),
         None => {
@@ -121,6 +128,10 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
                     s.registration = fake_server::RegistrationPolicy::Token;
                     s.registration_token = Some(token);
                 });
+            }
+            if let Some(idp) = &bundled_idp {
+                let trusted = fake_server::TrustedIdp { issuer: idp.issuer.clone(), jwks: idp.jwks.clone() };
+                builder = builder.settings(move |s| s.id_jag_issuers.push(trusted));
             }
             if let Some(path) = &settings.fake_issuer_path {
                 // Under a path, also serve the origin-root endpoints MCP 2025-03-26 clients use.
@@ -167,7 +178,16 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         let handle: ClockHandle = Arc::new(move |d| s.advance(d));
         handle
     });
-    let trust = Arc::new(Trust::for_target(&issuer, &profile));
+    let idp_profile: Option<Profile> = match &bundled_idp {
+        Some(idp) => Some(idp.profile.clone()),
+        None => profile.idp.as_deref().cloned(),
+    };
+    let idp_issuer = idp_profile.as_ref().and_then(|p| p.issuer.clone()).map(|i| i.trim_end_matches('/').to_string());
+    let trust = Arc::new(Trust::for_target(
+        &issuer,
+        &profile,
+        idp_issuer.as_deref().zip(idp_profile.as_ref()),
+    ));
     let (mut metadata, discovery_error) = discover(&issuer, settings, &trust).await;
     profile.fill_metadata(&mut metadata);
     let mut env = Env {
@@ -184,7 +204,43 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         browser,
         person,
         client: settings.client.clone(),
+        idp: None,
     };
+    if let (Some(idp_issuer), Some(idp_profile)) = (idp_issuer.clone(), idp_profile) {
+        let (mut idp_metadata, idp_error) = discover(&idp_issuer, settings, &env.trust).await;
+        if let Some(e) = idp_error {
+            return Err(PrepareError::Config(format!("the identity provider at {idp_issuer}: {e}")));
+        }
+        idp_profile.fill_metadata(&mut idp_metadata);
+        let mut idp_interaction =
+            interaction_profile(idp_profile.interaction.as_deref().unwrap_or("fake-server"))
+                .map_err(PrepareError::Config)?;
+        if let Some(d) = settings.driver {
+            idp_interaction.driver = d;
+        }
+        if idp_interaction.driver != env.interaction.driver {
+            return Err(PrepareError::Config(format!(
+                "the identity provider's interaction profile uses the {:?} driver and the target's the {:?} driver; one run drives one kind",
+                idp_interaction.driver, env.interaction.driver
+            )));
+        }
+        env.idp = Some(Box::new(Env {
+            issuer: idp_issuer,
+            metadata: idp_metadata,
+            profile: idp_profile,
+            interaction: idp_interaction,
+            clock: None,
+            embedded: bundled_idp.is_some(),
+            limits: settings.limits,
+            mcp_version: mcp_version.clone(),
+            ledger: env.ledger.clone(),
+            trust: env.trust.clone(),
+            browser: env.browser.clone(),
+            person: env.person.clone(),
+            client: None,
+            idp: None,
+        }));
+    }
     if discovery_error.is_none() {
         register_missing_clients(&mut env).await;
     }
@@ -196,8 +252,9 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         faults: settings.faults.iter().map(|f| f.name().to_string()).collect(),
         variants: settings.variants.iter().map(|v| v.name().to_string()).collect(),
         discovery_error,
+        idp: idp_issuer.map(|issuer| IdpTarget { issuer, bundled: bundled_idp.is_some() }),
     };
-    Ok(Prepared { env, target, server })
+    Ok(Prepared { env, target, server, idp_server: bundled_idp.map(|b| b.server) })
 }
 
 /// The target as the settings name it, for a run interrupted before it was prepared.
@@ -210,6 +267,77 @@ pub fn describe(settings: &TargetSettings) -> Target {
         faults: settings.faults.iter().map(|f| f.name().to_string()).collect(),
         variants: settings.variants.iter().map(|v| v.name().to_string()).collect(),
         discovery_error: None,
+        idp: None,
+    }
+}
+
+/// The loopback address the profile's `bundled_idp` names, read before the profile itself
+/// (which needs the target's issuer).
+fn bundled_idp_address(profile_text: &str) -> Result<Option<std::net::SocketAddr>, PrepareError> {
+    let table: toml::Table = match toml::from_str(profile_text) {
+        Ok(t) => t,
+        // The full parse reports what is wrong with the file.
+        Err(_) => return Ok(None),
+    };
+    let Some(value) = table.get("bundled_idp") else { return Ok(None) };
+    value
+        .as_str()
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+        .filter(|a| a.ip().is_loopback())
+        .map(Some)
+        .ok_or_else(|| {
+            PrepareError::Config(format!(
+                "`bundled_idp` must be a loopback address such as \"127.0.0.1:9410\", not {value}"
+            ))
+        })
+}
+
+/// The signing keys of the bundled identity provider: fixed, public, and not the bundled
+/// target's, so a target that checks an ID-JAG with its own keys is caught.
+const IDP_RSA_PEM: &str = include_str!("../../../fixtures/keys/bundled-idp-signing.pem");
+const IDP_ES256_PEM: &str = include_str!("../../../fixtures/keys/bundled-idp-signing-es256.pem");
+const IDP_EDDSA_PEM: &str = include_str!("../../../fixtures/keys/bundled-idp-signing-eddsa.pem");
+
+/// The bundled fake server started as the identity provider of enterprise-managed
+/// authorization, with its profile and the JWK Set a target must trust.
+struct BundledIdp {
+    server: Arc<FakeServer>,
+    issuer: String,
+    jwks: Value,
+    profile: Profile,
+}
+
+impl BundledIdp {
+    async fn start(addr: std::net::SocketAddr, settings: &TargetSettings) -> Result<BundledIdp, PrepareError> {
+        let server = FakeServer::builder()
+            .bind(addr)
+            .settings(|s| {
+                s.signing_key_pem = Some(IDP_RSA_PEM.to_string());
+                s.es256_key_pem = Some(IDP_ES256_PEM.to_string());
+                s.eddsa_key_pem = Some(IDP_EDDSA_PEM.to_string());
+            })
+            .try_start()
+            .await
+            .map_err(|e| PrepareError::Startup(format!("the identity provider on {addr}: {e}")))?;
+        let issuer = server.issuer().to_string();
+        let profile = Profile::builtin("fake-server", Some(&issuer))
+            .unwrap_or_else(|| Err("no built-in fake-server profile".into()))
+            .map_err(PrepareError::Config)?;
+        let trust = Arc::new(Trust::open());
+        let (metadata, error) = discover(&issuer, settings, &trust).await;
+        if let Some(e) = error {
+            return Err(PrepareError::Startup(format!("the bundled identity provider: {e}")));
+        }
+        let jwks_uri = metadata.get("jwks_uri").and_then(Value::as_str).unwrap_or_default().to_string();
+        let mut agent = Agent::new(settings.limits, Vec::new()).map_err(PrepareError::Startup)?;
+        let jwks = match agent.send(Request::get(jwks_uri.clone())).await {
+            Ok(resp) if resp.status == 200 => resp.json(),
+            _ => None,
+        }
+        .ok_or_else(|| PrepareError::Startup(format!("the bundled identity provider's JWKS at `{jwks_uri}`")))?;
+        let mut profile = profile;
+        profile.issuer = Some(issuer.clone());
+        Ok(BundledIdp { server: Arc::new(server), issuer, jwks, profile })
     }
 }
 

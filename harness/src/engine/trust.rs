@@ -44,7 +44,21 @@ impl Trust {
 
     /// The issuer's origin, the profile's `trusted_origins` and the origins the profile itself
     /// names (its login pages' `interaction_origins`, the protected resources, Clerk's API).
-    pub fn for_target(issuer: &str, profile: &Profile) -> Trust {
+    /// With an identity provider (`idp`), its origins and secrets are trusted as well: a
+    /// scenario talks to both.
+    pub fn for_target(issuer: &str, profile: &Profile, idp: Option<(&str, &Profile)>) -> Trust {
+        let mut trust = Trust::for_party(issuer, profile);
+        if let Some((idp_issuer, idp_profile)) = idp {
+            let other = Trust::for_party(idp_issuer, idp_profile);
+            if let (Some(mine), Some(theirs)) = (trust.allowed.as_mut(), other.allowed) {
+                mine.extend(theirs);
+            }
+            trust.secrets.extend(other.secrets);
+        }
+        trust
+    }
+
+    fn for_party(issuer: &str, profile: &Profile) -> Trust {
         let mut named: Vec<String> = vec![issuer.to_string()];
         named.extend(profile.trusted_origins.iter().cloned());
         named.extend(profile.interaction_origins.iter().cloned());
@@ -169,10 +183,23 @@ mod tests {
     }
 
     #[test]
+    fn with_an_identity_provider_its_origin_and_secrets_are_trusted_too() {
+        let idp = Profile::parse("[clients.confidential]\nclient_id = \"c\"\nclient_secret = \"idp-secret\"\n", None)
+            .unwrap();
+        let trust = Trust::for_target("https://as.example", &profile(""), Some(("https://idp.example", &idp)));
+        let basic = |url: &str| Request::post_form(url, Vec::new()).header("authorization", "Basic eA==");
+        assert_eq!(check(&trust, basic("https://idp.example/token")), Ok(()));
+        assert_eq!(check(&trust, basic("https://as.example/token")), Ok(()));
+        let leak = Request::post_form("https://evil.example/x", vec![("note".into(), "idp-secret".into())]);
+        assert_eq!(check(&trust, leak).unwrap_err(), "a secret of the target profile");
+    }
+
+    #[test]
     fn credentials_go_to_the_issuer_and_trusted_origins_only() {
         let trust = Trust::for_target(
             "https://as.example/tenant",
             &profile("trusted_origins = [\"https://api.example\", \"http://localhost:*\"]"),
+            None,
         );
         let basic = |url: &str| Request::post_form(url, Vec::new()).header("authorization", "Basic eA==");
         assert_eq!(check(&trust, basic("https://as.example/token")), Ok(()));

@@ -207,6 +207,18 @@ pub struct Target {
     /// Why discovery failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_error: Option<String>,
+    /// The identity provider of enterprise-managed authorization, when it is not the target:
+    /// its issuer, and whether it is the bundled fake server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp: Option<IdpTarget>,
+}
+
+/// The identity provider a run's `at = "idp"` steps went to.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdpTarget {
+    pub issuer: String,
+    /// The bundled fake server, started for the run.
+    pub bundled: bool,
 }
 
 /// What the clean-up did, for the reports.

@@ -7,6 +7,7 @@ mod cli;
 mod client_mode;
 mod fake_surface;
 mod hostile;
+mod id_jag_idp;
 mod kill_matrix;
 mod layers;
 mod leave_nothing;

@@ -69,6 +69,16 @@ pub struct Env {
     pub person: Option<Arc<crate::engine::manual::Person>>,
     /// The client program under test (`oauth-conformance client`), for `run_client` steps.
     pub client: Option<Arc<program::ClientRun>>,
+    /// The identity provider of enterprise-managed authorization (the profile's `[idp]` or
+    /// `bundled_idp`), where steps with `at = "idp"` go; `None`: the target plays that role.
+    pub idp: Option<Box<Env>>,
+}
+
+impl Env {
+    /// Where a step with `at = "idp"` runs: the identity provider, or the target itself.
+    pub fn idp(&self) -> &Env {
+        self.idp.as_deref().unwrap_or(self)
+    }
 }
 
 impl std::fmt::Debug for Env {

@@ -195,6 +195,12 @@ fn step(index: usize, mut table: Table, known: &HashSet<String>) -> Result<Step,
         Some(_) => return Err(("`as` must be a string".into(), None)),
         None => format!("step{}", index + 1),
     };
+    let at_idp = match table.remove("at") {
+        None => false,
+        Some(Toml::String(s)) if s == "idp" => true,
+        Some(Toml::String(s)) if s == "target" => false,
+        Some(_) => return Err((format!("step `{name}`: `at` must be \"idp\" or \"target\""), None)),
+    };
     let kinds: Vec<String> = table.keys().cloned().collect();
     let [kind] = kinds.as_slice() else {
         let help = format!("a step has exactly one of: {}", StepKind::NAMES.join(", "));
@@ -212,7 +218,7 @@ fn step(index: usize, mut table: Table, known: &HashSet<String>) -> Result<Step,
         check_references(&value, known)?;
     }
     let kind = StepKind::from_toml(kind, value).map_err(|e| (format!("step `{name}`: {}", e.0), e.1))?;
-    Ok(Step { name, kind, line: 0 })
+    Ok(Step { name, kind, at_idp, line: 0 })
 }
 
 /// Every `{ref}` in a step must name a global or an earlier step.

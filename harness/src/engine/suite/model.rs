@@ -55,6 +55,10 @@ pub enum Requirement {
     /// Any one of these (`metadata:prompt_values_supported=none | metadata:scopes_supported=openid`),
     /// for requirements a server meets in more than one way.
     AnyOf(Vec<Requirement>),
+    /// A requirement of the identity provider of enterprise-managed authorization
+    /// (`idp:user`, `idp:metadata:...`): the profile's `[idp]`, or the target itself when it
+    /// names none.
+    Idp(Box<Requirement>),
 }
 
 impl fmt::Display for Requirement {
@@ -77,6 +81,7 @@ impl fmt::Display for Requirement {
                 let parts: Vec<String> = all.iter().map(ToString::to_string).collect();
                 f.write_str(&parts.join(" | "))
             }
+            Requirement::Idp(r) => write!(f, "idp:{r}"),
         }
     }
 }
@@ -88,6 +93,16 @@ impl Requirement {
         if s.contains('|') {
             let all = s.split('|').map(Requirement::parse).collect::<Option<Vec<_>>>()?;
             return (all.len() > 1).then_some(Requirement::AnyOf(all));
+        }
+        if let Some(rest) = s.strip_prefix("idp:") {
+            // The IdP's metadata, clients and user; nothing of the run (MCP version, options).
+            return match Requirement::parse(rest)? {
+                r @ (Requirement::Metadata(_)
+                | Requirement::MetadataValue(..)
+                | Requirement::Client(_)
+                | Requirement::User) => Some(Requirement::Idp(Box::new(r))),
+                _ => None,
+            };
         }
         if let Some(rest) = s.strip_prefix("metadata:") {
             return Some(match rest.split_once('=') {
@@ -175,6 +190,9 @@ pub struct Step {
     /// The name later steps and expectations use (`as = "t"`), or `step<N>`.
     pub name: String,
     pub kind: StepKind,
+    /// The step goes to the identity provider rather than the target (`at = "idp"`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub at_idp: bool,
     pub line: usize,
 }
 
@@ -214,6 +232,24 @@ mod tests {
         );
         assert_eq!(Requirement::parse("user | client:bad role"), None);
         assert_eq!(Requirement::parse("user |"), None);
+    }
+
+    #[test]
+    fn idp_requirements_take_metadata_clients_and_the_user_and_nothing_of_the_run() {
+        let r = Requirement::parse("idp:metadata:scopes_supported=openid");
+        assert_eq!(
+            r,
+            Some(Requirement::Idp(Box::new(Requirement::MetadataValue("scopes_supported".into(), "openid".into()))))
+        );
+        assert_eq!(r.unwrap().to_string(), "idp:metadata:scopes_supported=openid");
+        assert_eq!(Requirement::parse("idp:user"), Some(Requirement::Idp(Box::new(Requirement::User))));
+        assert_eq!(
+            Requirement::parse("idp:client:other"),
+            Some(Requirement::Idp(Box::new(Requirement::Client("other".into()))))
+        );
+        assert_eq!(Requirement::parse("idp:mcp>=2025-11-25"), None);
+        assert_eq!(Requirement::parse("idp:clock"), None);
+        assert_eq!(Requirement::parse("idp:idp:user"), None);
     }
 
     #[test]

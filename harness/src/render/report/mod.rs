@@ -166,6 +166,10 @@ pub fn target_line(report: &RunReport) -> String {
     if !t.faults.is_empty() {
         parts.push(format!("faults: {}", t.faults.join(", ")));
     }
+    if let Some(idp) = &t.idp {
+        let bundled = if idp.bundled { "the bundled fake server at " } else { "" };
+        parts.push(format!("identity provider: {bundled}{}", idp.issuer));
+    }
     format!("{} ({})", t.issuer, parts.join(", "))
 }
 

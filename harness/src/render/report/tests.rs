@@ -59,6 +59,7 @@ pub(super) fn mixed_report(embedded: bool) -> RunReport {
         faults: Vec::new(),
         variants: Vec::new(),
         discovery_error: None,
+        idp: None,
     };
     RunReport::new(target, Level::Must, 0, 5, results)
 }
