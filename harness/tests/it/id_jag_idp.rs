@@ -128,3 +128,26 @@ fn the_id_jag_scenarios_judge_the_target_with_id_jags_from_the_profiles_identity
     let outcomes = run(&careless, &idp);
     assert_eq!(outcomes["IDJAG-08"].0, "fail", "{:?}", outcomes["IDJAG-08"]);
 }
+
+#[test]
+fn a_bundled_identity_provider_is_trusted_by_the_bundled_target_and_every_scenario_passes() {
+    let base = include_str!("../../../fixtures/profiles/fake-server.toml");
+    let path = std::env::temp_dir().join(format!("oauth-conformance-bundled-idp-{}.toml", std::process::id()));
+    std::fs::write(&path, format!("bundled_idp = \"127.0.0.1:0\"\n{base}")).expect("write the profile");
+    let out = bin()
+        .args(["run", "--only", "IDJAG", "--format", "json", "--profile"])
+        .arg(&path)
+        .output()
+        .expect("run oauth-conformance");
+    let _ = std::fs::remove_file(&path);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("no JSON report:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let idp = &report["target"]["idp"];
+    assert_eq!(idp["bundled"], true);
+    assert_ne!(idp["issuer"], report["target"]["issuer"], "the IdP is another server");
+    let results = report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 11);
+    for r in results {
+        assert_eq!(r["outcome"], "pass", "{r}");
+    }
+}
