@@ -178,7 +178,9 @@ impl Profile {
         if let Some(addr) = &profile.bundled_idp {
             let ok = addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
             if !ok {
-                return Err(format!("`bundled_idp` must be a loopback address such as 127.0.0.1:9410, not `{addr}`"));
+                return Err(format!(
+                    "`bundled_idp` must be a loopback address such as 127.0.0.1:9410, not `{addr}`"
+                ));
             }
         }
         Ok(profile)
@@ -286,8 +288,11 @@ mod tests {
 
     #[test]
     fn an_identity_provider_is_one_profile_with_an_issuer_or_the_bundled_server_on_loopback() {
-        let p = Profile::parse("[idp]\nissuer = \"https://idp.example\"\n[idp.user]\nusername = \"u\"\npassword = \"pw\"\n", None)
-            .unwrap();
+        let p = Profile::parse(
+            "[idp]\nissuer = \"https://idp.example\"\n[idp.user]\nusername = \"u\"\npassword = \"pw\"\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(p.idp.as_ref().and_then(|i| i.issuer.as_deref()), Some("https://idp.example"));
         assert!(p.idp.as_ref().is_some_and(|i| i.user.is_some()));
         assert!(Profile::parse("bundled_idp = \"127.0.0.1:9410\"\n", None).is_ok());

@@ -531,7 +531,8 @@ status = 200
 
     #[test]
     fn idp_requirements_are_judged_against_the_identity_provider_or_the_target_without_one() {
-        let r = Requirement::parse("idp:metadata:identity_chaining_requested_token_types_supported=x").unwrap();
+        let r =
+            Requirement::parse("idp:metadata:identity_chaining_requested_token_types_supported=x").unwrap();
         let lists = env(json!({"identity_chaining_requested_token_types_supported": ["x"]}));
         let lacks = env(json!({"identity_chaining_requested_token_types_supported": []}));
         assert_eq!(unmet_requirement(&lists, &r), None, "no IdP: the target plays it");

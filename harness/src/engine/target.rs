@@ -182,12 +182,10 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         Some(idp) => Some(idp.profile.clone()),
         None => profile.idp.as_deref().cloned(),
     };
-    let idp_issuer = idp_profile.as_ref().and_then(|p| p.issuer.clone()).map(|i| i.trim_end_matches('/').to_string());
-    let trust = Arc::new(Trust::for_target(
-        &issuer,
-        &profile,
-        idp_issuer.as_deref().zip(idp_profile.as_ref()),
-    ));
+    let idp_issuer =
+        idp_profile.as_ref().and_then(|p| p.issuer.clone()).map(|i| i.trim_end_matches('/').to_string());
+    let trust =
+        Arc::new(Trust::for_target(&issuer, &profile, idp_issuer.as_deref().zip(idp_profile.as_ref())));
     let (mut metadata, discovery_error) = discover(&issuer, settings, &trust).await;
     profile.fill_metadata(&mut metadata);
     let mut env = Env {
@@ -308,7 +306,10 @@ struct BundledIdp {
 }
 
 impl BundledIdp {
-    async fn start(addr: std::net::SocketAddr, settings: &TargetSettings) -> Result<BundledIdp, PrepareError> {
+    async fn start(
+        addr: std::net::SocketAddr,
+        settings: &TargetSettings,
+    ) -> Result<BundledIdp, PrepareError> {
         let server = FakeServer::builder()
             .bind(addr)
             .settings(|s| {
@@ -334,7 +335,9 @@ impl BundledIdp {
             Ok(resp) if resp.status == 200 => resp.json(),
             _ => None,
         }
-        .ok_or_else(|| PrepareError::Startup(format!("the bundled identity provider's JWKS at `{jwks_uri}`")))?;
+        .ok_or_else(|| {
+            PrepareError::Startup(format!("the bundled identity provider's JWKS at `{jwks_uri}`"))
+        })?;
         let mut profile = profile;
         profile.issuer = Some(issuer.clone());
         Ok(BundledIdp { server: Arc::new(server), issuer, jwks, profile })

@@ -184,9 +184,13 @@ mod tests {
 
     #[test]
     fn with_an_identity_provider_its_origin_and_secrets_are_trusted_too() {
-        let idp = Profile::parse("[clients.confidential]\nclient_id = \"c\"\nclient_secret = \"idp-secret\"\n", None)
-            .unwrap();
-        let trust = Trust::for_target("https://as.example", &profile(""), Some(("https://idp.example", &idp)));
+        let idp = Profile::parse(
+            "[clients.confidential]\nclient_id = \"c\"\nclient_secret = \"idp-secret\"\n",
+            None,
+        )
+        .unwrap();
+        let trust =
+            Trust::for_target("https://as.example", &profile(""), Some(("https://idp.example", &idp)));
         let basic = |url: &str| Request::post_form(url, Vec::new()).header("authorization", "Basic eA==");
         assert_eq!(check(&trust, basic("https://idp.example/token")), Ok(()));
         assert_eq!(check(&trust, basic("https://as.example/token")), Ok(()));

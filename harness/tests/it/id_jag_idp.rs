@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use fake_server::{Fault, FakeServer, TrustedIdp};
+use fake_server::{FakeServer, Fault, TrustedIdp};
 use serde_json::Value;
 
 use super::support::bin;
@@ -105,7 +105,9 @@ fn the_id_jag_scenarios_judge_the_target_with_id_jags_from_the_profiles_identity
     // IDJAG-07 moves the target's clock, which only the bundled target lets the run do.
     let not_passed: Vec<String> = outcomes
         .iter()
-        .filter(|(id, (o, r))| o != "pass" && !(id.as_str() == "IDJAG-07" && o == "skip" && r.contains("clock")))
+        .filter(|(id, (o, r))| {
+            o != "pass" && !(id.as_str() == "IDJAG-07" && o == "skip" && r.contains("clock"))
+        })
         .map(|(id, (o, r))| format!("{id}: {o} {r}"))
         .collect();
     assert!(not_passed.is_empty(), "with a trusted IdP:\n{}", not_passed.join("\n"));
@@ -132,7 +134,8 @@ fn the_id_jag_scenarios_judge_the_target_with_id_jags_from_the_profiles_identity
 #[test]
 fn a_bundled_identity_provider_is_trusted_by_the_bundled_target_and_every_scenario_passes() {
     let base = include_str!("../../../fixtures/profiles/fake-server.toml");
-    let path = std::env::temp_dir().join(format!("oauth-conformance-bundled-idp-{}.toml", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("oauth-conformance-bundled-idp-{}.toml", std::process::id()));
     std::fs::write(&path, format!("bundled_idp = \"127.0.0.1:0\"\n{base}")).expect("write the profile");
     let out = bin()
         .args(["run", "--only", "IDJAG", "--format", "json", "--profile"])

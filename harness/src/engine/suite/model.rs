@@ -239,7 +239,10 @@ mod tests {
         let r = Requirement::parse("idp:metadata:scopes_supported=openid");
         assert_eq!(
             r,
-            Some(Requirement::Idp(Box::new(Requirement::MetadataValue("scopes_supported".into(), "openid".into()))))
+            Some(Requirement::Idp(Box::new(Requirement::MetadataValue(
+                "scopes_supported".into(),
+                "openid".into()
+            ))))
         );
         assert_eq!(r.unwrap().to_string(), "idp:metadata:scopes_supported=openid");
         assert_eq!(Requirement::parse("idp:user"), Some(Requirement::Idp(Box::new(Requirement::User))));
