@@ -108,11 +108,12 @@ impl Host {
         // `down`: a port that stays bound for the whole scenario but never listens, so
         // connections are refused and no other scenario's host can take it over meanwhile.
         let (listener, reserved, port) = if self.down {
-            let (socket, port) = fresh_port(refusing_port, |s| s.local_addr()).map_err(cannot)?;
+            let (socket, port) =
+                fresh_port(&ctx.env.issuer, refusing_port, |s| s.local_addr()).map_err(cannot)?;
             (None, Some(socket), port)
         } else {
             let bind = || std::net::TcpListener::bind(("127.0.0.1", 0));
-            let (listener, port) = fresh_port(bind, |l| l.local_addr()).map_err(cannot)?;
+            let (listener, port) = fresh_port(&ctx.env.issuer, bind, |l| l.local_addr()).map_err(cannot)?;
             listener.set_nonblocking(true).map_err(cannot)?;
             (Some(tokio::net::TcpListener::from_std(listener).map_err(cannot)?), None, port)
         };
@@ -267,20 +268,25 @@ fn serve(listener: tokio::net::TcpListener, shared: Shared) -> tokio::sync::ones
     tx
 }
 
-/// Bind until the port is one this process has not handed out before, so that a hosted URL
-/// is never the URL of an earlier host: a server that cached an earlier document would
-/// otherwise answer a later scenario with it. The sockets passed over are released after.
+/// Bind until the port is one this process has not handed out before for the same target
+/// (its issuer), so that a hosted URL is never the URL of an earlier host: a server that
+/// cached an earlier document would otherwise answer a later scenario with it. The sockets
+/// passed over are released after. One set per target: the kernel hands out ports in runs,
+/// and a process that tests many servers (the kill matrix) would otherwise meet long runs of
+/// ports it used for others.
 fn fresh_port<S>(
+    target: &str,
     bind: impl Fn() -> std::io::Result<S>,
     address: impl Fn(&S) -> std::io::Result<std::net::SocketAddr>,
 ) -> std::io::Result<(S, u16)> {
-    static HANDED_OUT: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeMap<String, BTreeSet<u16>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
     let mut passed_over = Vec::new();
     for _ in 0..64 {
         let socket = bind()?;
         let port = address(&socket)?.port();
-        let mut used = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if used.insert(port) {
+        let mut all = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if all.entry(target.to_string()).or_default().insert(port) {
             return Ok((socket, port));
         }
         passed_over.push(socket);
@@ -351,11 +357,11 @@ mod tests {
     }
 
     #[test]
-    fn a_port_is_handed_out_once_per_process() {
+    fn a_port_is_handed_out_once_per_target() {
         let bind = || std::net::TcpListener::bind(("127.0.0.1", 0));
         let mut seen = BTreeSet::new();
         for _ in 0..20 {
-            let (listener, port) = fresh_port(bind, |l| l.local_addr()).unwrap();
+            let (listener, port) = fresh_port("http://as.test", bind, |l| l.local_addr()).unwrap();
             assert!(seen.insert(port), "port {port} handed out twice");
             // Released at once, and still not handed out again.
             drop(listener);
