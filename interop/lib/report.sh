@@ -36,9 +36,9 @@ publish_reports() {
       return 1
     fi
   else
-    mkdir -p "${root}/reports"
     for f in "$@"; do
-      cp "${out}/${f}" "${root}/reports/"
+      mkdir -p "$(dirname "${root}/reports/${f}")"
+      cp "${out}/${f}" "${root}/reports/${f}"
     done
     echo "wrote $(printf 'reports/%s ' "$@")"
   fi

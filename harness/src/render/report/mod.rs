@@ -341,7 +341,9 @@ pub fn next_step(report: &RunReport) -> Option<String> {
                 .into(),
         );
     }
-    if report.target.embedded {
+    // A client run (`oauth-conformance client`) tested the client, not a server.
+    let client_run = !report.results.is_empty() && report.results.iter().all(|r| r.id.starts_with("CLI-"));
+    if report.target.embedded && !client_run {
         return Some("next: --issuer URL to test your server".into());
     }
     if n("SKIP") > 0 {

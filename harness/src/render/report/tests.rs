@@ -129,6 +129,11 @@ fn the_closing_line_says_what_to_do_next() {
     assert!(last(&report).contains("--only ID"), "{}", last(&report));
     let mut report = only(&report, &|r| r.outcome != Outcome::Error);
     assert_eq!(last(&report), "next: --issuer URL to test your server");
+    let mut client_run = report.clone();
+    for r in &mut client_run.results {
+        r.id = format!("CLI-{}", r.id);
+    }
+    assert!(!last(&client_run).contains("--issuer"), "a client run tested no server: {}", last(&client_run));
     report.target.embedded = false;
     assert!(last(&report).contains("add a profile (--profile FILE)"), "{}", last(&report));
     let report = only(&report, &|r| r.outcome == Outcome::Pass);
