@@ -14,7 +14,18 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
-const FAULTS = ['no-pkce', 'plain-pkce', 'ignore-state', 'ignore-iss', 'no-resource', 'token-in-query', 'retry-on-deny'];
+const FAULTS = [
+  'no-pkce',
+  'plain-pkce',
+  'ignore-state',
+  'ignore-iss',
+  'no-resource',
+  'token-in-query',
+  'retry-on-deny',
+  'double-client-auth',
+  'register-anyway',
+  'ignore-challenge-scope',
+];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
 const MCP_PROTOCOL_VERSION = '2025-06-18';
@@ -378,6 +389,8 @@ async function redeem(cfg, ctx, sent, code) {
     // RFC 6749 §2.3.1: both parts form-encoded before they are joined and base64-encoded.
     const enc = (s) => new URLSearchParams({ s }).toString().slice(2);
     headers.authorization = `Basic ${Buffer.from(`${enc(ctx.clientId)}:${enc(ctx.clientSecret)}`).toString('base64')}`;
+    // fault: the secret in the body as well, a second authentication method in one request
+    if (cfg.faults.has('double-client-auth')) form.set('client_secret', ctx.clientSecret);
   }
   const response = await request(ctx.meta.token_endpoint, { method: 'POST', headers, body: form.toString() });
   const body = await response.json().catch(() => ({}));
@@ -485,9 +498,14 @@ async function main() {
       redirectUri: listener.redirectUri,
       clientSecret: cfg.clientSecret,
       // The challenge's scope first (MCP scope selection), else what the resource supports.
-      scope: challenge.scope || (scopesSupported?.length ? scopesSupported.join(' ') : undefined),
+      // fault ignore-challenge-scope: a scope of the client's own choosing instead.
+      scope: cfg.faults.has('ignore-challenge-scope')
+        ? 'openid'
+        : challenge.scope || (scopesSupported?.length ? scopesSupported.join(' ') : undefined),
     };
-    ctx.clientId = cfg.clientId ?? (await register(meta, listener.redirectUri)).clientId;
+    // fault register-anyway: registers although it was given a client id.
+    const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
+    ctx.clientId = given ?? (await register(meta, listener.redirectUri)).clientId;
 
     let code;
     let sent;

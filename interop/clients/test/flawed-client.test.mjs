@@ -421,4 +421,41 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(reqs.filter((r) => r.path === '/token').length, 0, why);
     assert.equal(run.code, 1, why);
   });
+
+  test('ignore-challenge-scope: the authorization request asks for openid, not the scope the challenge names', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['ignore-challenge-scope'] });
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'openid', why);
+    // The token has no projects:read, so the MCP server refuses it.
+    assert.equal(run.code, 4, why);
+  });
+
+  test('register-anyway: a client given OAUTH_CLIENT_ID registers itself all the same', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['register-anyway'], env: { OAUTH_CLIENT_ID: 'demo-spa' } });
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 1, why);
+    assert.notEqual(param(authorizeRequests(reqs)[0].query, 'client_id'), 'demo-spa', why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {
+    const server = await recordingServer();
+    t.after(() => server.stop());
+    const registration = await fetch(`${server.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      }),
+    });
+    const { client_id: id, client_secret: secret } = await registration.json();
+    const run = await runClient(server, { faults: ['double-client-auth'], env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
+    const reqs = await server.requests();
+    const why = describeRun(run, reqs);
+    const token = reqs.find((r) => r.path === '/token');
+    assert.ok(token, why);
+    assert.match(param(token.headers, 'authorization') ?? '', /^Basic /, why);
+    assert.equal(param(token.form, 'client_secret'), secret, why);
+  });
 });

@@ -34,6 +34,9 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "no-resource",
     "token-in-query",
     "retry-on-deny",
+    "double-client-auth",
+    "register-anyway",
+    "ignore-challenge-scope",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
