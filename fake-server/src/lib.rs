@@ -33,6 +33,7 @@ pub mod variants;
 mod assertion;
 mod cimd;
 mod client_metadata;
+mod client_report;
 mod clock;
 mod cors;
 mod dpop;
@@ -57,6 +58,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use client_report::{ATTACKER_ISSUER, ClientCheck, ClientReport, Forged, Verdict};
 pub use config::{
     ClientConfig, Config, ConfigError, JwtAlg, Limits, RegistrationPolicy, ScopeConfig, Settings,
     TokenFormat, TrustedIdp, UnknownAlg, UserConfig,
@@ -75,6 +77,8 @@ pub struct FakeServer {
     state: AppState,
     addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The codes of callbacks `sign_in` delivered with a forged `state` or `iss`.
+    forged: std::sync::Mutex<Vec<(String, Forged)>>,
 }
 
 /// Why a server could not start.
@@ -174,7 +178,45 @@ impl FakeServer {
         let (Some(username), Some(password)) = (username, password) else {
             return Err("no user to sign in as: the fixtures have none and none was given".into());
         };
-        sign_in::sign_in(&self.state.issuer, (&username, &password), authorization_url, how.deny).await
+        let callback =
+            sign_in::sign_in(&self.state.issuer, (&username, &password), authorization_url, how.deny).await?;
+        let Some(kind) = how.forge else { return Ok(callback) };
+        if let Some(code) = client_report::code_of(&callback) {
+            self.forged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((code, kind));
+        }
+        Ok(kind.apply(&callback))
+    }
+
+    /// The client checks of `oauth-conformance client` (`suites/clients/`), judged from the
+    /// requests this server recorded ([`FakeServerBuilder::record_requests`]): PKCE S256,
+    /// `resource` naming the demo MCP server, no token in a URL, one authentication method per
+    /// token request, and no redemption of a code that came back with a forged `state` or
+    /// `iss` ([`SignIn::forge_state`], [`SignIn::forge_iss`]). What the test did not exercise
+    /// is "not judged", never passed.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use fake_server::{FakeServer, SignIn};
+    /// let server = FakeServer::builder().record_requests().start().await;
+    /// // ... the client under test signs in (server.sign_in(url, SignIn::approve()) plays
+    /// // the user), redeems the code and calls server.url("/mcp") ...
+    /// server.client_report().assert_conformant();
+    /// # }
+    /// ```
+    pub fn client_report(&self) -> ClientReport {
+        let requests = self.state.journal.all();
+        let mcp_url = self.url("/mcp");
+        let path_of = |u: &str| url::Url::parse(u).map(|u| u.path().trim_end_matches('/').to_string());
+        let base = path_of(&self.state.issuer).unwrap_or_default();
+        let mcp_path = path_of(&mcp_url).unwrap_or_default();
+        let forged = self.forged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        client_report::judge(&client_report::Inputs {
+            requests: &requests,
+            base: &base,
+            mcp_url: &mcp_url,
+            mcp_path: &mcp_path,
+            forged: &forged,
+        })
     }
 
     /// Forget the recorded requests.
@@ -360,7 +402,7 @@ impl FakeServerBuilder {
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(StartError::Runtime)?;
-        Ok(FakeServer { state, addr, shutdown: Some(tx) })
+        Ok(FakeServer { state, addr, shutdown: Some(tx), forged: Default::default() })
     }
 }
 

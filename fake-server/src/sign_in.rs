@@ -14,6 +14,9 @@ pub struct SignIn {
     pub password: Option<String>,
     /// Refuse on the consent page instead of approving.
     pub deny: bool,
+    /// Deliver the callback with a forged `state` or `iss`, as an attacker would, and remember
+    /// its code for [`crate::FakeServer::client_report`].
+    pub forge: Option<crate::client_report::Forged>,
 }
 
 impl SignIn {
@@ -25,6 +28,18 @@ impl SignIn {
     /// Refuse consent as the fixtures' first user.
     pub fn deny() -> SignIn {
         SignIn { deny: true, ..SignIn::default() }
+    }
+
+    /// Hand back the callback with a `state` the client never sent (CLI-02).
+    pub fn forge_state(mut self) -> SignIn {
+        self.forge = Some(crate::client_report::Forged::State);
+        self
+    }
+
+    /// Hand back the callback with another issuer's `iss` (CLI-03).
+    pub fn forge_iss(mut self) -> SignIn {
+        self.forge = Some(crate::client_report::Forged::Iss);
+        self
     }
 
     /// Sign in as this user.

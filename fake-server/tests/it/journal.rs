@@ -97,3 +97,72 @@ async fn sign_in_plays_the_user_up_to_the_redirect_back_to_the_client() {
     let wrong = server.sign_in(&url, SignIn::approve().as_user("alice", "not-her-password")).await;
     assert!(wrong.is_err(), "a wrong password never reaches the client: {wrong:?}");
 }
+
+/// A small client under test: authorize (PKCE S256, `resource` the demo MCP server), let
+/// `sign_in` play the user (forging the callback as asked), redeem the code unless it checks
+/// `state` and the state differs, then call the MCP server with the token in the header.
+async fn client_run(server: &FakeServer, how: fake_server::SignIn, checks_state: bool) {
+    use crate::support::{Authz, PUBLIC, param};
+    let mcp = server.url("/mcp");
+    let authz = Authz::new(PUBLIC).set("resource", &mcp).set("scope", "projects:read");
+    let callback = server.sign_in(&authz.url(server), how).await.unwrap();
+    let callback = url::Url::parse(&callback).unwrap();
+    if checks_state && param(&callback, "state") != "st-123" {
+        return;
+    }
+    let code = param(&callback, "code");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", PUBLIC.redirect_uri),
+        ("code_verifier", authz.pkce.verifier.as_str()),
+        ("resource", mcp.as_str()),
+    ];
+    let tokens = post(server, "/token", Auth::Public(PUBLIC), &form).await;
+    tokens.assert_tokens();
+    let init = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let answer = http()
+        .post(&mcp)
+        .bearer_auth(tokens.str("access_token"))
+        .header("accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_client_report_judges_a_careful_client_conformant_and_names_what_it_could_not_judge() {
+    use fake_server::{SignIn, Verdict};
+    let server = FakeServer::builder().record_requests().start().await;
+    client_run(&server, SignIn::approve().forge_state(), true).await;
+    client_run(&server, SignIn::approve(), true).await;
+    let report = server.client_report();
+    report.assert_conformant();
+    for id in ["CLI-01", "CLI-02", "CLI-04", "CLI-05", "CLI-07"] {
+        assert_eq!(report.check(id).map(|c| &c.verdict), Some(&Verdict::Pass), "{id}\n{report}");
+    }
+    // No callback with a forged iss was delivered: CLI-03 is not judged, and says how to.
+    let iss = report.check("CLI-03").map(|c| c.verdict.clone());
+    assert!(matches!(&iss, Some(Verdict::NotJudged(why)) if why.contains("forge_iss")), "{iss:?}");
+}
+
+#[tokio::test]
+async fn the_client_report_fails_a_client_that_redeems_a_forged_callback() {
+    use fake_server::SignIn;
+    let server = FakeServer::builder().record_requests().start().await;
+    client_run(&server, SignIn::approve().forge_state(), false).await;
+    let report = server.client_report();
+    let failed: Vec<&str> = report.failures().iter().map(|c| c.id).collect();
+    assert_eq!(failed, ["CLI-02"], "{report}");
+    let panic = std::panic::catch_unwind(|| report.assert_conformant()).expect_err("not conformant");
+    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(text.contains("CLI-02") && text.contains("forged state"), "{text}");
+    // An iss from another issuer, redeemed all the same (this client never looks at iss).
+    let server = FakeServer::builder().record_requests().start().await;
+    client_run(&server, SignIn::approve().forge_iss(), true).await;
+    let failed: Vec<&str> = server.client_report().failures().iter().map(|c| c.id).collect();
+    assert_eq!(failed, ["CLI-03"]);
+}

@@ -25,7 +25,7 @@ const FAKE_SERVER_LAYERS: &[&[&str]] = &[
     &["issue", "lookup", "uri_rules", "assertion", "dpop", "idjag", "client_metadata", "cimd", "cors"],
     &["pages"],
     &["routes"],
-    &["sign_in"],
+    &["sign_in", "client_report"],
 ];
 
 struct Crate {

@@ -42,8 +42,6 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
 pub const PREREGISTERED_ID: &str = "conformance-client-under-test";
 const PREREGISTERED_SECRET: &str = "client-under-test-secret";
-/// Another issuer, for the mix-up attack (RFC 9207 §2.4).
-const ATTACKER_ISSUER: &str = "https://attacker.example.test";
 /// The most output of the client kept in the result.
 const MAX_OUTPUT: usize = 8 * 1024;
 
@@ -201,15 +199,10 @@ impl RunClient {
 
 /// The callback with one parameter replaced.
 fn tamper(callback: &str, how: Tamper) -> String {
-    let Ok(mut u) = url::Url::parse(callback) else { return callback.to_string() };
-    let (name, value) = match how {
-        Tamper::State => ("state", format!("forged-{}", crate::engine::template::random_text(24))),
-        Tamper::Iss => ("iss", ATTACKER_ISSUER.to_string()),
-    };
-    let mut pairs: Vec<(String, String)> = u.query_pairs().into_owned().filter(|(k, _)| k != name).collect();
-    pairs.push((name.to_string(), value));
-    u.query_pairs_mut().clear().extend_pairs(&pairs);
-    u.into()
+    match how {
+        Tamper::State => fake_server::Forged::State.apply(callback),
+        Tamper::Iss => fake_server::Forged::Iss.apply(callback),
+    }
 }
 
 /// What the client sent, arranged for judging: every request, then per endpoint the

@@ -1,0 +1,366 @@
+//! Layer: surface (beside `lib`). The client checks of `oauth-conformance client`, judged
+//! in-process from what a recording server received (`FakeServer::client_report`), so that a
+//! client library asserts them in its own tests. The IDs, levels and titles are those of
+//! `suites/clients/`; the judgement is the same, read from the journal instead of a run's
+//! summary. Checks that need a scenario the test did not set up (a forged callback, an MCP
+//! call) are "not judged", with the reason, never passed.
+
+use std::fmt;
+
+use crate::state::RecordedRequest;
+
+/// A callback [`crate::SignIn`] delivered with a forged value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forged {
+    /// A `state` the client never sent (RFC 6749 §10.12).
+    State,
+    /// Another issuer's `iss` (RFC 9207 §2.4).
+    Iss,
+}
+
+/// The issuer a forged `iss` names.
+pub const ATTACKER_ISSUER: &str = "https://attacker.example.test";
+
+impl Forged {
+    /// The callback URL with `state` (a fresh random value) or `iss` ([`ATTACKER_ISSUER`])
+    /// replaced, the rest kept: what an attacker hands the client.
+    pub fn apply(self, callback: &str) -> String {
+        forge(callback, self)
+    }
+}
+
+/// How one check came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// What the client did wrong.
+    Fail(String),
+    /// Why the recorded requests cannot tell (the test did not exercise it).
+    NotJudged(String),
+}
+
+/// One client check and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCheck {
+    /// The scenario ID of `suites/clients/` (`CLI-01`).
+    pub id: &'static str,
+    /// `MUST` or `SHOULD`.
+    pub level: &'static str,
+    pub title: &'static str,
+    pub verdict: Verdict,
+}
+
+/// The client checks judged from a recording server's requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientReport {
+    pub checks: Vec<ClientCheck>,
+}
+
+impl ClientReport {
+    /// The checks that failed.
+    pub fn failures(&self) -> Vec<&ClientCheck> {
+        self.checks.iter().filter(|c| matches!(c.verdict, Verdict::Fail(_))).collect()
+    }
+
+    /// The check with this ID.
+    pub fn check(&self, id: &str) -> Option<&ClientCheck> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Panic, listing every failed check, unless none failed.
+    #[track_caller]
+    pub fn assert_conformant(&self) {
+        let failed = self.failures();
+        if !failed.is_empty() {
+            let lines: Vec<String> = failed.iter().map(|c| line(c)).collect();
+            panic!("the client failed {} check(s):\n{}", failed.len(), lines.join("\n"));
+        }
+    }
+}
+
+fn line(c: &ClientCheck) -> String {
+    let what = match &c.verdict {
+        Verdict::Pass => "pass".to_string(),
+        Verdict::Fail(why) => format!("FAIL: {why}"),
+        Verdict::NotJudged(why) => format!("not judged: {why}"),
+    };
+    format!("  {} {:<6} {} — {what}", c.id, c.level, c.title)
+}
+
+impl fmt::Display for ClientReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checks {
+            writeln!(f, "{}", line(c))?;
+        }
+        Ok(())
+    }
+}
+
+/// What the report is judged from.
+pub(crate) struct Inputs<'a> {
+    pub requests: &'a [RecordedRequest],
+    /// The issuer's path (`""`, or `/tenant`), which the endpoint paths start with.
+    pub base: &'a str,
+    /// The demo MCP server's URL and path.
+    pub mcp_url: &'a str,
+    pub mcp_path: &'a str,
+    /// The codes of callbacks delivered with a forged value.
+    pub forged: &'a [(String, Forged)],
+}
+
+pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
+    let authorize: Vec<&RecordedRequest> =
+        i.requests.iter().filter(|r| r.path == format!("{}/authorize", i.base)).collect();
+    let tokens: Vec<&RecordedRequest> =
+        i.requests.iter().filter(|r| r.path == format!("{}/token", i.base)).collect();
+    let redemptions: Vec<&RecordedRequest> =
+        tokens.iter().copied().filter(|r| r.param("grant_type") == Some("authorization_code")).collect();
+    let mcp_calls = i.requests.iter().any(|r| r.path == i.mcp_path);
+    let no_authorization = || Verdict::NotJudged("the client sent no authorization request".into());
+    let checks = vec![
+        ClientCheck {
+            id: "CLI-01",
+            level: "MUST",
+            title: "The client uses PKCE with S256 and redeems the code with its verifier",
+            verdict: if authorize.is_empty() {
+                no_authorization()
+            } else if let Some(r) =
+                authorize.iter().find(|r| r.param("code_challenge_method") != Some("S256"))
+            {
+                let method = r.param("code_challenge_method").unwrap_or("none");
+                Verdict::Fail(format!(
+                    "an authorization request with code_challenge_method {method}, not S256"
+                ))
+            } else if authorize.iter().any(|r| r.param("code_challenge").is_none_or(|c| c.len() < 43)) {
+                Verdict::Fail(
+                    "an authorization request whose code_challenge is missing or shorter than 43 characters"
+                        .into(),
+                )
+            } else if redemptions.iter().any(|r| r.param("code_verifier").is_none_or(|v| v.len() < 43)) {
+                Verdict::Fail("a code redeemed without a code_verifier of 43 characters or more".into())
+            } else {
+                Verdict::Pass
+            },
+        },
+        forged_check(
+            "CLI-02",
+            "A redirect carrying a state the client never sent is not redeemed",
+            Forged::State,
+            i,
+            &redemptions,
+        ),
+        forged_check(
+            "CLI-03",
+            "A redirect whose iss names another issuer is not redeemed",
+            Forged::Iss,
+            i,
+            &redemptions,
+        ),
+        ClientCheck {
+            id: "CLI-04",
+            level: "MUST",
+            title: "The client names the MCP server as resource in the authorization and token requests",
+            verdict: if !mcp_calls {
+                Verdict::NotJudged(
+                    "the client made no call to the demo MCP server, whose URL the resource must name".into(),
+                )
+            } else if authorize.is_empty() {
+                no_authorization()
+            } else if authorize.iter().chain(&redemptions).any(|r| r.param("resource") != Some(i.mcp_url)) {
+                Verdict::Fail(format!("an authorization or token request without resource={}", i.mcp_url))
+            } else {
+                Verdict::Pass
+            },
+        },
+        ClientCheck {
+            id: "CLI-05",
+            level: "MUST",
+            title: "Tokens never travel in a URL",
+            verdict: if tokens.is_empty() {
+                Verdict::NotJudged("the client sent no token request".into())
+            } else if let Some(r) = i
+                .requests
+                .iter()
+                .find(|r| r.query.iter().any(|(k, _)| matches!(k.as_str(), "access_token" | "refresh_token")))
+            {
+                Verdict::Fail(format!("{} {} carried a token in its query", r.method, r.path))
+            } else {
+                Verdict::Pass
+            },
+        },
+        ClientCheck {
+            id: "CLI-07",
+            level: "MUST",
+            title: "A confidential client authenticates at the token endpoint with one method",
+            verdict: if tokens.is_empty() {
+                Verdict::NotJudged("the client sent no token request".into())
+            } else if tokens.iter().any(|r| {
+                let basic = r
+                    .header("authorization")
+                    .is_some_and(|a| a.len() > 6 && a[..6].eq_ignore_ascii_case("basic "));
+                basic && r.param("client_secret").is_some()
+            }) {
+                Verdict::Fail(
+                    "a token request with both an Authorization Basic header and client_secret in the body"
+                        .into(),
+                )
+            } else {
+                Verdict::Pass
+            },
+        },
+    ];
+    ClientReport { checks }
+}
+
+fn forged_check(
+    id: &'static str,
+    title: &'static str,
+    kind: Forged,
+    i: &Inputs<'_>,
+    redemptions: &[&RecordedRequest],
+) -> ClientCheck {
+    let codes: Vec<&str> = i.forged.iter().filter(|(_, k)| *k == kind).map(|(c, _)| c.as_str()).collect();
+    let what = match kind {
+        Forged::State => "state",
+        Forged::Iss => "iss",
+    };
+    let verdict = if codes.is_empty() {
+        Verdict::NotJudged(format!(
+            "no callback with a forged {what} was delivered (SignIn::approve().forge_{what}())"
+        ))
+    } else if redemptions.iter().any(|r| r.param("code").is_some_and(|c| codes.contains(&c))) {
+        Verdict::Fail(format!("the client redeemed a code that came back with a forged {what}"))
+    } else {
+        Verdict::Pass
+    };
+    ClientCheck { id, level: "MUST", title, verdict }
+}
+
+fn forge(callback: &str, kind: Forged) -> String {
+    let Ok(mut u) = url::Url::parse(callback) else { return callback.to_string() };
+    let (name, value) = match kind {
+        Forged::State => ("state", format!("forged-{}", crate::tokens::random_token("", 12))),
+        Forged::Iss => ("iss", ATTACKER_ISSUER.to_string()),
+    };
+    let mut pairs: Vec<(String, String)> = u.query_pairs().into_owned().filter(|(k, _)| k != name).collect();
+    pairs.push((name.to_string(), value));
+    u.query_pairs_mut().clear().extend_pairs(&pairs);
+    u.into()
+}
+
+/// The `code` of a callback URL.
+pub(crate) fn code_of(callback: &str) -> Option<String> {
+    url::Url::parse(callback).ok()?.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(
+        path: &str,
+        query: &[(&str, &str)],
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> RecordedRequest {
+        let pairs = |p: &[(&str, &str)]| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        RecordedRequest {
+            at_ms: 0,
+            method: if form.is_empty() { "GET" } else { "POST" }.into(),
+            path: path.into(),
+            query: pairs(query),
+            headers: pairs(headers),
+            form: pairs(form),
+            json: None,
+        }
+    }
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const MCP: &str = "http://127.0.0.1:1/mcp";
+
+    fn good_flow() -> Vec<RecordedRequest> {
+        vec![
+            req("/mcp", &[], &[("x", "y")], &[]),
+            req(
+                "/authorize",
+                &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("resource", MCP)],
+                &[],
+                &[],
+            ),
+            req(
+                "/token",
+                &[],
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", "c1"),
+                    ("code_verifier", VERIFIER),
+                    ("resource", MCP),
+                ],
+                &[("authorization", "Basic eDp5")],
+            ),
+        ]
+    }
+
+    fn judged(requests: &[RecordedRequest], forged: &[(String, Forged)]) -> ClientReport {
+        judge(&Inputs { requests, base: "", mcp_url: MCP, mcp_path: "/mcp", forged })
+    }
+
+    #[test]
+    fn a_careful_client_passes_what_was_exercised_and_the_rest_is_not_judged() {
+        let report = judged(&good_flow(), &[]);
+        report.assert_conformant();
+        for id in ["CLI-01", "CLI-04", "CLI-05", "CLI-07"] {
+            assert_eq!(report.check(id).map(|c| &c.verdict), Some(&Verdict::Pass), "{id}\n{report}");
+        }
+        for id in ["CLI-02", "CLI-03"] {
+            assert!(matches!(report.check(id).map(|c| &c.verdict), Some(Verdict::NotJudged(_))), "{id}");
+        }
+        let forged = [("other-code".to_string(), Forged::State), ("c2".to_string(), Forged::Iss)];
+        let report = judged(&good_flow(), &forged);
+        assert_eq!(report.check("CLI-02").map(|c| &c.verdict), Some(&Verdict::Pass));
+        assert_eq!(report.check("CLI-03").map(|c| &c.verdict), Some(&Verdict::Pass));
+    }
+
+    #[test]
+    fn each_mistake_fails_its_check_and_only_that_one() {
+        let mutate = |i: usize, f: &dyn Fn(&mut RecordedRequest)| {
+            let mut flow = good_flow();
+            f(&mut flow[i]);
+            flow
+        };
+        let plain = mutate(1, &|r| r.query[1].1 = "plain".into());
+        let no_verifier = mutate(2, &|r| r.form.retain(|(k, _)| k != "code_verifier"));
+        let no_resource = mutate(1, &|r| r.query.retain(|(k, _)| k != "resource"));
+        let in_query = mutate(0, &|r| r.query.push(("access_token".into(), "t".into())));
+        let twice = mutate(2, &|r| r.form.push(("client_secret".into(), "s".into())));
+        type Case = (&'static str, Vec<RecordedRequest>, Vec<(String, Forged)>);
+        let cases: [Case; 7] = [
+            ("CLI-01", plain, vec![]),
+            ("CLI-01", no_verifier, vec![]),
+            ("CLI-02", good_flow(), vec![("c1".into(), Forged::State)]),
+            ("CLI-03", good_flow(), vec![("c1".into(), Forged::Iss)]),
+            ("CLI-04", no_resource, vec![]),
+            ("CLI-05", in_query, vec![]),
+            ("CLI-07", twice, vec![]),
+        ];
+        for (id, flow, forged) in cases {
+            let report = judged(&flow, &forged);
+            let failed: Vec<&str> = report.failures().iter().map(|c| c.id).collect();
+            assert_eq!(failed, vec![id], "{report}");
+            let panic = std::panic::catch_unwind(|| report.assert_conformant()).expect_err("it must panic");
+            let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+            assert!(text.contains(id), "{text}");
+        }
+    }
+
+    #[test]
+    fn forging_replaces_state_or_iss_and_keeps_the_code() {
+        let cb = "https://app.test/cb?code=abc&state=s1&iss=http%3A%2F%2F127.0.0.1%3A1";
+        let f = Forged::Iss.apply(cb);
+        assert!(f.contains("iss=https%3A%2F%2Fattacker.example.test") && f.contains("state=s1"), "{f}");
+        let s = Forged::State.apply(cb);
+        assert!(!s.contains("state=s1") && s.contains("state=forged-"), "{s}");
+        assert_eq!(code_of(&s).as_deref(), Some("abc"));
+    }
+}
