@@ -6,7 +6,8 @@
 #
 #   interop/clients/drivers/report.sh [--check]
 #
-# Needs Node 20 or later and the npm packages of interop/clients (installed here when missing).
+# Needs Node 20 or later and the npm packages of interop/clients, and python3 with venv for the
+# Python drivers (both installed here when missing).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 clients="$(cd "${here}/.." && pwd)"
@@ -31,11 +32,15 @@ trap 'rm -rf "${work}"' EXIT
 out="${work}/out"
 mkdir -p "${out}/clients"
 
+# The Python drivers run in the venv of interop/clients/python (made here when missing).
+python="$("${clients}/python/venv.sh")"
+
 # NAME and the driver file; a NAME.baseline.toml beside the drivers records known outcomes.
 drivers=(
   "mcp-client:mcp-client.mjs"
   "mcp-sdk:mcp-sdk.mjs"
   "oauth4webapi:oauth4webapi.mjs"
+  "authlib:authlib_client.py"
 )
 status=0
 files=()
@@ -45,7 +50,9 @@ for entry in "${drivers[@]}"; do
   args=(client --stable --fail-on should --color never --client-timeout 60 --report-dir "${work}/${name}")
   [[ -f "${here}/${name}.baseline.toml" ]] && args+=(--baseline "${here}/${name}.baseline.toml")
   code=0
-  "${bin}" "${args[@]}" -- node "${driver}" >"${work}/${name}.txt" || code=$?
+  run=(node "${driver}")
+  [[ "${driver}" == *.py ]] && run=("${python}" "${driver}")
+  "${bin}" "${args[@]}" -- "${run[@]}" >"${work}/${name}.txt" || code=$?
   tail -n 2 "${work}/${name}.txt" | sed "s/^/${name}: /"
   if [[ "${code}" -ne 0 ]]; then
     grep -E '^  (FAIL|WARN|ERROR|STALE) ' -A4 "${work}/${name}.txt" >&2 || true

@@ -11,7 +11,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-venv="$here/.venv"
 
 export FAKE_SERVER_BIN="${FAKE_SERVER_BIN:-$root/target/debug/oauth-fake-server}"
 if [[ ! -x "$FAKE_SERVER_BIN" ]]; then
@@ -19,13 +18,6 @@ if [[ ! -x "$FAKE_SERVER_BIN" ]]; then
   exit 1
 fi
 
-if [[ ! -f "$venv/installed" || "$here/requirements.txt" -nt "$venv/installed" ]]; then
-  echo "interop/clients/python: creating $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$here/requirements.txt"
-  touch "$venv/installed"
-fi
-
+python="$("$here/venv.sh")"
 cd "$here"
-exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+exec "$python" -m pytest -q -p no:cacheprovider "$@"
