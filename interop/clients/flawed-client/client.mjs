@@ -25,6 +25,7 @@ const FAULTS = [
   'double-client-auth',
   'register-anyway',
   'ignore-challenge-scope',
+  'no-application-type',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -279,7 +280,7 @@ async function startCallbackListener() {
 // Registration, authorization, token
 
 /** Step 4: dynamic client registration (RFC 7591) as a public native client. */
-async function register(meta, redirectUri) {
+async function register(cfg, meta, redirectUri) {
   if (typeof meta.registration_endpoint !== 'string') {
     throw fail('the authorization server offers no registration_endpoint and OAUTH_CLIENT_ID is not set');
   }
@@ -291,7 +292,8 @@ async function register(meta, redirectUri) {
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      application_type: 'native',
+      // fault no-application-type: the registration leaves it out (the server then assumes web)
+      ...(cfg.faults.has('no-application-type') ? {} : { application_type: 'native' }),
       client_name: CLIENT_NAME,
     }),
   });
@@ -505,7 +507,7 @@ async function main() {
     };
     // fault register-anyway: registers although it was given a client id.
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
-    ctx.clientId = given ?? (await register(meta, listener.redirectUri)).clientId;
+    ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;
 
     let code;
     let sent;

@@ -429,6 +429,14 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(run.code, 4, why);
   });
 
+  test('no-application-type: the registration request has no application_type', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-application-type'] });
+    const registrations = reqs.filter((r) => r.path === '/register');
+    assert.equal(registrations.length, 1, why);
+    assert.equal(registrations[0].json?.application_type, undefined, why);
+    assert.equal(run.code, 0, why);
+  });
+
   test('register-anyway: a client given OAUTH_CLIENT_ID registers itself all the same', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['register-anyway'], env: { OAUTH_CLIENT_ID: 'demo-spa' } });
     assert.equal(reqs.filter((r) => r.path === '/register').length, 1, why);

@@ -37,6 +37,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "double-client-auth",
     "register-anyway",
     "ignore-challenge-scope",
+    "no-application-type",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
