@@ -13,52 +13,13 @@
 // Exit codes: 0 the MCP server answered `initialize`; 1 the authorization server answered with
 // an error; 2 the library refused the callback; 4 anything else.
 
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-
 import * as oauth from 'oauth4webapi';
 
-const CALLBACK_TIMEOUT_MS = 30_000;
+import { Exit, callbackListener, openBrowser, run } from './lib.mjs';
+
 const MCP_PROTOCOL_VERSION = '2025-11-25';
 // Plain http on loopback, which is where the bundled server runs.
 const insecure = { [oauth.allowInsecureRequests]: true };
-
-class Exit extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
-
-async function callbackListener() {
-  let deliver;
-  const received = new Promise((resolve) => (deliver = resolve));
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname !== '/callback') {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('You can close this window.\n');
-    deliver(new URL(req.url, `http://127.0.0.1:${server.address().port}`));
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    redirectUri: `http://127.0.0.1:${server.address().port}/callback`,
-    next: () =>
-      Promise.race([
-        received,
-        new Promise((_, reject) => setTimeout(() => reject(new Exit(4, 'no callback in time')), CALLBACK_TIMEOUT_MS).unref()),
-      ]),
-    close: () => {
-      server.close();
-      server.closeAllConnections();
-    },
-  };
-}
 
 /**
  * The quoted `resource_metadata` of the MCP server's challenge (RFC 9728 §5.1), if any: the
@@ -132,7 +93,7 @@ async function main(env) {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
-    spawn(env.BROWSER, [url.href], { stdio: 'ignore' }).unref();
+    openBrowser(env.BROWSER, url.href);
 
     const returned = await callback.next();
     let params;
@@ -159,10 +120,4 @@ async function main(env) {
   }
 }
 
-main(process.env).then(
-  () => process.exit(0),
-  (e) => {
-    process.stderr.write(`oauth4webapi driver: ${String(e?.message ?? e).split('\n')[0]}\n`);
-    process.exit(e instanceof Exit ? e.code : 4);
-  },
-);
+run('oauth4webapi', main);

@@ -4,6 +4,7 @@
 // `--port 0 --quiet` it prints the issuer URL as its first stdout line once it listens.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +74,24 @@ export async function startFakeServer({ fixtures, args = [] } = {}) {
   }
 
   return { issuer, stop, output };
+}
+
+/**
+ * Start a fake server that records every request (`--record-requests`); `requests()` lists
+ * them through the admin API, without the admin API's own requests.
+ */
+export async function startRecordingFakeServer(args = []) {
+  const adminKey = randomBytes(16).toString('hex');
+  const server = await startFakeServer({ args: ['--record-requests', '--admin-key', adminKey, ...args] });
+  return {
+    ...server,
+    async requests() {
+      const response = await fetch(`${server.issuer}/admin/api/requests`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (response.status !== 200) throw new Error(`the admin API answered ${response.status}`);
+      return (await response.json()).filter((r) => !r.path.startsWith('/admin/'));
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { startFakeServer } from '../lib/fake-server.mjs';
+import { startFakeServer, startRecordingFakeServer } from '../lib/fake-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLIENT = resolve(here, '../flawed-client/client.mjs');
@@ -79,21 +79,7 @@ after(() => {
 });
 
 /** A fake server that records requests, with an admin key to read them. */
-async function recordingServer(args = []) {
-  const adminKey = randomBytes(16).toString('hex');
-  const server = await startFakeServer({ args: ['--record-requests', '--admin-key', adminKey, ...args] });
-  return {
-    ...server,
-    async requests() {
-      const response = await fetch(`${server.issuer}/admin/api/requests`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-        signal: AbortSignal.timeout(10_000),
-      });
-      assert.equal(response.status, 200, 'the admin API lists the recorded requests');
-      return (await response.json()).filter((r) => !r.path.startsWith('/admin/'));
-    },
-  };
-}
+const recordingServer = startRecordingFakeServer;
 
 /** Clients still running; killed when the test process ends, whatever happened. */
 const children = new Set();

@@ -16,24 +16,11 @@ import { test } from 'node:test';
 
 import { Client, DpopSession, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 
-import { startFakeServer } from '../lib/fake-server.mjs';
+import { startRecordingFakeServer } from '../lib/fake-server.mjs';
 import { UserAgent } from '../lib/user-agent.mjs';
 
 // Never listened on: the user agent stops at the redirect and hands the URL over.
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
-
-async function recordingServer(args = []) {
-  const adminKey = randomBytes(16).toString('hex');
-  const server = await startFakeServer({ args: ['--record-requests', '--admin-key', adminKey, ...args] });
-  return {
-    ...server,
-    async requests() {
-      const response = await fetch(`${server.issuer}/admin/api/requests`, { headers: { authorization: `Bearer ${adminKey}` } });
-      assert.equal(response.status, 200);
-      return (await response.json()).filter((r) => !r.path.startsWith('/admin/'));
-    },
-  };
-}
 
 /** An in-memory provider with DPoP; the user signs in through the fake server's pages. */
 class Provider {
@@ -114,7 +101,7 @@ async function run(server) {
 for (const variant of [[], ['--variant', 'dpop-nonce']]) {
   const label = variant.length ? ' (server nonces)' : '';
   test(`the SDK gets a DPoP-bound token and presents it with a proof per MCP request${label}`, async (t) => {
-    const server = await recordingServer(variant);
+    const server = await startRecordingFakeServer(variant);
     t.after(() => server.stop());
     const { session, provider, whoami, requests } = await run(server);
     assert.match(JSON.stringify(whoami.content), /alice/);

@@ -78,29 +78,33 @@ async function idToken() {
 }
 
 async function signIn() {
+  return idTokenFor(CLIENT.client_id, oauth.ClientSecretBasic(CLIENT_SECRET), REDIRECT_URI);
+}
+
+/** Sign in at the IdP as `clientId` (code + PKCE, OpenID Connect) and return the ID token. */
+async function idTokenFor(clientId, clientAuth, redirectUri) {
   const issuer = new URL(idp.issuer);
   const meta = await oauth.processDiscoveryResponse(
     issuer,
     await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
   );
+  const client = { client_id: clientId };
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const url = new URL(meta.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: 'code',
-    client_id: CLIENT.client_id,
-    redirect_uri: REDIRECT_URI,
+    client_id: clientId,
+    redirect_uri: redirectUri,
     scope: 'openid',
     state,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   }).toString();
-  const callback = await new UserAgent().authorize(url, REDIRECT_URI);
-  const params = oauth.validateAuthResponse(meta, CLIENT, callback, state);
-  const auth = oauth.ClientSecretBasic(CLIENT_SECRET);
-  const response = await oauth.authorizationCodeGrantRequest(meta, CLIENT, auth, params, REDIRECT_URI, verifier, insecure);
-  const tokens = await oauth.processAuthorizationCodeResponse(meta, CLIENT, response, { requireIdToken: true });
-  return tokens.id_token;
+  const callback = await new UserAgent().authorize(url, redirectUri);
+  const params = oauth.validateAuthResponse(meta, client, callback, state);
+  const response = await oauth.authorizationCodeGrantRequest(meta, client, clientAuth, params, redirectUri, verifier, insecure);
+  return (await oauth.processAuthorizationCodeResponse(meta, client, response, { requireIdToken: true })).id_token;
 }
 
 /** A provider whose ID-JAGs come from the IdP, and what each assertion call was given. */
@@ -224,38 +228,7 @@ test('SDK 2.4.0 sends HTTP Basic credentials without form-encoding them (RFC 674
   assert.ok(seen.length >= 1, 'the ID-JAG was obtained; the redemption was refused');
 });
 
-/** An ID token issued to conformance-confidential by the IdP. */
-async function confidentialIdToken() {
-  const issuer = new URL(idp.issuer);
-  const meta = await oauth.processDiscoveryResponse(
-    issuer,
-    await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
-  );
-  const client = { client_id: 'conformance-confidential' };
-  const redirectUri = 'https://client.example.test/callback';
-  const verifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
-  const url = new URL(meta.authorization_endpoint);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: redirectUri,
-    scope: 'openid',
-    state,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  }).toString();
-  const callback = await new UserAgent().authorize(url, redirectUri);
-  const params = oauth.validateAuthResponse(meta, client, callback, state);
-  // oauth4webapi form-encodes Basic credentials as RFC 6749 §2.3.1 says.
-  const response = await oauth.authorizationCodeGrantRequest(
-    meta,
-    client,
-    oauth.ClientSecretBasic('s3cr:t+/%val ue'),
-    params,
-    redirectUri,
-    verifier,
-    insecure,
-  );
-  return (await oauth.processAuthorizationCodeResponse(meta, client, response, { requireIdToken: true })).id_token;
+/** An ID token issued to conformance-confidential by the IdP (oauth4webapi form-encodes its Basic credentials). */
+function confidentialIdToken() {
+  return idTokenFor('conformance-confidential', oauth.ClientSecretBasic('s3cr:t+/%val ue'), 'https://client.example.test/callback');
 }
