@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { startFakeServer, startRecordingFakeServer } from '../lib/fake-server.mjs';
+import { startRecordingFakeServer } from '../lib/fake-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLIENT = resolve(here, '../flawed-client/client.mjs');
@@ -80,6 +80,26 @@ after(() => {
 
 /** A fake server that records requests, with an admin key to read them. */
 const recordingServer = startRecordingFakeServer;
+
+/**
+ * A confidential client registered by an operator beforehand: a loopback redirect URI (any
+ * port, RFC 8252 §7.3) and client_secret_basic. Resolves to the registration response.
+ */
+async function registerConfidential(server) {
+  const registration = await fetch(`${server.issuer}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'pre-registered confidential client',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }),
+  });
+  assert.equal(registration.status, 201);
+  return registration.json();
+}
 
 /** Clients still running; killed when the test process ends, whatever happened. */
 const children = new Set();
@@ -255,20 +275,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   test('without faults, a pre-registered confidential client: client_secret_basic', async (t) => {
     const server = await recordingServer();
     t.after(() => server.stop());
-    // Registered by an operator beforehand: a loopback redirect URI (any port, RFC 8252 §7.3).
-    const registration = await fetch(`${server.issuer}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_name: 'pre-registered confidential client',
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      }),
-    });
-    assert.equal(registration.status, 201);
-    const { client_id: id, client_secret: secret } = await registration.json();
+    const { client_id: id, client_secret: secret } = await registerConfidential(server);
     assert.ok(id && secret);
     const run = await runClient(server, { env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
     const reqs = await server.requests();
@@ -433,17 +440,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {
     const server = await recordingServer();
     t.after(() => server.stop());
-    const registration = await fetch(`${server.issuer}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      }),
-    });
-    const { client_id: id, client_secret: secret } = await registration.json();
+    const { client_id: id, client_secret: secret } = await registerConfidential(server);
     const run = await runClient(server, { faults: ['double-client-auth'], env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
     const reqs = await server.requests();
     const why = describeRun(run, reqs);

@@ -107,8 +107,11 @@ async function idTokenFor(clientId, clientAuth, redirectUri) {
   return (await oauth.processAuthorizationCodeResponse(meta, client, response, { requireIdToken: true })).id_token;
 }
 
-/** A provider whose ID-JAGs come from the IdP, and what each assertion call was given. */
-function provider(server, token, seen, client = CLIENT.client_id, secret = CLIENT_SECRET) {
+/**
+ * A provider whose ID-JAGs come from the IdP, and what each assertion call was given. `idToken`
+ * is the subject token, or a function that gives it; the same client is registered at both.
+ */
+function provider(server, idToken, seen, client = CLIENT.client_id, secret = CLIENT_SECRET) {
   return new CrossAppAccessProvider({
     clientId: client,
     clientSecret: secret,
@@ -119,9 +122,10 @@ function provider(server, token, seen, client = CLIENT.client_id, secret = CLIEN
         idpUrl: idp.issuer,
         audience: ctx.authorizationServerUrl,
         resource: ctx.resourceUrl,
-        idToken: token,
-        clientId: CLIENT.client_id,
-        clientSecret: CLIENT_SECRET,
+        idToken: typeof idToken === 'function' ? await idToken() : idToken,
+        clientId: client,
+        // In the body (client_secret_post), where the SDK form-encodes it.
+        clientSecret: secret,
         scope: 'projects:read',
         fetchFn: ctx.fetchFn,
       });
@@ -202,25 +206,8 @@ test('SDK 2.4.0 sends HTTP Basic credentials without form-encoding them (RFC 674
   // The ID-JAG is issued for conformance-confidential; only the client authentication differs.
   const seen = [];
   let confidentialToken;
-  const p = new CrossAppAccessProvider({
-    clientId: 'conformance-confidential',
-    clientSecret: 's3cr:t+/%val ue',
-    expectedIssuer: as.issuer,
-    assertion: async (ctx) => {
-      seen.push(ctx);
-      const grant = await discoverAndRequestJwtAuthGrant({
-        idpUrl: idp.issuer,
-        audience: ctx.authorizationServerUrl,
-        resource: ctx.resourceUrl,
-        idToken: (confidentialToken ??= await confidentialIdToken()),
-        clientId: 'conformance-confidential',
-        // In the body (client_secret_post), where the SDK form-encodes it: the IdP accepts it.
-        clientSecret: 's3cr:t+/%val ue',
-        fetchFn: ctx.fetchFn,
-      });
-      return grant.jwtAuthGrant;
-    },
-  });
+  const token = async () => (confidentialToken ??= await confidentialIdToken());
+  const p = provider(as, token, seen, 'conformance-confidential', 's3cr:t+/%val ue');
   await assert.rejects(auth(p, { serverUrl: `${as.issuer}/mcp` }), (e) => {
     assert.equal(e?.code, 'invalid_client', String(e));
     return true;
