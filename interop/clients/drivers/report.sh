@@ -41,7 +41,14 @@ drivers=(
   "mcp-sdk:mcp-sdk.mjs"
   "oauth4webapi:oauth4webapi.mjs"
   "authlib:authlib_client.py"
+  "oauth2:oauth2_client_driver"
 )
+
+# The Rust driver is an example of the fake-server crate (`cargo test` builds it too).
+rust_driver="${CARGO_TARGET_DIR:-${root}/target}/debug/examples/oauth2_client_driver"
+if [[ ! -x "${rust_driver}" || -z "${OAUTH_CONFORMANCE_BIN:-}" ]]; then
+  (cd "${root}" && cargo build -q -p fake-server --example oauth2_client_driver) >&2
+fi
 status=0
 files=()
 for entry in "${drivers[@]}"; do
@@ -50,8 +57,11 @@ for entry in "${drivers[@]}"; do
   args=(client --stable --fail-on should --color never --client-timeout 60 --report-dir "${work}/${name}")
   [[ -f "${here}/${name}.baseline.toml" ]] && args+=(--baseline "${here}/${name}.baseline.toml")
   code=0
-  run=(node "${driver}")
-  [[ "${driver}" == *.py ]] && run=("${python}" "${driver}")
+  case "${driver}" in
+    *.py) run=("${python}" "${driver}") ;;
+    *.mjs) run=(node "${driver}") ;;
+    *) run=("${rust_driver}") ;;
+  esac
   "${bin}" "${args[@]}" -- "${run[@]}" >"${work}/${name}.txt" || code=$?
   tail -n 2 "${work}/${name}.txt" | sed "s/^/${name}: /"
   if [[ "${code}" -ne 0 ]]; then
