@@ -26,6 +26,7 @@ const FAULTS = [
   'register-anyway',
   'ignore-challenge-scope',
   'no-application-type',
+  'skip-resource-metadata',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -173,6 +174,10 @@ async function discoverResource(cfg) {
   await response.body?.cancel();
   if (response.status !== 401) throw fail(`the MCP server answered the unauthenticated initialize with ${response.status}, not 401`);
   const challenge = bearerChallenge(response.headers.get('www-authenticate')) ?? {};
+  // fault skip-resource-metadata: straight to OAUTH_ISSUER, no protected-resource metadata.
+  if (cfg.faults.has('skip-resource-metadata') && cfg.fallbackIssuer) {
+    return { challenge, resource: cfg.mcpUrl, issuer: cfg.fallbackIssuer, scopesSupported: undefined };
+  }
 
   // RFC 9728 §5.1: the challenge names the metadata; §3.1: else its well-known URL, tried with
   // the resource's path and then at the root (as MCP asks).

@@ -422,6 +422,14 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(run.code, 4, why);
   });
 
+  test('skip-resource-metadata: the client goes to OAUTH_ISSUER without reading the protected-resource metadata', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['skip-resource-metadata'] });
+    const wellKnown = reqs.filter((r) => r.path.startsWith('/.well-known/'));
+    assert.ok(wellKnown.length >= 1, why);
+    assert.equal(wellKnown.filter((r) => r.path.startsWith('/.well-known/oauth-protected-resource')).length, 0, why);
+    assert.equal(run.code, 0, why);
+  });
+
   test('no-application-type: the registration request has no application_type', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['no-application-type'] });
     const registrations = reqs.filter((r) => r.path === '/register');

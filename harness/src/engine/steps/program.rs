@@ -38,6 +38,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "register-anyway",
     "ignore-challenge-scope",
     "no-application-type",
+    "skip-resource-metadata",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -238,7 +239,22 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
         .filter(|r| r.path == format!("{base}/register"))
         .filter_map(|r| r.json.clone())
         .collect();
+    // The metadata documents the client fetched, in order, by kind.
+    let discovery: Vec<Value> = requests
+        .iter()
+        .filter(|r| r.method == "GET")
+        .filter_map(|r| {
+            let kind = r.path.split("/.well-known/").nth(1)?.split('/').next()?;
+            Some(json!(match kind {
+                "oauth-protected-resource" => "protected-resource",
+                "oauth-authorization-server" => "authorization-server",
+                "openid-configuration" => "openid-configuration",
+                _ => return None,
+            }))
+        })
+        .collect();
     let mut out = Map::new();
+    out.insert("discovery".into(), Value::Array(discovery));
     out.insert("mcp_server_url".into(), json!(mcp));
     out.insert("issuer".into(), json!(issuer));
     out.insert("authorize".into(), Value::Array(at("/authorize")));
