@@ -117,6 +117,7 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
         tokens.iter().copied().filter(|r| r.param("grant_type") == Some("authorization_code")).collect();
     let mcp_calls = i.requests.iter().any(|r| r.path == i.mcp_path);
     let no_authorization = || Verdict::NotJudged("the client sent no authorization request".into());
+    let no_token_request = || Verdict::NotJudged("the client sent no token request".into());
     let checks = vec![
         ClientCheck {
             id: "CLI-01",
@@ -177,7 +178,7 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
             level: "MUST",
             title: "Tokens never travel in a URL",
             verdict: if tokens.is_empty() {
-                Verdict::NotJudged("the client sent no token request".into())
+                no_token_request()
             } else if let Some(r) = i
                 .requests
                 .iter()
@@ -193,11 +194,13 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
             level: "MUST",
             title: "A confidential client authenticates at the token endpoint with one method",
             verdict: if tokens.is_empty() {
-                Verdict::NotJudged("the client sent no token request".into())
+                no_token_request()
             } else if tokens.iter().any(|r| {
+                // `get`: a header of the client's is not ASCII for sure.
                 let basic = r
                     .header("authorization")
-                    .is_some_and(|a| a.len() > 6 && a[..6].eq_ignore_ascii_case("basic "));
+                    .and_then(|a| a.get(..6))
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic "));
                 basic && r.param("client_secret").is_some()
             }) {
                 Verdict::Fail(
@@ -352,6 +355,16 @@ mod tests {
             let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
             assert!(text.contains(id), "{text}");
         }
+    }
+
+    #[test]
+    fn an_authorization_header_that_is_not_ascii_is_judged_without_a_panic() {
+        let mut flow = good_flow();
+        // Byte 6 falls inside the `é`: slicing there would panic.
+        flow[2].headers = vec![("authorization".into(), "Basicé x".into())];
+        flow[2].form.push(("client_secret".into(), "s".into()));
+        let report = judged(&flow, &[]);
+        assert_eq!(report.check("CLI-07").map(|c| &c.verdict), Some(&Verdict::Pass), "{report}");
     }
 
     #[test]
