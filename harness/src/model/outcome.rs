@@ -198,6 +198,10 @@ pub struct Target {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     pub mcp_version: String,
+    /// The run judged a client program (`oauth-conformance client`); the target is the
+    /// bundled server it ran against.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub client_run: bool,
     /// Faults switched on in the embedded server.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,

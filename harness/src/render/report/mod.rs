@@ -342,8 +342,7 @@ pub fn next_step(report: &RunReport) -> Option<String> {
         );
     }
     // A client run (`oauth-conformance client`) tested the client, not a server.
-    let client_run = !report.results.is_empty() && report.results.iter().all(|r| r.id.starts_with("CLI-"));
-    if report.target.embedded && !client_run {
+    if report.target.embedded && !report.target.client_run {
         return Some("next: --issuer URL to test your server".into());
     }
     if n("SKIP") > 0 {

@@ -56,6 +56,7 @@ pub(super) fn mixed_report(embedded: bool) -> RunReport {
         embedded,
         profile: None,
         mcp_version: "2026-07-28".into(),
+        client_run: false,
         faults: Vec::new(),
         variants: Vec::new(),
         discovery_error: None,
@@ -130,9 +131,7 @@ fn the_closing_line_says_what_to_do_next() {
     let mut report = only(&report, &|r| r.outcome != Outcome::Error);
     assert_eq!(last(&report), "next: --issuer URL to test your server");
     let mut client_run = report.clone();
-    for r in &mut client_run.results {
-        r.id = format!("CLI-{}", r.id);
-    }
+    client_run.target.client_run = true;
     assert!(!last(&client_run).contains("--issuer"), "a client run tested no server: {}", last(&client_run));
     report.target.embedded = false;
     assert!(last(&report).contains("add a profile (--profile FILE)"), "{}", last(&report));
