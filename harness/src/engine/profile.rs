@@ -131,6 +131,13 @@ pub struct UserProfile {
     pub password: Secret,
 }
 
+/// The loopback socket address of `bundled_idp` (`127.0.0.1:9410`; port 0 picks one).
+pub fn bundled_idp_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse::<std::net::SocketAddr>().ok().filter(|a| a.ip().is_loopback()).ok_or_else(|| {
+        format!("`bundled_idp` must be a loopback address such as 127.0.0.1:9410, not `{text}`")
+    })
+}
+
 /// Built-in target profiles, by name.
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("fake-server", include_str!("../../../fixtures/profiles/fake-server.toml")),
@@ -176,12 +183,7 @@ impl Profile {
             crate::engine::origin::validate_origins(&idp.trusted_origins)?;
         }
         if let Some(addr) = &profile.bundled_idp {
-            let ok = addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
-            if !ok {
-                return Err(format!(
-                    "`bundled_idp` must be a loopback address such as 127.0.0.1:9410, not `{addr}`"
-                ));
-            }
+            bundled_idp_address(addr)?;
         }
         Ok(profile)
     }

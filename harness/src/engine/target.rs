@@ -205,10 +205,15 @@ pub async fn prepare(settings: &TargetSettings, ledger: Arc<Ledger>) -> Result<P
         idp: None,
     };
     if let (Some(idp_issuer), Some(idp_profile)) = (idp_issuer.clone(), idp_profile) {
-        let (mut idp_metadata, idp_error) = discover(&idp_issuer, settings, &env.trust).await;
-        if let Some(e) = idp_error {
-            return Err(PrepareError::Config(format!("the identity provider at {idp_issuer}: {e}")));
-        }
+        let mut idp_metadata = match &bundled_idp {
+            Some(idp) => idp.metadata.clone(),
+            None => match discover(&idp_issuer, settings, &env.trust).await {
+                (metadata, None) => metadata,
+                (_, Some(e)) => {
+                    return Err(PrepareError::Config(format!("the identity provider at {idp_issuer}: {e}")));
+                }
+            },
+        };
         idp_profile.fill_metadata(&mut idp_metadata);
         let mut idp_interaction =
             interaction_profile(idp_profile.interaction.as_deref().unwrap_or("fake-server"))
@@ -279,17 +284,13 @@ fn bundled_idp_address(profile_text: &str) -> Result<Option<std::net::SocketAddr
         // The full parse reports what is wrong with the file.
         Err(_) => return Ok(None),
     };
-    let Some(value) = table.get("bundled_idp") else { return Ok(None) };
-    value
-        .as_str()
-        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-        .filter(|a| a.ip().is_loopback())
-        .map(Some)
-        .ok_or_else(|| {
-            PrepareError::Config(format!(
-                "`bundled_idp` must be a loopback address such as \"127.0.0.1:9410\", not {value}"
-            ))
-        })
+    match table.get("bundled_idp") {
+        None => Ok(None),
+        Some(toml::Value::String(text)) => {
+            crate::engine::profile::bundled_idp_address(text).map(Some).map_err(PrepareError::Config)
+        }
+        Some(other) => Err(PrepareError::Config(format!("`bundled_idp` must be a string, not {other}"))),
+    }
 }
 
 /// The signing keys of the bundled identity provider: fixed, public, and not the bundled
@@ -303,6 +304,7 @@ const IDP_EDDSA_PEM: &str = include_str!("../../../fixtures/keys/bundled-idp-sig
 struct BundledIdp {
     server: Arc<FakeServer>,
     issuer: String,
+    metadata: Value,
     jwks: Value,
     profile: Profile,
 }
@@ -323,7 +325,7 @@ impl BundledIdp {
             .await
             .map_err(|e| PrepareError::Startup(format!("the identity provider on {addr}: {e}")))?;
         let issuer = server.issuer().to_string();
-        let profile = Profile::builtin("fake-server", Some(&issuer))
+        let mut profile = Profile::builtin("fake-server", Some(&issuer))
             .unwrap_or_else(|| Err("no built-in fake-server profile".into()))
             .map_err(PrepareError::Config)?;
         let trust = Arc::new(Trust::open());
@@ -340,9 +342,8 @@ impl BundledIdp {
         .ok_or_else(|| {
             PrepareError::Startup(format!("the bundled identity provider's JWKS at `{jwks_uri}`"))
         })?;
-        let mut profile = profile;
         profile.issuer = Some(issuer.clone());
-        Ok(BundledIdp { server: Arc::new(server), issuer, jwks, profile })
+        Ok(BundledIdp { server: Arc::new(server), issuer, metadata, jwks, profile })
     }
 }
 
