@@ -105,6 +105,11 @@ pub struct Settings {
     /// Scopes a token needs at the built-in MCP resource; also its metadata's `scopes_supported`
     /// and the default scopes of clients that register without naming any.
     pub mcp_scopes: Vec<String>,
+    /// Scopes a `tools/call` needs at the built-in MCP resource besides `mcp_scopes`. A token
+    /// without them may connect and list tools, and its calls get 403 `insufficient_scope`
+    /// naming every scope a call needs: the runtime challenge MCP clients answer with a step-up
+    /// authorization (MCP 2025-11-25 and later). Empty by default.
+    pub mcp_tool_scopes: Vec<String>,
     /// How long fetching a client ID metadata document may take, in milliseconds.
     pub cimd_timeout_ms: u64,
     /// Keep every request the server receives (method, path, query, selected headers, form
@@ -159,6 +164,7 @@ impl std::fmt::Debug for Settings {
             .field("legacy_root_endpoints", &self.legacy_root_endpoints)
             .field("expired_token_retention_secs", &self.expired_token_retention_secs)
             .field("mcp_scopes", &self.mcp_scopes)
+            .field("mcp_tool_scopes", &self.mcp_tool_scopes)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
             .field("record_requests", &self.record_requests)
             .field("limits", &self.limits)
@@ -235,6 +241,7 @@ impl Default for Settings {
             legacy_root_endpoints: false,
             expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
+            mcp_tool_scopes: Vec::new(),
             cimd_timeout_ms: 5000,
             record_requests: false,
             limits: Limits::default(),

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::resource::{Caller, authorize};
+use super::resource::{Caller, authorize, lacking_scope};
 use crate::form::read_body;
 use crate::state::AppState;
 use crate::tokens::random_token;
@@ -88,6 +88,13 @@ async fn post(st: &AppState, caller: &Caller, session: Option<String>, req: Requ
         // Transport spec: an unknown session gets 404, and the client starts a new one.
         return rpc_error(StatusCode::NOT_FOUND, Value::Null, -32001, "unknown or expired session");
     }
+    if calls_a_tool(&message)
+        && !st.settings.mcp_tool_scopes.is_empty()
+        && let Some(refused) = lacking_scope(st, caller.with_dpop, &caller.scopes, &tool_scopes(st))
+    {
+        // MCP 2025-11-25 Runtime Insufficient Scope Errors: HTTP 403 with the challenge.
+        return refused;
+    }
     let replies: Vec<Value> = match &message {
         Value::Array(batch) => batch.iter().filter_map(|m| dispatch(caller, m)).collect(),
         single => dispatch(caller, single).into_iter().collect(),
@@ -110,6 +117,26 @@ async fn post(st: &AppState, caller: &Caller, session: Option<String>, req: Requ
         }
     }
     resp
+}
+
+/// Does the message (or a message of the batch) call a tool?
+fn calls_a_tool(message: &Value) -> bool {
+    let one = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
+    match message {
+        Value::Array(batch) => batch.iter().any(one),
+        m => one(m),
+    }
+}
+
+/// Every scope a tool call needs: the resource's, then the tools' own.
+fn tool_scopes(st: &AppState) -> Vec<String> {
+    let mut needed = st.settings.mcp_scopes.clone();
+    for s in &st.settings.mcp_tool_scopes {
+        if !needed.contains(s) {
+            needed.push(s.clone());
+        }
+    }
+    needed
 }
 
 /// Answer one JSON-RPC message; `None` for notifications and client responses.

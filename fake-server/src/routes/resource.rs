@@ -24,6 +24,8 @@ pub struct Caller {
     pub username: Option<String>,
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// The request used the DPoP scheme (its refusals carry DPoP challenges).
+    pub with_dpop: bool,
 }
 
 /// Path of the resource's metadata: the well-known segment goes before the resource's path
@@ -98,17 +100,7 @@ pub fn authorize(
     let extra = challenge_attributes(st, policy.scope_in_challenge);
     let dpop_token = dpop_token(headers).filter(|_| st.policy.dpop.offered);
     let with_dpop = dpop_token.is_some();
-    let fail = |e: OAuthError| -> Response {
-        let mut e = e;
-        if !policy.www_authenticate {
-            e.challenge = None;
-        }
-        // RFC 9449 §7.1: a request made with the DPoP scheme is answered with a DPoP challenge.
-        if with_dpop && let Some(rest) = e.challenge.as_deref().and_then(|c| c.strip_prefix("Bearer ")) {
-            e.challenge = Some(format!("DPoP {rest}{}", algs_attribute(st)));
-        }
-        e.into_response()
-    };
+    let fail = |e: OAuthError| refusal(st, with_dpop, e);
     let mut token = dpop_token.or_else(|| bearer_token(headers));
     if token.is_none() && !policy.refuse_query_token {
         // RFC 6750 §2.3 query tokens leak into logs and history; MCP forbids them.
@@ -184,15 +176,37 @@ pub fn authorize(
             &extra,
         )));
     }
-    if policy.check_scope
-        && let Some(missing) = st.settings.mcp_scopes.iter().find(|s| !satisfies(&record.scopes, s))
-    {
-        let desc = format!("the access token lacks the `{missing}` scope");
-        let attrs =
-            format!(r#", scope="{}"{}"#, st.settings.mcp_scopes.join(" "), challenge_attributes(st, false));
-        return Err(fail(OAuthError::insufficient_scope(desc, &attrs)));
+    if let Some(refused) = lacking_scope(st, with_dpop, &record.scopes, &st.settings.mcp_scopes) {
+        return Err(refused);
     }
-    Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes })
+    Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes, with_dpop })
+}
+
+/// The 403 `insufficient_scope` for a token with `granted` scopes at a request that needs all
+/// of `needed`, or `None` when it has them. The challenge names every scope the request needs,
+/// not only the missing one (MCP 2026-07-28 scope challenge handling: one challenge, all
+/// required scopes), so a client that asks for exactly those gets in.
+pub fn lacking_scope(st: &AppState, with_dpop: bool, granted: &[String], needed: &[String]) -> Option<Response> {
+    if !st.policy.resource.check_scope {
+        return None;
+    }
+    let missing = needed.iter().find(|s| !satisfies(granted, s))?;
+    let desc = format!("the access token lacks the `{missing}` scope");
+    let attrs = format!(r#", scope="{}"{}"#, needed.join(" "), challenge_attributes(st, false));
+    Some(refusal(st, with_dpop, OAuthError::insufficient_scope(desc, &attrs)))
+}
+
+/// A refusal of the resource as the client sees it: without its challenge under the fault
+/// that drops `WWW-Authenticate`, and with the DPoP scheme when the request used it (RFC 9449
+/// §7.1).
+fn refusal(st: &AppState, with_dpop: bool, mut e: OAuthError) -> Response {
+    if !st.policy.resource.www_authenticate {
+        e.challenge = None;
+    }
+    if with_dpop && let Some(rest) = e.challenge.as_deref().and_then(|c| c.strip_prefix("Bearer ")) {
+        e.challenge = Some(format!("DPoP {rest}{}", algs_attribute(st)));
+    }
+    e.into_response()
 }
 
 /// The token of an `Authorization: DPoP` header (RFC 9449 §7.1).

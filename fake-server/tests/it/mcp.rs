@@ -125,6 +125,36 @@ async fn a_token_without_the_required_scope_gets_403_insufficient_scope() {
 }
 
 #[tokio::test]
+async fn tool_scopes_refuse_calls_at_runtime_naming_every_scope_a_call_needs() {
+    let server = FakeServer::builder().settings(|s| s.mcp_tool_scopes = vec!["profile".into()]).start().await;
+    let mcp = server.url("/mcp");
+    let read = token(&server, "projects:read", Some(&mcp)).await;
+    // Connecting and listing need only the resource's scope.
+    assert_eq!(post(&server, Some(&read), &initialize()).await.status(), StatusCode::OK);
+    let list = post(&server, Some(&read), &rpc(2, "tools/list", json!({}))).await;
+    assert_eq!(list.status(), StatusCode::OK);
+    // A call, alone or in a batch, gets the runtime 403 with all the scopes a call needs.
+    let call = rpc(3, "tools/call", json!({ "name": "whoami", "arguments": {} }));
+    for body in [call.clone(), json!([rpc(4, "ping", json!({})), call.clone()])] {
+        let resp = post(&server, Some(&read), &body).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{body}");
+        let c = challenge(&resp);
+        assert!(c.contains(r#"error="insufficient_scope""#), "{c}");
+        assert!(c.contains(r#"scope="projects:read profile""#), "{c}");
+        assert!(c.contains("resource_metadata="), "{c}");
+    }
+    let both = token(&server, "projects:read profile", Some(&mcp)).await;
+    let resp = post(&server, Some(&both), &call).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let who: Value = resp.json().await.unwrap();
+    assert_eq!(who["result"]["structuredContent"]["user"], "alice", "{who}");
+    // Without tool scopes (the default) the resource's scope is enough for a call.
+    let plain = FakeServer::start().await;
+    let read = token(&plain, "projects:read", Some(&plain.url("/mcp"))).await;
+    assert_eq!(post(&plain, Some(&read), &call).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn jwt_access_tokens_are_checked_the_same_way() {
     let server = FakeServer::builder().access_token_format(TokenFormat::Jwt).start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
