@@ -31,10 +31,10 @@ export function openBrowser(browser, url) {
   spawn(browser, [String(url)], { stdio: 'ignore' }).unref();
 }
 
-/** The loopback redirect URI: `next()` resolves the first callback's full URL. */
+/** The loopback redirect URI: each `next()` resolves the next callback's full URL, in order. */
 export async function callbackListener() {
-  let deliver;
-  const received = new Promise((resolve) => (deliver = resolve));
+  const arrived = [];
+  const waiting = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, `http://127.0.0.1:${server.address().port}`);
     if (url.pathname !== '/callback') {
@@ -42,7 +42,9 @@ export async function callbackListener() {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('You can close this window.\n');
-    deliver(url);
+    const waiter = waiting.shift();
+    if (waiter) waiter(url);
+    else arrived.push(url);
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -52,7 +54,7 @@ export async function callbackListener() {
     redirectUri: `http://127.0.0.1:${server.address().port}/callback`,
     next: () =>
       Promise.race([
-        received,
+        arrived.length ? Promise.resolve(arrived.shift()) : new Promise((resolve) => waiting.push(resolve)),
         new Promise((_, reject) => setTimeout(() => reject(new Exit(4, 'no callback in time')), CALLBACK_TIMEOUT_MS).unref()),
       ]),
     close: () => {
@@ -111,10 +113,11 @@ class Provider {
 }
 
 /**
- * The MCP flow through the SDK: connect, and on `UnauthorizedError` wait for the callback,
- * compare `state` (the SDK leaves that to the application), hand the callback to
- * `finish(transport, params)`, connect again and call `whoami`. Exit codes: 1 the authorization
- * server answered with an error; 2 another state; 3 the SDK refused the callback.
+ * The MCP flow through the SDK: connect and call `whoami`. Whenever the SDK stops for the user
+ * (`UnauthorizedError`: the first sign-in, or a step-up after a 403 `insufficient_scope`), wait
+ * for the callback, compare `state` (the SDK leaves that to the application), hand the callback
+ * to `finish(transport, params)` and try again, once per sign-in. Exit codes: 1 the
+ * authorization server answered with an error; 2 another state; 3 the SDK refused the callback.
  */
 export async function mcpFlow(env, { Client, StreamableHTTPClientTransport, UnauthorizedError, clientName, finish }) {
   if (!env.MCP_SERVER_URL || !env.BROWSER) throw new Exit(4, 'MCP_SERVER_URL and BROWSER must be set');
@@ -125,16 +128,7 @@ export async function mcpFlow(env, { Client, StreamableHTTPClientTransport, Unau
       : undefined;
     const provider = new Provider(callback.redirectUri, env.BROWSER, preregistered, clientName);
     const url = new URL(env.MCP_SERVER_URL);
-    const connect = async () => {
-      const client = new Client({ name: 'oauth-conformance-driver', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
-      return client;
-    };
-    let client;
-    try {
-      client = await connect();
-    } catch (e) {
-      if (!(e instanceof UnauthorizedError)) throw e;
+    const signIn = async () => {
       const params = (await callback.next()).searchParams;
       if (params.get('error')) throw new Exit(1, `the authorization server answered ${params.get('error')}`);
       if (params.get('state') !== provider.expectedState) throw new Exit(2, 'the callback carries another state');
@@ -143,9 +137,22 @@ export async function mcpFlow(env, { Client, StreamableHTTPClientTransport, Unau
       } catch (refused) {
         throw new Exit(3, `the SDK refused the callback: ${refused?.name ?? ''} ${refused?.message ?? refused}`);
       }
-      client = await connect();
-    }
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    };
+    const withSignIn = async (act) => {
+      try {
+        return await act();
+      } catch (e) {
+        if (!(e instanceof UnauthorizedError)) throw e;
+        await signIn();
+        return act();
+      }
+    };
+    let client;
+    await withSignIn(async () => {
+      client = new Client({ name: 'oauth-conformance-driver', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
+    });
+    const result = await withSignIn(() => client.callTool({ name: 'whoami', arguments: {} }));
     process.stdout.write(`${JSON.stringify(result.content ?? result)}\n`);
     await client.close();
   } finally {

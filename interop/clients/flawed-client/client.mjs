@@ -27,6 +27,8 @@ const FAULTS = [
   'ignore-challenge-scope',
   'no-application-type',
   'skip-resource-metadata',
+  'append-well-known',
+  'no-step-up',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -206,10 +208,14 @@ async function discoverResource(cfg) {
 }
 
 /** Step 3: the authorization server's metadata (RFC 8414, then OpenID Connect Discovery). */
-async function discoverServer(issuer) {
+async function discoverServer(issuer, faults) {
   const u = new URL(issuer);
+  // MCP 2025-11-25's order: RFC 8414 then OpenID Connect, path-inserted, then OpenID Connect
+  // path-appended for an issuer with a path.
   const candidates = [insertedWellKnown(issuer, 'oauth-authorization-server'), insertedWellKnown(issuer, 'openid-configuration')];
   if (u.pathname !== '/') candidates.push(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  // fault append-well-known: the RFC 8414 suffix appended to the issuer, tried first
+  if (faults.has('append-well-known')) candidates.unshift(`${issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`);
   let meta;
   for (const url of candidates) {
     meta = await getJson(url);
@@ -449,7 +455,10 @@ class McpSession {
       await response.body?.cancel();
       const challenge = bearerChallenge(response.headers.get('www-authenticate'));
       const why = challenge?.error ? ` (${oneLine(challenge.error)})` : '';
-      throw fail(`the MCP server answered ${message.method} with ${response.status}${why}`);
+      const refused = fail(`the MCP server answered ${message.method} with ${response.status}${why}`);
+      refused.status = response.status;
+      refused.challenge = challenge;
+      throw refused;
     }
     this.#sessionId = response.headers.get('mcp-session-id') ?? this.#sessionId;
     const type = response.headers.get('content-type') ?? '';
@@ -492,10 +501,30 @@ function fromEventStream(text, id) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Steps 6–9: authorize (again after a refusal under the fault retry-on-deny) and redeem. */
+async function signIn(cfg, ctx, listener) {
+  for (let attempt = 0; ; attempt++) {
+    const sent = authorizationRequest(cfg, ctx);
+    const callback = listener.next(cfg.callbackTimeoutMs);
+    await openBrowser(cfg, sent.url);
+    const params = await callback;
+    let code;
+    try {
+      code = judgeCallback(cfg, ctx, sent, params);
+    } catch (e) {
+      const retry = e instanceof Exit && e.code === 1 && cfg.faults.has('retry-on-deny') && attempt < MAX_RETRIES_ON_DENY;
+      if (!retry) throw e;
+      process.stderr.write(`flawed-client: ${e.message}; trying again\n`);
+      continue;
+    }
+    return redeem(cfg, ctx, sent, code);
+  }
+}
+
 async function main() {
   const cfg = config(process.env);
   const { challenge, resource, issuer, scopesSupported } = await discoverResource(cfg);
-  const meta = await discoverServer(issuer);
+  const meta = await discoverServer(issuer, cfg.faults);
   const listener = await startCallbackListener();
   try {
     const ctx = {
@@ -514,28 +543,23 @@ async function main() {
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
     ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;
 
-    let code;
-    let sent;
-    for (let attempt = 0; ; attempt++) {
-      sent = authorizationRequest(cfg, ctx);
-      const callback = listener.next(cfg.callbackTimeoutMs);
-      await openBrowser(cfg, sent.url);
-      const params = await callback;
-      try {
-        code = judgeCallback(cfg, ctx, sent, params);
-        break;
-      } catch (e) {
-        const retry = e instanceof Exit && e.code === 1 && cfg.faults.has('retry-on-deny') && attempt < MAX_RETRIES_ON_DENY;
-        if (!retry) throw e;
-        process.stderr.write(`flawed-client: ${e.message}; trying again\n`);
-      }
-    }
-    listener.close();
-
-    const accessToken = await redeem(cfg, ctx, sent, code);
-    const mcp = new McpSession(cfg, accessToken);
+    const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener));
     await mcp.initialize();
-    const result = await mcp.call('tools/call', { name: 'whoami', arguments: {} });
+    const whoami = () => mcp.call('tools/call', { name: 'whoami', arguments: {} });
+    let result;
+    try {
+      result = await whoami();
+    } catch (e) {
+      // MCP 2025-11-25 step-up: a 403 insufficient_scope names the scopes the call needs; sign
+      // in again for those and the ones held (their union), then call once more.
+      // fault no-step-up: the 403 ends the run.
+      if (e.status !== 403 || e.challenge?.error !== 'insufficient_scope' || cfg.faults.has('no-step-up')) throw e;
+      const words = (s) => (s ?? '').split(' ').filter(Boolean);
+      ctx.scope = [...new Set([...words(ctx.scope), ...words(e.challenge.scope)])].join(' ') || undefined;
+      process.stderr.write(`flawed-client: the call needs more scope; signing in again for ${ctx.scope}\n`);
+      mcp.accessToken = await signIn(cfg, ctx, listener);
+      result = await whoami();
+    }
     if (result?.isError) throw fail('the whoami tool reported an error');
     const text = (result?.content ?? [])
       .filter((c) => c?.type === 'text')

@@ -81,6 +81,15 @@ after(() => {
 /** A fake server that records requests, with an admin key to read them. */
 const recordingServer = startRecordingFakeServer;
 
+/** `--fixtures` for the bundled fixtures with these lines added to their `[server]` table. */
+function serverWith(...lines) {
+  const bundled = readFileSync(resolve(here, '../../../fixtures/fake-server.toml'), 'utf8');
+  assert.ok(bundled.includes('\n[server]\n'), 'the bundled fixtures have a [server] table');
+  const file = join(dir, `fixtures-${randomBytes(6).toString('hex')}.toml`);
+  writeFileSync(file, bundled.replace('\n[server]\n', `\n[server]\n${lines.join('\n')}\n`));
+  return ['--fixtures', file];
+}
+
 /**
  * A confidential client registered by an operator beforehand: a loopback redirect URI (any
  * port, RFC 8252 §7.3) and client_secret_basic. Resolves to the registration response.
@@ -427,6 +436,41 @@ describe('the flawed client', { concurrency: 4 }, () => {
     const wellKnown = reqs.filter((r) => r.path.startsWith('/.well-known/'));
     assert.ok(wellKnown.length >= 1, why);
     assert.equal(wellKnown.filter((r) => r.path.startsWith('/.well-known/oauth-protected-resource')).length, 0, why);
+    assert.equal(run.code, 0, why);
+  });
+
+  test('without faults, a tool that needs more scope: the client steps up for the union and calls again', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_tool_scopes = ["profile"]') });
+    assert.equal(run.code, 0, why);
+    assert.match(run.stdout, /"user":"alice"/, why);
+    const scopes = authorizeRequests(reqs).map((r) => param(r.query, 'scope'));
+    assert.deepEqual(scopes, ['projects:read', 'projects:read profile'], why);
+    assert.equal(codeRedemptions(reqs).length, 2, why);
+    const calls = mcpRequests(reqs).filter((r) => r.json?.method === 'tools/call');
+    assert.equal(calls.length, 2, `the refused call and the one after the step-up\n${why}`);
+    assert.notEqual(param(calls[0].headers, 'authorization'), param(calls[1].headers, 'authorization'), why);
+  });
+
+  test('no-step-up: a 403 insufficient_scope on the tool call ends the run', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-step-up'], serverArgs: serverWith('mcp_tool_scopes = ["profile"]') });
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /403 \(insufficient_scope\)/, why);
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+  });
+
+  test('without faults, an issuer with a path: RFC 8414 path-inserted metadata first', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('issuer_path = "/tenant"') });
+    assert.equal(run.code, 0, why);
+    const metadata = reqs.filter((r) => /^\/.well-known\/(oauth-authorization-server|openid-configuration)|\/\.well-known\/openid-configuration$/.test(r.path));
+    assert.equal(metadata[0]?.path, '/.well-known/oauth-authorization-server/tenant', why);
+  });
+
+  test('append-well-known: for an issuer with a path, the first metadata request appends the suffix', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['append-well-known'], serverArgs: serverWith('issuer_path = "/tenant"') });
+    const metadata = reqs.filter((r) => r.path.includes('/.well-known/oauth-authorization-server'));
+    assert.equal(metadata[0]?.path, '/tenant/.well-known/oauth-authorization-server', why);
+    // The fake server keeps RFC 8414's location only, so the client falls back and goes on.
+    assert.equal(metadata[1]?.path, '/.well-known/oauth-authorization-server/tenant', why);
     assert.equal(run.code, 0, why);
   });
 

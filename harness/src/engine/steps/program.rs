@@ -39,6 +39,8 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "ignore-challenge-scope",
     "no-application-type",
     "skip-resource-metadata",
+    "append-well-known",
+    "no-step-up",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -87,6 +89,21 @@ pub struct RunClient {
     pub tamper: Option<Tamper>,
     #[serde(default)]
     pub credentials: Credentials,
+    /// How the fake server the client meets differs from the bundled default.
+    #[serde(default)]
+    pub server: ClientServer,
+}
+
+/// The fake server of a client scenario: conformant configurations a client must cope with.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientServer {
+    /// The issuer has this path (RFC 8414 §3.1), e.g. `/tenant`; the MCP server is under it.
+    pub issuer_path: Option<String>,
+    /// Scopes a `tools/call` needs at the MCP server besides the ones its 401 names: calls
+    /// get 403 `insufficient_scope` until the client steps up.
+    #[serde(default)]
+    pub tool_scopes: Vec<String>,
 }
 
 impl RunClient {
@@ -97,6 +114,18 @@ impl RunClient {
             ));
         };
         let mut builder = FakeServer::builder().record_requests();
+        if let Some(path) = &self.server.issuer_path {
+            if !path.starts_with('/') || path.len() < 2 || path.ends_with('/') {
+                return Err(StepError::Prerequisite(format!(
+                    "server.issuer_path `{path}` must start with / and not end with one"
+                )));
+            }
+            builder = builder.issuer_path(path);
+        }
+        if !self.server.tool_scopes.is_empty() {
+            let scopes = self.server.tool_scopes.clone();
+            builder = builder.settings(move |s| s.mcp_tool_scopes = scopes);
+        }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
                 PREREGISTERED_ID,
@@ -212,6 +241,7 @@ fn tamper(callback: &str, how: Tamper) -> String {
 fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String, Value> {
     let base =
         url::Url::parse(issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+    let origin = url::Url::parse(issuer).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     let mcp_path = url::Url::parse(mcp).map(|u| u.path().to_string()).unwrap_or_default();
     let params = |r: &RecordedRequest| {
         let mut m: BTreeMap<String, Value> = BTreeMap::new();
@@ -230,6 +260,17 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     let token = at("/token");
     let redemptions = token.iter().filter(|t| t["grant_type"] == "authorization_code").count();
     let resource: Vec<Value> = requests.iter().filter(|r| r.path == mcp_path).map(params).collect();
+    // JSON-RPC messages to the MCP server that call a tool (alone or in a batch).
+    let calls_tool = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
+    let tool_calls = requests
+        .iter()
+        .filter(|r| r.path == mcp_path)
+        .filter(|r| match &r.json {
+            Some(Value::Array(batch)) => batch.iter().any(calls_tool),
+            Some(m) => calls_tool(m),
+            None => false,
+        })
+        .count();
     let in_urls = requests
         .iter()
         .filter(|r| r.query.iter().any(|(k, _)| matches!(k.as_str(), "access_token" | "refresh_token")))
@@ -253,7 +294,24 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
             }))
         })
         .collect();
+    // The URLs of the same documents, by kind of party, in the order fetched.
+    let metadata_urls = |kinds: &[&str]| -> Vec<Value> {
+        requests
+            .iter()
+            .filter(|r| r.method == "GET")
+            .filter(|r| {
+                r.path.split("/.well-known/").nth(1).and_then(|k| k.split('/').next()).is_some_and(|k| kinds.contains(&k))
+            })
+            .map(|r| json!(format!("{origin}{}", r.path)))
+            .collect()
+    };
     let mut out = Map::new();
+    out.insert("origin".into(), json!(origin));
+    out.insert("resource_metadata_urls".into(), Value::Array(metadata_urls(&["oauth-protected-resource"])));
+    out.insert(
+        "server_metadata_urls".into(),
+        Value::Array(metadata_urls(&["oauth-authorization-server", "openid-configuration"])),
+    );
     out.insert("discovery".into(), Value::Array(discovery));
     out.insert("mcp_server_url".into(), json!(mcp));
     out.insert("issuer".into(), json!(issuer));
@@ -261,6 +319,7 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("token".into(), Value::Array(token));
     out.insert("code_redemptions".into(), json!(redemptions));
     out.insert("resource".into(), Value::Array(resource));
+    out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
     out.insert("registrations".into(), Value::Array(registrations));
     out.insert("requests".into(), serde_json::to_value(requests).unwrap_or(Value::Null));
