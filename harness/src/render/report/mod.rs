@@ -345,6 +345,10 @@ pub fn next_step(report: &RunReport) -> Option<String> {
     if report.target.embedded && !report.target.client_run {
         return Some("next: --issuer URL to test your server".into());
     }
+    if n("SKIP") > 0 && report.target.client_run {
+        // What a client did not do (call a tool, send a state) is no profile's to supply.
+        return Some("next: the skipped scenarios say what the client did not do (listed above)".into());
+    }
     if n("SKIP") > 0 {
         let profile = if report.target.profile.is_some() {
             "complete the profile"
