@@ -186,7 +186,12 @@ pub fn authorize(
 /// of `needed`, or `None` when it has them. The challenge names every scope the request needs,
 /// not only the missing one (MCP 2026-07-28 scope challenge handling: one challenge, all
 /// required scopes), so a client that asks for exactly those gets in.
-pub fn lacking_scope(st: &AppState, with_dpop: bool, granted: &[String], needed: &[String]) -> Option<Response> {
+pub fn lacking_scope(
+    st: &AppState,
+    with_dpop: bool,
+    granted: &[String],
+    needed: &[String],
+) -> Option<Response> {
     if !st.policy.resource.check_scope {
         return None;
     }

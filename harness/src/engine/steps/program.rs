@@ -300,7 +300,11 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
             .iter()
             .filter(|r| r.method == "GET")
             .filter(|r| {
-                r.path.split("/.well-known/").nth(1).and_then(|k| k.split('/').next()).is_some_and(|k| kinds.contains(&k))
+                r.path
+                    .split("/.well-known/")
+                    .nth(1)
+                    .and_then(|k| k.split('/').next())
+                    .is_some_and(|k| kinds.contains(&k))
             })
             .map(|r| json!(format!("{origin}{}", r.path)))
             .collect()

@@ -134,7 +134,11 @@ fn the_closing_line_says_what_to_do_next() {
     client_run.target.client_run = true;
     assert!(!last(&client_run).contains("--issuer"), "a client run tested no server: {}", last(&client_run));
     assert!(client_run.results.iter().any(|r| r.outcome == Outcome::Skip));
-    assert!(last(&client_run).contains("what the client did not do"), "no profile to complete: {}", last(&client_run));
+    assert!(
+        last(&client_run).contains("what the client did not do"),
+        "no profile to complete: {}",
+        last(&client_run)
+    );
     report.target.embedded = false;
     assert!(last(&report).contains("add a profile (--profile FILE)"), "{}", last(&report));
     let report = only(&report, &|r| r.outcome == Outcome::Pass);
