@@ -99,11 +99,39 @@ pub struct RunClient {
 #[serde(deny_unknown_fields)]
 pub struct ClientServer {
     /// The issuer has this path (RFC 8414 §3.1), e.g. `/tenant`; the MCP server is under it.
-    pub issuer_path: Option<String>,
+    pub issuer_path: Option<IssuerPath>,
     /// Scopes a `tools/call` needs at the MCP server besides the ones its 401 names: calls
     /// get 403 `insufficient_scope` until the client steps up.
     #[serde(default)]
     pub tool_scopes: Vec<String>,
+}
+
+/// An issuer path: `/` and at least one more character, no trailing `/`, no query or fragment.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(try_from = "String", into = "String")]
+pub struct IssuerPath(String);
+
+impl TryFrom<String> for IssuerPath {
+    type Error = String;
+
+    fn try_from(path: String) -> Result<IssuerPath, String> {
+        let ok = path.len() > 1
+            && path.starts_with('/')
+            && !path.ends_with('/')
+            && !path.contains(['?', '#', ' ', '\\'])
+            && !path.contains("//");
+        if ok {
+            Ok(IssuerPath(path))
+        } else {
+            Err(format!("issuer_path `{path}` must be a path such as `/tenant`: a leading /, no trailing /"))
+        }
+    }
+}
+
+impl From<IssuerPath> for String {
+    fn from(p: IssuerPath) -> String {
+        p.0
+    }
 }
 
 impl RunClient {
@@ -114,12 +142,7 @@ impl RunClient {
             ));
         };
         let mut builder = FakeServer::builder().record_requests();
-        if let Some(path) = &self.server.issuer_path {
-            if !path.starts_with('/') || path.len() < 2 || path.ends_with('/') {
-                return Err(StepError::Prerequisite(format!(
-                    "server.issuer_path `{path}` must start with / and not end with one"
-                )));
-            }
+        if let Some(IssuerPath(path)) = &self.server.issuer_path {
             builder = builder.issuer_path(path);
         }
         if !self.server.tool_scopes.is_empty() {
@@ -445,4 +468,22 @@ fn reqwest_client() -> Result<reqwest::Client, StepError> {
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| StepError::Prerequisite(format!("cannot build the HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IssuerPath, RunClient};
+
+    #[test]
+    fn a_client_scenario_server_takes_only_a_real_issuer_path() {
+        let parse = |t: &str| toml::from_str::<RunClient>(t);
+        let ok = parse("server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"] }").unwrap();
+        assert_eq!(ok.server.issuer_path, Some(IssuerPath("/tenant".into())));
+        assert_eq!(ok.server.tool_scopes, ["profile"]);
+        for bad in ["tenant", "/", "/tenant/", "/a//b", "/t?x=1", "/t#f", ""] {
+            let err = parse(&format!("server = {{ issuer_path = \"{bad}\" }}")).unwrap_err().to_string();
+            assert!(err.contains("must be a path such as `/tenant`"), "{bad}: {err}");
+        }
+        assert!(parse("server = { issuer = \"/x\" }").is_err(), "unknown keys are refused");
+    }
 }
