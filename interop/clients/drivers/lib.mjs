@@ -65,7 +65,7 @@ export async function callbackListener() {
 }
 
 /** An in-memory OAuthClientProvider, as the SDK's examples write one. */
-class Provider {
+export class Provider {
   constructor(redirectUri, browser, preregistered, clientName) {
     this.redirectUri = redirectUri;
     this.browser = browser;

@@ -11,63 +11,29 @@
 //   MCP server by signing again with the server's nonce, and the flow still ends in `whoami`.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 
 import { Client, DpopSession, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 
+import { Provider } from '../drivers/lib.mjs';
 import { startRecordingFakeServer } from '../lib/fake-server.mjs';
 import { UserAgent } from '../lib/user-agent.mjs';
 
 // Never listened on: the user agent stops at the redirect and hands the URL over.
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
-/** An in-memory provider with DPoP; the user signs in through the fake server's pages. */
-class Provider {
+/** The drivers' in-memory provider with DPoP; the user signs in through the fake server's pages. */
+class DpopProvider extends Provider {
   constructor(session) {
+    super(REDIRECT_URI, undefined, undefined, 'SDK DPoP client');
     this.session = session;
-    this.expectedState = undefined;
     this.callback = undefined;
-  }
-  get redirectUrl() {
-    return REDIRECT_URI;
-  }
-  get clientMetadata() {
-    return {
-      client_name: 'SDK DPoP client',
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
   }
   dpop() {
     return this.session;
   }
-  state() {
-    this.expectedState = randomBytes(16).toString('base64url');
-    return this.expectedState;
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens) {
-    this.saved = tokens;
-  }
   async redirectToAuthorization(url) {
     this.callback = await new UserAgent().authorize(url, REDIRECT_URI);
-  }
-  saveCodeVerifier(v) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
   }
 }
 
@@ -76,7 +42,7 @@ const header = (r, name) => r.headers.find(([k]) => k === name)?.[1];
 /** Connect through the SDK, sign in when it asks, and call whoami; the recorded requests. */
 async function run(server) {
   const session = await DpopSession.create();
-  const provider = new Provider(session);
+  const provider = new DpopProvider(session);
   const url = new URL(`${server.issuer}/mcp`);
   const connect = async () => {
     const client = new Client({ name: 'sdk-dpop', version: '1.0.0' });
