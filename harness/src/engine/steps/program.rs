@@ -303,42 +303,32 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
         .filter(|r| r.path == format!("{base}/register"))
         .filter_map(|r| r.json.clone())
         .collect();
-    // The metadata documents the client fetched, in order, by kind.
-    let discovery: Vec<Value> = requests
+    // The metadata documents the client fetched, in order: their kind and URL.
+    let fetched: Vec<(&str, String)> = requests
         .iter()
         .filter(|r| r.method == "GET")
         .filter_map(|r| {
-            let kind = r.path.split("/.well-known/").nth(1)?.split('/').next()?;
-            Some(json!(match kind {
+            let kind = match r.path.split("/.well-known/").nth(1)?.split('/').next()? {
                 "oauth-protected-resource" => "protected-resource",
                 "oauth-authorization-server" => "authorization-server",
                 "openid-configuration" => "openid-configuration",
                 _ => return None,
-            }))
+            };
+            Some((kind, format!("{origin}{}", r.path)))
         })
         .collect();
-    // The URLs of the same documents, by kind of party, in the order fetched.
-    let metadata_urls = |kinds: &[&str]| -> Vec<Value> {
-        requests
+    let discovery: Vec<Value> = fetched.iter().map(|(kind, _)| json!(kind)).collect();
+    let urls = |resource: bool| -> Vec<Value> {
+        fetched
             .iter()
-            .filter(|r| r.method == "GET")
-            .filter(|r| {
-                r.path
-                    .split("/.well-known/")
-                    .nth(1)
-                    .and_then(|k| k.split('/').next())
-                    .is_some_and(|k| kinds.contains(&k))
-            })
-            .map(|r| json!(format!("{origin}{}", r.path)))
+            .filter(|(kind, _)| (*kind == "protected-resource") == resource)
+            .map(|(_, u)| json!(u))
             .collect()
     };
     let mut out = Map::new();
     out.insert("origin".into(), json!(origin));
-    out.insert("resource_metadata_urls".into(), Value::Array(metadata_urls(&["oauth-protected-resource"])));
-    out.insert(
-        "server_metadata_urls".into(),
-        Value::Array(metadata_urls(&["oauth-authorization-server", "openid-configuration"])),
-    );
+    out.insert("resource_metadata_urls".into(), Value::Array(urls(true)));
+    out.insert("server_metadata_urls".into(), Value::Array(urls(false)));
     out.insert("discovery".into(), Value::Array(discovery));
     out.insert("mcp_server_url".into(), json!(mcp));
     out.insert("issuer".into(), json!(issuer));
