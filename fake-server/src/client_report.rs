@@ -211,8 +211,37 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
                 Verdict::Pass
             },
         },
+        refresh_check(&tokens),
     ];
     ClientReport { checks }
+}
+
+/// CLI-15: a refresh token, once exchanged, is never presented again (RFC 6749 §6).
+fn refresh_check(tokens: &[&RecordedRequest]) -> ClientCheck {
+    let presented: Vec<Option<&str>> = tokens
+        .iter()
+        .filter(|r| r.param("grant_type") == Some("refresh_token"))
+        .map(|r| r.param("refresh_token"))
+        .collect();
+    let stale = presented.iter().enumerate().any(|(n, rt)| rt.is_some() && presented[..n].contains(rt));
+    let verdict = if presented.len() < 2 {
+        Verdict::NotJudged(
+            "the client refreshed fewer than twice (the setting mcp_token_uses = 1 makes it refresh at every request)"
+                .into(),
+        )
+    } else if stale {
+        Verdict::Fail(
+            "a refresh request presented a refresh token an earlier refresh had already exchanged".into(),
+        )
+    } else {
+        Verdict::Pass
+    };
+    ClientCheck {
+        id: "CLI-15",
+        level: "MUST",
+        title: "After a rotation the client refreshes with the newest refresh token, never a used one",
+        verdict,
+    }
 }
 
 fn forged_check(
@@ -305,6 +334,20 @@ mod tests {
         ]
     }
 
+    /// The good flow, then two refreshes presenting `first` and `second`.
+    fn refreshing(first: &str, second: &str) -> Vec<RecordedRequest> {
+        let mut flow = good_flow();
+        for rt in [first, second] {
+            flow.push(req(
+                "/token",
+                &[],
+                &[("grant_type", "refresh_token"), ("refresh_token", rt), ("resource", MCP)],
+                &[("authorization", "Basic eDp5")],
+            ));
+        }
+        flow
+    }
+
     fn judged(requests: &[RecordedRequest], forged: &[(String, Forged)]) -> ClientReport {
         judge(&Inputs { requests, base: "", mcp_url: MCP, mcp_path: "/mcp", forged })
     }
@@ -316,9 +359,11 @@ mod tests {
         for id in ["CLI-01", "CLI-04", "CLI-05", "CLI-07"] {
             assert_eq!(report.check(id).map(|c| &c.verdict), Some(&Verdict::Pass), "{id}\n{report}");
         }
-        for id in ["CLI-02", "CLI-03"] {
+        for id in ["CLI-02", "CLI-03", "CLI-15"] {
             assert!(matches!(report.check(id).map(|c| &c.verdict), Some(Verdict::NotJudged(_))), "{id}");
         }
+        let report = judged(&refreshing("rt1", "rt2"), &[]);
+        assert_eq!(report.check("CLI-15").map(|c| &c.verdict), Some(&Verdict::Pass), "{report}");
         let forged = [("other-code".to_string(), Forged::State), ("c2".to_string(), Forged::Iss)];
         let report = judged(&good_flow(), &forged);
         assert_eq!(report.check("CLI-02").map(|c| &c.verdict), Some(&Verdict::Pass));
@@ -338,7 +383,7 @@ mod tests {
         let in_query = mutate(0, &|r| r.query.push(("access_token".into(), "t".into())));
         let twice = mutate(2, &|r| r.form.push(("client_secret".into(), "s".into())));
         type Case = (&'static str, Vec<RecordedRequest>, Vec<(String, Forged)>);
-        let cases: [Case; 7] = [
+        let cases: [Case; 8] = [
             ("CLI-01", plain, vec![]),
             ("CLI-01", no_verifier, vec![]),
             ("CLI-02", good_flow(), vec![("c1".into(), Forged::State)]),
@@ -346,6 +391,7 @@ mod tests {
             ("CLI-04", no_resource, vec![]),
             ("CLI-05", in_query, vec![]),
             ("CLI-07", twice, vec![]),
+            ("CLI-15", refreshing("rt1", "rt1"), vec![]),
         ];
         for (id, flow, forged) in cases {
             let report = judged(&flow, &forged);

@@ -82,6 +82,7 @@ pub fn mint_access_token(
         exp,
         revoked_at_ms: None,
         jkt: jkt.map(str::to_string),
+        resource_uses: 0,
     };
     Minted { token, record }
 }

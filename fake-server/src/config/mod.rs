@@ -110,6 +110,15 @@ pub struct Settings {
     /// naming every scope a call needs: the runtime challenge MCP clients answer with a step-up
     /// authorization (MCP 2025-11-25 and later). Empty by default.
     pub mcp_tool_scopes: Vec<String>,
+    /// The built-in MCP resource's 401 and 403 challenges name its metadata URL
+    /// (`resource_metadata`, RFC 9728 §5.1). Off, they do not, and clients find the metadata at
+    /// its well-known URL: RFC 9728 §5 makes the attribute optional, and MCP 2025-11-25 lets a
+    /// server rely on the well-known URL alone. On by default.
+    pub mcp_challenge_names_metadata: bool,
+    /// Requests the built-in MCP resource accepts with one access token before it revokes the
+    /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
+    /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
+    pub mcp_token_uses: u32,
     /// How long fetching a client ID metadata document may take, in milliseconds.
     pub cimd_timeout_ms: u64,
     /// Keep every request the server receives (method, path, query, selected headers, form
@@ -165,6 +174,8 @@ impl std::fmt::Debug for Settings {
             .field("expired_token_retention_secs", &self.expired_token_retention_secs)
             .field("mcp_scopes", &self.mcp_scopes)
             .field("mcp_tool_scopes", &self.mcp_tool_scopes)
+            .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
+            .field("mcp_token_uses", &self.mcp_token_uses)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
             .field("record_requests", &self.record_requests)
             .field("limits", &self.limits)
@@ -242,6 +253,8 @@ impl Default for Settings {
             expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
             mcp_tool_scopes: Vec::new(),
+            mcp_challenge_names_metadata: true,
+            mcp_token_uses: 0,
             cimd_timeout_ms: 5000,
             record_requests: false,
             limits: Limits::default(),

@@ -79,9 +79,13 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
     resp
 }
 
-/// `resource_metadata` and `scope` attributes shared by the 401 and 403 challenges.
+/// `resource_metadata` and `scope` attributes shared by the 401 and 403 challenges (no
+/// `resource_metadata` when `mcp_challenge_names_metadata` is off).
 fn challenge_attributes(st: &AppState, with_scope: bool) -> String {
-    let mut out = format!(r#", resource_metadata="{}""#, prm_url(st));
+    let mut out = String::new();
+    if st.settings.mcp_challenge_names_metadata {
+        out.push_str(&format!(r#", resource_metadata="{}""#, prm_url(st)));
+    }
     if with_scope && !st.settings.mcp_scopes.is_empty() {
         out.push_str(&format!(r#", scope="{}""#, st.settings.mcp_scopes.join(" ")));
     }
@@ -179,7 +183,23 @@ pub fn authorize(
     if let Some(refused) = lacking_scope(st, with_dpop, &record.scopes, &st.settings.mcp_scopes) {
         return Err(refused);
     }
+    count_use(st, &token);
     Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes, with_dpop })
+}
+
+/// Count an accepted request against `mcp_token_uses`: the token is revoked at its last use.
+fn count_use(st: &AppState, token: &str) {
+    let limit = st.settings.mcp_token_uses;
+    if limit == 0 {
+        return;
+    }
+    let now_ms = st.clock.now_ms();
+    if let Some(t) = st.store().access_tokens.get_mut(token) {
+        t.resource_uses = t.resource_uses.saturating_add(1);
+        if t.resource_uses >= limit {
+            t.revoked_at_ms.get_or_insert(now_ms);
+        }
+    }
 }
 
 /// The 403 `insufficient_scope` for a token with `granted` scopes at a request that needs all

@@ -265,6 +265,8 @@ pub struct AccessToken {
     pub revoked_at_ms: Option<i64>,
     /// The thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
     pub jkt: Option<String>,
+    /// Requests the built-in MCP resource has accepted with it (counted for `mcp_token_uses`).
+    pub resource_uses: u32,
 }
 
 /// A refresh token, keyed by its value.
@@ -414,6 +416,7 @@ mod tests {
             iat: exp - 60,
             exp,
             revoked_at_ms: None,
+            resource_uses: 0,
             jkt: None,
         }
     }

@@ -74,6 +74,35 @@ async fn no_token_gets_a_bare_challenge_pointing_at_the_metadata() {
 }
 
 #[tokio::test]
+async fn a_server_that_relies_on_the_well_known_url_names_no_metadata_in_its_challenges() {
+    let server = FakeServer::builder()
+        .settings(|s| {
+            s.mcp_challenge_names_metadata = false;
+            s.mcp_tool_scopes = vec!["profile".into()];
+        })
+        .start()
+        .await;
+    let mcp = server.url("/mcp");
+    let bare = post(&server, None, &initialize()).await;
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    let c = challenge(&bare);
+    assert!(c.starts_with("Bearer ") && c.contains(r#"scope="projects:read""#), "{c}");
+    let stale = post(&server, Some("not-a-token"), &initialize()).await;
+    assert!(challenge(&stale).contains(r#"error="invalid_token""#));
+    let read = token(&server, "projects:read", Some(&mcp)).await;
+    let call = rpc(3, "tools/call", json!({ "name": "whoami", "arguments": {} }));
+    let refused = post(&server, Some(&read), &call).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    for c in [c, challenge(&stale), challenge(&refused)] {
+        assert!(!c.contains("resource_metadata"), "{c}");
+    }
+    // The metadata is still where RFC 9728 §3.1 puts it.
+    let prm = format!("http://{}/.well-known/oauth-protected-resource/mcp", server.addr());
+    let doc: Value = http().get(&prm).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["resource"], mcp);
+}
+
+#[tokio::test]
 async fn a_token_in_the_query_string_is_not_accepted() {
     let server = FakeServer::start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
@@ -152,6 +181,38 @@ async fn tool_scopes_refuse_calls_at_runtime_naming_every_scope_a_call_needs() {
     let plain = FakeServer::start().await;
     let read = token(&plain, "projects:read", Some(&plain.url("/mcp"))).await;
     assert_eq!(post(&plain, Some(&read), &call).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_token_use_limit_revokes_each_access_token_at_its_last_accepted_request() {
+    let server = FakeServer::builder().settings(|s| s.mcp_token_uses = 2).start().await;
+    let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    let ping = rpc(2, "ping", json!({}));
+    assert_eq!(post(&server, Some(&at), &initialize()).await.status(), StatusCode::OK);
+    assert_eq!(post(&server, Some(&at), &ping).await.status(), StatusCode::OK);
+    let spent = post(&server, Some(&at), &ping).await;
+    assert_eq!(spent.status(), StatusCode::UNAUTHORIZED);
+    assert!(challenge(&spent).contains(r#"error="invalid_token""#), "{}", challenge(&spent));
+    // Revoked, not merely refused here: introspection agrees.
+    let answer: Value = http()
+        .post(server.url("/introspect"))
+        .form(&[
+            ("token", at.as_str()),
+            ("client_id", "conformance-confidential"),
+            ("client_secret", "s3cr:t+/%val ue"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "active": false }));
+    // Refused requests do not count: a fresh token still gets its two.
+    let fresh = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    assert_eq!(post(&server, None, &ping).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(post(&server, Some(&fresh), &initialize()).await.status(), StatusCode::OK);
+    assert_eq!(post(&server, Some(&fresh), &ping).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -29,6 +29,8 @@ const FAULTS = [
   'skip-resource-metadata',
   'append-well-known',
   'no-step-up',
+  'no-prm-fallback',
+  'stale-refresh-token',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -181,6 +183,11 @@ async function discoverResource(cfg) {
     return { challenge, resource: cfg.mcpUrl, issuer: cfg.fallbackIssuer, scopesSupported: undefined };
   }
 
+  // fault no-prm-fallback: a challenge without resource_metadata sends the client to the MCP
+  // server's origin as its authorization server (the MCP 2025-03-26 way).
+  if (!challenge.resource_metadata && cfg.faults.has('no-prm-fallback')) {
+    return { challenge, resource: cfg.mcpUrl, issuer: new URL(cfg.mcpUrl).origin, scopesSupported: undefined };
+  }
   // RFC 9728 §5.1: the challenge names the metadata; §3.1: else its well-known URL, tried with
   // the resource's path and then at the root (as MCP asks).
   const candidates = [];
@@ -391,10 +398,26 @@ function judgeCallback(cfg, ctx, sent, params) {
   return code;
 }
 
-/** Step 9: redeem the code. */
+/** Step 9: redeem the code; resolves to the tokens. */
 async function redeem(cfg, ctx, sent, code) {
   const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ctx.redirectUri });
   if (!cfg.faults.has('no-pkce')) form.set('code_verifier', sent.verifier);
+  return tokenRequest(cfg, ctx, form);
+}
+
+/**
+ * A refresh (RFC 6749 §6), for the session's tokens after a 401 `invalid_token`. A new refresh
+ * token replaces the old one, which the server has then retired.
+ * fault stale-refresh-token: the first refresh token is kept and presented every time.
+ */
+async function refresh(cfg, ctx, tokens) {
+  const fresh = await tokenRequest(cfg, ctx, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh }));
+  const keep = cfg.faults.has('stale-refresh-token') || !fresh.refresh;
+  return { access: fresh.access, refresh: keep ? tokens.refresh : fresh.refresh };
+}
+
+/** A token request with the client's id, `resource` and credentials; resolves to the tokens. */
+async function tokenRequest(cfg, ctx, form) {
   form.set('client_id', ctx.clientId);
   if (!cfg.faults.has('no-resource')) form.set('resource', ctx.resource);
   const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
@@ -407,12 +430,14 @@ async function redeem(cfg, ctx, sent, code) {
   }
   const response = await request(ctx.meta.token_endpoint, { method: 'POST', headers, body: form.toString() });
   const body = await response.json().catch(() => ({}));
-  if (response.status !== 200) throw fail(`the token request failed with ${response.status}: ${oauthError(body)}`);
+  const grant = form.get('grant_type');
+  if (response.status !== 200) throw fail(`the ${grant} token request failed with ${response.status}: ${oauthError(body)}`);
   if (typeof body.access_token !== 'string' || !body.access_token) throw fail('the token response has no access_token');
   if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
     throw fail(`the token response has token_type ${JSON.stringify(body.token_type)}, not Bearer`);
   }
-  return body.access_token;
+  const refreshToken = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : undefined;
+  return { access: body.access_token, refresh: refreshToken };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,19 +458,31 @@ class McpSession {
   #sessionId;
   #protocolVersion;
 
-  constructor(cfg, accessToken) {
+  /** `renew(tokens)` resolves to new tokens after a 401 `invalid_token` (a refresh). */
+  constructor(cfg, tokens, renew) {
     this.cfg = cfg;
-    this.accessToken = accessToken;
+    this.tokens = tokens;
+    this.renew = renew;
+  }
+
+  async post(message) {
+    const url = new URL(this.cfg.mcpUrl);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (this.cfg.faults.has('token-in-query')) url.searchParams.set('access_token', this.tokens.access);
+    else headers.authorization = `Bearer ${this.tokens.access}`;
+    if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
+    if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
+    return request(url.href, { method: 'POST', headers, body: JSON.stringify(message) });
   }
 
   async send(message) {
-    const url = new URL(this.cfg.mcpUrl);
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (this.cfg.faults.has('token-in-query')) url.searchParams.set('access_token', this.accessToken);
-    else headers.authorization = `Bearer ${this.accessToken}`;
-    if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
-    if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
-    const response = await request(url.href, { method: 'POST', headers, body: JSON.stringify(message) });
+    let response = await this.post(message);
+    // An expired or revoked access token: refresh once with the refresh token, and send again.
+    if (response.status === 401 && this.tokens.refresh && bearerChallenge(response.headers.get('www-authenticate'))?.error === 'invalid_token') {
+      await response.body?.cancel();
+      this.tokens = await this.renew(this.tokens);
+      response = await this.post(message);
+    }
     if (message.id === undefined) {
       await response.body?.cancel();
       if (response.status !== 202 && response.status !== 200) throw fail(`the MCP server answered ${message.method} with ${response.status}`);
@@ -543,7 +580,7 @@ async function main() {
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
     ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;
 
-    const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener));
+    const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener), (tokens) => refresh(cfg, ctx, tokens));
     await mcp.initialize();
     const whoami = () => mcp.call('tools/call', { name: 'whoami', arguments: {} });
     let result;
@@ -557,7 +594,7 @@ async function main() {
       const words = (s) => (s ?? '').split(' ').filter(Boolean);
       ctx.scope = [...new Set([...words(ctx.scope), ...words(e.challenge.scope)])].join(' ') || undefined;
       process.stderr.write(`flawed-client: the call needs more scope; signing in again for ${ctx.scope}\n`);
-      mcp.accessToken = await signIn(cfg, ctx, listener);
+      mcp.tokens = await signIn(cfg, ctx, listener);
       result = await whoami();
     }
     if (result?.isError) throw fail('the whoami tool reported an error');

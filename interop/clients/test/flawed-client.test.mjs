@@ -474,6 +474,48 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(run.code, 0, why);
   });
 
+  test('without faults, a 401 that names no metadata: the path-inserted protected-resource URL first', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_challenge_names_metadata = false') });
+    assert.equal(run.code, 0, why);
+    assert.equal(has(mcpRequests(reqs)[0].headers, 'authorization'), false, why);
+    const wellKnown = reqs.filter((r) => r.path.startsWith('/.well-known/'));
+    assert.equal(wellKnown[0]?.path, '/.well-known/oauth-protected-resource/mcp', why);
+  });
+
+  test('no-prm-fallback: a 401 that names no metadata sends the client to the MCP server origin as its issuer', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-prm-fallback'], serverArgs: serverWith('mcp_challenge_names_metadata = false') });
+    const wellKnown = reqs.filter((r) => r.path.startsWith('/.well-known/'));
+    assert.equal(wellKnown[0]?.path, '/.well-known/oauth-authorization-server', why);
+    assert.equal(wellKnown.filter((r) => r.path.startsWith('/.well-known/oauth-protected-resource')).length, 0, why);
+    // The bundled server is its own MCP server's authorization server, so the guess works here.
+    assert.equal(run.code, 0, why);
+  });
+
+  test('no-prm-fallback: a 401 that names its metadata is followed as before', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-prm-fallback'] });
+    assert.equal(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path.startsWith('/.well-known/'))[0]?.path, '/.well-known/oauth-protected-resource/mcp', why);
+  });
+
+  test('without faults, tokens the MCP server accepts once: a refresh per 401, each with the newest refresh token', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_token_uses = 1') });
+    assert.equal(run.code, 0, why);
+    assert.match(run.stdout, /"user":"alice"/, why);
+    const presented = reqs.filter((r) => r.path === '/token' && param(r.form, 'grant_type') === 'refresh_token').map((r) => param(r.form, 'refresh_token'));
+    assert.equal(presented.length, 2, `initialize, notifications/initialized and tools/call with a token each\n${why}`);
+    assert.equal(new Set(presented).size, 2, why);
+    assert.equal(authorizeRequests(reqs).length, 1, why);
+  });
+
+  test('stale-refresh-token: the second refresh presents the first refresh token, and the server ends the grant', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['stale-refresh-token'], serverArgs: serverWith('mcp_token_uses = 1') });
+    const presented = reqs.filter((r) => r.path === '/token' && param(r.form, 'grant_type') === 'refresh_token').map((r) => param(r.form, 'refresh_token'));
+    assert.equal(presented.length, 2, why);
+    assert.equal(presented[0], presented[1], why);
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /refresh_token token request failed with 400: invalid_grant/, why);
+  });
+
   test('no-application-type: the registration request has no application_type', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['no-application-type'] });
     const registrations = reqs.filter((r) => r.path === '/register');

@@ -41,6 +41,8 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "skip-resource-metadata",
     "append-well-known",
     "no-step-up",
+    "no-prm-fallback",
+    "stale-refresh-token",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -104,6 +106,12 @@ pub struct ClientServer {
     /// get 403 `insufficient_scope` until the client steps up.
     #[serde(default)]
     pub tool_scopes: Vec<String>,
+    /// `false`: the MCP server's challenges name no `resource_metadata`, and the client has to
+    /// find the protected-resource metadata at its well-known URL (MCP 2025-11-25).
+    pub challenge_names_metadata: Option<bool>,
+    /// Requests the MCP server accepts with one access token before it revokes it, so the
+    /// client has to refresh (the fake server's `mcp_token_uses`).
+    pub token_uses: Option<u32>,
 }
 
 /// An issuer path: `/` and at least one more character, no trailing `/`, no query or fragment.
@@ -148,6 +156,12 @@ impl RunClient {
         if !self.server.tool_scopes.is_empty() {
             let scopes = self.server.tool_scopes.clone();
             builder = builder.settings(move |s| s.mcp_tool_scopes = scopes);
+        }
+        if let Some(named) = self.server.challenge_names_metadata {
+            builder = builder.settings(move |s| s.mcp_challenge_names_metadata = named);
+        }
+        if let Some(uses) = self.server.token_uses {
+            builder = builder.settings(move |s| s.mcp_token_uses = uses);
         }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
@@ -282,6 +296,18 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     };
     let token = at("/token");
     let redemptions = token.iter().filter(|t| t["grant_type"] == "authorization_code").count();
+    // Refresh requests, and those that present a refresh token an earlier one presented: once
+    // used, a rotated refresh token is stale (RFC 6749 §6).
+    let mut presented = std::collections::HashSet::new();
+    let (mut refreshes, mut stale_refreshes) = (0usize, 0usize);
+    for t in token.iter().filter(|t| t["grant_type"] == "refresh_token") {
+        refreshes += 1;
+        if let Some(rt) = t["refresh_token"].as_str()
+            && !presented.insert(rt)
+        {
+            stale_refreshes += 1;
+        }
+    }
     let resource: Vec<Value> = requests.iter().filter(|r| r.path == mcp_path).map(params).collect();
     // JSON-RPC messages to the MCP server that call a tool (alone or in a batch).
     let calls_tool = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
@@ -335,6 +361,8 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("authorize".into(), Value::Array(at("/authorize")));
     out.insert("token".into(), Value::Array(token));
     out.insert("code_redemptions".into(), json!(redemptions));
+    out.insert("refreshes".into(), json!(refreshes));
+    out.insert("stale_refreshes".into(), json!(stale_refreshes));
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
@@ -467,7 +495,12 @@ mod tests {
     #[test]
     fn a_client_scenario_server_takes_only_a_real_issuer_path() {
         let parse = |t: &str| toml::from_str::<RunClient>(t);
-        let ok = parse("server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"] }").unwrap();
+        let ok = parse(
+            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, token_uses = 1 }",
+        )
+        .unwrap();
+        assert_eq!(ok.server.challenge_names_metadata, Some(false));
+        assert_eq!(ok.server.token_uses, Some(1));
         assert_eq!(ok.server.issuer_path, Some(IssuerPath("/tenant".into())));
         assert_eq!(ok.server.tool_scopes, ["profile"]);
         for bad in ["tenant", "/", "/tenant/", "/a//b", "/t?x=1", "/t#f", ""] {
