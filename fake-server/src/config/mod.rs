@@ -119,6 +119,10 @@ pub struct Settings {
     /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
     /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
     pub mcp_token_uses: u32,
+    /// How long the token endpoint waits before it handles a request, in milliseconds (0, the
+    /// default: not at all). A remote server takes tens to hundreds of milliseconds; with this,
+    /// a client's concurrent token requests overlap as they would against one.
+    pub token_latency_ms: u64,
     /// How long fetching a client ID metadata document may take, in milliseconds.
     pub cimd_timeout_ms: u64,
     /// Keep every request the server receives (method, path, query, selected headers, form
@@ -176,6 +180,7 @@ impl std::fmt::Debug for Settings {
             .field("mcp_tool_scopes", &self.mcp_tool_scopes)
             .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
             .field("mcp_token_uses", &self.mcp_token_uses)
+            .field("token_latency_ms", &self.token_latency_ms)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
             .field("record_requests", &self.record_requests)
             .field("limits", &self.limits)
@@ -255,6 +260,7 @@ impl Default for Settings {
             mcp_tool_scopes: Vec::new(),
             mcp_challenge_names_metadata: true,
             mcp_token_uses: 0,
+            token_latency_ms: 0,
             cimd_timeout_ms: 5000,
             record_requests: false,
             limits: Limits::default(),

@@ -21,6 +21,9 @@ use crate::tokens::{is_pkce_value, random_token, s256};
 pub async fn token(State(st): State<AppState>, RawQuery(query): RawQuery, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
+    if st.settings.token_latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(st.settings.token_latency_ms)).await;
+    }
     let result = if parts.method == axum::http::Method::GET {
         match Params::parse_limited(query.unwrap_or_default().as_bytes()) {
             Ok(p) => handle(&st, &headers, &p, None),

@@ -216,6 +216,16 @@ async fn a_token_use_limit_revokes_each_access_token_at_its_last_accepted_reques
 }
 
 #[tokio::test]
+async fn token_latency_holds_every_token_answer_back_as_a_remote_server_would() {
+    let server = FakeServer::builder().settings(|s| s.token_latency_ms = 150).start().await;
+    let started = std::time::Instant::now();
+    let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150), "{:?}", started.elapsed());
+    // The answer itself is the usual one.
+    assert_eq!(post(&server, Some(&at), &initialize()).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn jwt_access_tokens_are_checked_the_same_way() {
     let server = FakeServer::builder().access_token_format(TokenFormat::Jwt).start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;

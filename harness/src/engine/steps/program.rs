@@ -112,6 +112,9 @@ pub struct ClientServer {
     /// Requests the MCP server accepts with one access token before it revokes it, so the
     /// client has to refresh (the fake server's `mcp_token_uses`).
     pub token_uses: Option<u32>,
+    /// How long the token endpoint waits before it answers, in milliseconds, as a remote
+    /// server would (the fake server's `token_latency_ms`): concurrent refreshes overlap.
+    pub token_latency_ms: Option<u64>,
 }
 
 /// An issuer path: `/` and at least one more character, no trailing `/`, no query or fragment.
@@ -162,6 +165,9 @@ impl RunClient {
         }
         if let Some(uses) = self.server.token_uses {
             builder = builder.settings(move |s| s.mcp_token_uses = uses);
+        }
+        if let Some(ms) = self.server.token_latency_ms {
+            builder = builder.settings(move |s| s.token_latency_ms = ms);
         }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
@@ -363,6 +369,7 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("code_redemptions".into(), json!(redemptions));
     out.insert("refreshes".into(), json!(refreshes));
     out.insert("stale_refreshes".into(), json!(stale_refreshes));
+    out.insert("refresh_token_reused".into(), json!(stale_refreshes > 0));
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
@@ -496,11 +503,12 @@ mod tests {
     fn a_client_scenario_server_takes_only_a_real_issuer_path() {
         let parse = |t: &str| toml::from_str::<RunClient>(t);
         let ok = parse(
-            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, token_uses = 1 }",
+            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, token_uses = 1, token_latency_ms = 5 }",
         )
         .unwrap();
         assert_eq!(ok.server.challenge_names_metadata, Some(false));
         assert_eq!(ok.server.token_uses, Some(1));
+        assert_eq!(ok.server.token_latency_ms, Some(5));
         assert_eq!(ok.server.issuer_path, Some(IssuerPath("/tenant".into())));
         assert_eq!(ok.server.tool_scopes, ["profile"]);
         for bad in ["tenant", "/", "/tenant/", "/a//b", "/t?x=1", "/t#f", ""] {
