@@ -115,6 +115,10 @@ pub struct Settings {
     /// its well-known URL: RFC 9728 §5 makes the attribute optional, and MCP 2025-11-25 lets a
     /// server rely on the well-known URL alone. On by default.
     pub mcp_challenge_names_metadata: bool,
+    /// The built-in MCP resource's 401 challenges name the scopes a token needs (`scope`,
+    /// RFC 6750 §3). Off, they do not, and clients fall back to the resource metadata's
+    /// `scopes_supported` (MCP 2025-11-25 scope selection). On by default.
+    pub mcp_challenge_names_scope: bool,
     /// Requests the built-in MCP resource accepts with one access token before it revokes the
     /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
     /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
@@ -179,6 +183,7 @@ impl std::fmt::Debug for Settings {
             .field("mcp_scopes", &self.mcp_scopes)
             .field("mcp_tool_scopes", &self.mcp_tool_scopes)
             .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
+            .field("mcp_challenge_names_scope", &self.mcp_challenge_names_scope)
             .field("mcp_token_uses", &self.mcp_token_uses)
             .field("token_latency_ms", &self.token_latency_ms)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
@@ -259,6 +264,7 @@ impl Default for Settings {
             mcp_scopes: vec!["projects:read".to_string()],
             mcp_tool_scopes: Vec::new(),
             mcp_challenge_names_metadata: true,
+            mcp_challenge_names_scope: true,
             mcp_token_uses: 0,
             token_latency_ms: 0,
             cimd_timeout_ms: 5000,

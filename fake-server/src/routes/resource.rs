@@ -101,7 +101,7 @@ pub fn authorize(
     query: Option<&str>,
 ) -> Result<Caller, Response> {
     let policy = &st.policy.resource;
-    let extra = challenge_attributes(st, policy.scope_in_challenge);
+    let extra = challenge_attributes(st, policy.scope_in_challenge && st.settings.mcp_challenge_names_scope);
     let dpop_token = dpop_token(headers).filter(|_| st.policy.dpop.offered);
     let with_dpop = dpop_token.is_some();
     let fail = |e: OAuthError| refusal(st, with_dpop, e);

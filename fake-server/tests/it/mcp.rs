@@ -184,6 +184,21 @@ async fn tool_scopes_refuse_calls_at_runtime_naming_every_scope_a_call_needs() {
 }
 
 #[tokio::test]
+async fn a_server_that_names_no_scope_in_its_401_still_lists_it_in_the_metadata() {
+    let server = FakeServer::builder().settings(|s| s.mcp_challenge_names_scope = false).start().await;
+    let c = challenge(&post(&server, None, &initialize()).await);
+    assert!(c.contains("resource_metadata=") && !c.contains("scope="), "{c}");
+    let prm = format!("http://{}/.well-known/oauth-protected-resource/mcp", server.addr());
+    let doc: Value = http().get(&prm).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["scopes_supported"], json!(["projects:read"]));
+    // A 403 still says which scope is missing (RFC 6750 §3.1).
+    let profile = token(&server, "profile", Some(&server.url("/mcp"))).await;
+    let refused = post(&server, Some(&profile), &initialize()).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(challenge(&refused).contains(r#"scope="projects:read""#), "{}", challenge(&refused));
+}
+
+#[tokio::test]
 async fn a_token_use_limit_revokes_each_access_token_at_its_last_accepted_request() {
     let server = FakeServer::builder().settings(|s| s.mcp_token_uses = 2).start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;

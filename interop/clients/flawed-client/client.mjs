@@ -31,6 +31,7 @@ const FAULTS = [
   'no-step-up',
   'no-prm-fallback',
   'stale-refresh-token',
+  'no-scope-fallback',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -572,9 +573,10 @@ async function main() {
       clientSecret: cfg.clientSecret,
       // The challenge's scope first (MCP scope selection), else what the resource supports.
       // fault ignore-challenge-scope: a scope of the client's own choosing instead.
+      // fault no-scope-fallback: no scope at all when the challenge names none.
       scope: cfg.faults.has('ignore-challenge-scope')
         ? 'openid'
-        : challenge.scope || (scopesSupported?.length ? scopesSupported.join(' ') : undefined),
+        : challenge.scope || (scopesSupported?.length && !cfg.faults.has('no-scope-fallback') ? scopesSupported.join(' ') : undefined),
     };
     // fault register-anyway: registers although it was given a client id.
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;

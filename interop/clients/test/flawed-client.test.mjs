@@ -516,6 +516,25 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.match(run.stderr, /refresh_token token request failed with 400: invalid_grant/, why);
   });
 
+  test('without faults, a 401 that names no scope: the scope of the resource metadata', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_challenge_names_scope = false') });
+    assert.equal(run.code, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
+  });
+
+  test('no-scope-fallback: a 401 that names no scope leads to an authorization request without one', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-scope-fallback'], serverArgs: serverWith('mcp_challenge_names_scope = false') });
+    assert.equal(has(authorizeRequests(reqs)[0].query, 'scope'), false, why);
+    // The server gives a client that registered no scope the resource's scopes, so it works here.
+    assert.equal(run.code, 0, why);
+  });
+
+  test('no-scope-fallback: a 401 that names its scope is followed as before', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-scope-fallback'] });
+    assert.equal(run.code, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
+  });
+
   test('no-application-type: the registration request has no application_type', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['no-application-type'] });
     const registrations = reqs.filter((r) => r.path === '/register');

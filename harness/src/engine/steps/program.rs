@@ -43,6 +43,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "no-step-up",
     "no-prm-fallback",
     "stale-refresh-token",
+    "no-scope-fallback",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -109,6 +110,9 @@ pub struct ClientServer {
     /// `false`: the MCP server's challenges name no `resource_metadata`, and the client has to
     /// find the protected-resource metadata at its well-known URL (MCP 2025-11-25).
     pub challenge_names_metadata: Option<bool>,
+    /// `false`: the MCP server's 401 names no `scope`, and the client has to choose from the
+    /// protected-resource metadata's `scopes_supported` (MCP 2025-11-25).
+    pub challenge_names_scope: Option<bool>,
     /// Requests the MCP server accepts with one access token before it revokes it, so the
     /// client has to refresh (the fake server's `mcp_token_uses`).
     pub token_uses: Option<u32>,
@@ -162,6 +166,9 @@ impl RunClient {
         }
         if let Some(named) = self.server.challenge_names_metadata {
             builder = builder.settings(move |s| s.mcp_challenge_names_metadata = named);
+        }
+        if let Some(named) = self.server.challenge_names_scope {
+            builder = builder.settings(move |s| s.mcp_challenge_names_scope = named);
         }
         if let Some(uses) = self.server.token_uses {
             builder = builder.settings(move |s| s.mcp_token_uses = uses);
@@ -503,10 +510,11 @@ mod tests {
     fn a_client_scenario_server_takes_only_a_real_issuer_path() {
         let parse = |t: &str| toml::from_str::<RunClient>(t);
         let ok = parse(
-            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, token_uses = 1, token_latency_ms = 5 }",
+            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, challenge_names_scope = false, token_uses = 1, token_latency_ms = 5 }",
         )
         .unwrap();
         assert_eq!(ok.server.challenge_names_metadata, Some(false));
+        assert_eq!(ok.server.challenge_names_scope, Some(false));
         assert_eq!(ok.server.token_uses, Some(1));
         assert_eq!(ok.server.token_latency_ms, Some(5));
         assert_eq!(ok.server.issuer_path, Some(IssuerPath("/tenant".into())));
