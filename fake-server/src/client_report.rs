@@ -106,6 +106,12 @@ pub(crate) struct Inputs<'a> {
     pub mcp_path: &'a str,
     /// The codes of callbacks delivered with a forged value.
     pub forged: &'a [(String, Forged)],
+    /// The MCP server's 401 challenges carry `resource_metadata` / `scope` (the settings
+    /// `mcp_challenge_names_metadata` / `mcp_challenge_names_scope`).
+    pub challenge_names_metadata: bool,
+    pub challenge_names_scope: bool,
+    /// The MCP server's `scopes_supported`.
+    pub resource_scopes: &'a [String],
 }
 
 pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
@@ -211,9 +217,57 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
                 Verdict::Pass
             },
         },
+        ClientCheck {
+            id: "CLI-14",
+            level: "MUST",
+            title: "When the 401 names no resource_metadata, the client tries the protected-resource metadata's well-known URLs, path-inserted first",
+            verdict: metadata_fallback(i),
+        },
         refresh_check(&tokens),
+        ClientCheck {
+            id: "CLI-16",
+            level: "SHOULD",
+            title: "When the 401 names no scope, the client asks for the protected-resource metadata's scopes_supported",
+            verdict: if i.challenge_names_scope {
+                Verdict::NotJudged(
+                    "the MCP server's 401 names its scope (the setting mcp_challenge_names_scope = false leaves it out)"
+                        .into(),
+                )
+            } else if let Some(first) = authorize.first() {
+                let asked: Vec<&str> = first.param("scope").unwrap_or("").split(' ').collect();
+                match i.resource_scopes.iter().find(|s| !asked.contains(&s.as_str())) {
+                    Some(missing) => Verdict::Fail(format!(
+                        "without a scope in the 401, the authorization request does not ask for `{missing}` of scopes_supported"
+                    )),
+                    None => Verdict::Pass,
+                }
+            } else {
+                no_authorization()
+            },
+        },
     ];
     ClientReport { checks }
+}
+
+/// CLI-14: without `resource_metadata` in the 401, the first metadata document the client asks
+/// for is the MCP server's protected-resource metadata at its RFC 9728 §3.1 URL.
+fn metadata_fallback(i: &Inputs<'_>) -> Verdict {
+    if i.challenge_names_metadata {
+        return Verdict::NotJudged(
+            "the MCP server's challenges name resource_metadata (the setting mcp_challenge_names_metadata = false leaves it out)"
+                .into(),
+        );
+    }
+    let expected = format!("/.well-known/oauth-protected-resource{}", i.mcp_path);
+    let first = i.requests.iter().find(|r| r.method == "GET" && r.path.contains("/.well-known/"));
+    match first {
+        None => Verdict::NotJudged("the client fetched no metadata document".into()),
+        Some(r) if r.path == expected => Verdict::Pass,
+        Some(r) => Verdict::Fail(format!(
+            "without resource_metadata in the 401, the first metadata request was {}, not {expected}",
+            r.path
+        )),
+    }
 }
 
 /// CLI-15: a refresh token, once exchanged, is never presented again (RFC 6749 §6).
@@ -349,7 +403,55 @@ mod tests {
     }
 
     fn judged(requests: &[RecordedRequest], forged: &[(String, Forged)]) -> ClientReport {
-        judge(&Inputs { requests, base: "", mcp_url: MCP, mcp_path: "/mcp", forged })
+        judge(&Inputs {
+            requests,
+            base: "",
+            mcp_url: MCP,
+            mcp_path: "/mcp",
+            forged,
+            challenge_names_metadata: true,
+            challenge_names_scope: true,
+            resource_scopes: &[],
+        })
+    }
+
+    #[test]
+    fn without_resource_metadata_or_scope_in_the_401_the_fallbacks_are_judged() {
+        let scopes = ["projects:read".to_string()];
+        let judge_with = |requests: &[RecordedRequest]| {
+            judge(&Inputs {
+                requests,
+                base: "",
+                mcp_url: MCP,
+                mcp_path: "/mcp",
+                forged: &[],
+                challenge_names_metadata: false,
+                challenge_names_scope: false,
+                resource_scopes: &scopes,
+            })
+        };
+        let verdict = |r: &ClientReport, id: &str| r.check(id).map(|c| c.verdict.clone());
+        let prm = req("/.well-known/oauth-protected-resource/mcp", &[], &[], &[]);
+        let asm = req("/.well-known/oauth-authorization-server", &[], &[], &[]);
+        let mut good = good_flow();
+        good.insert(1, prm.clone());
+        good.insert(2, asm.clone());
+        good[3].query.push(("scope".into(), "projects:read offline_access".into()));
+        let report = judge_with(&good);
+        assert_eq!(verdict(&report, "CLI-14"), Some(Verdict::Pass), "{report}");
+        assert_eq!(verdict(&report, "CLI-16"), Some(Verdict::Pass), "{report}");
+        // The authorization server's metadata first, and no scope: each fails its check.
+        let mut bad = good_flow();
+        bad.insert(1, asm);
+        bad.insert(2, prm);
+        let report = judge_with(&bad);
+        let failed: Vec<&str> = report.failures().iter().map(|c| c.id).collect();
+        assert_eq!(failed, ["CLI-14", "CLI-16"], "{report}");
+        // With the default server both are not judged.
+        let report = judged(&bad, &[]);
+        for id in ["CLI-14", "CLI-16"] {
+            assert!(matches!(verdict(&report, id), Some(Verdict::NotJudged(_))), "{id}");
+        }
     }
 
     #[test]

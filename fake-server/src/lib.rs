@@ -210,12 +210,16 @@ impl FakeServer {
         let base = path_of(&self.state.issuer).unwrap_or_default();
         let mcp_path = path_of(&mcp_url).unwrap_or_default();
         let forged = self.forged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let settings = &self.state.settings;
         client_report::judge(&client_report::Inputs {
             requests: &requests,
             base: &base,
             mcp_url: &mcp_url,
             mcp_path: &mcp_path,
             forged: &forged,
+            challenge_names_metadata: settings.mcp_challenge_names_metadata,
+            challenge_names_scope: settings.mcp_challenge_names_scope,
+            resource_scopes: &settings.mcp_scopes,
         })
     }
 

@@ -166,3 +166,25 @@ async fn the_client_report_fails_a_client_that_redeems_a_forged_callback() {
     let failed: Vec<&str> = server.client_report().failures().iter().map(|c| c.id).collect();
     assert_eq!(failed, ["CLI-03"]);
 }
+
+#[tokio::test]
+async fn the_client_report_judges_discovery_without_resource_metadata_from_the_servers_own_settings() {
+    use fake_server::Verdict;
+    let start = || {
+        FakeServer::builder().record_requests().settings(|s| s.mcp_challenge_names_metadata = false).start()
+    };
+    let get = |server: &FakeServer, path: &str| http().get(format!("http://{}{path}", server.addr())).send();
+    // The authorization server's metadata first: the MCP 2025-03-26 guess.
+    let server = start().await;
+    get(&server, "/.well-known/oauth-authorization-server").await.unwrap();
+    get(&server, "/.well-known/oauth-protected-resource/mcp").await.unwrap();
+    let report = server.client_report();
+    let failed: Vec<&str> = report.failures().iter().map(|c| c.id).collect();
+    assert_eq!(failed, ["CLI-14"], "{report}");
+    // The path-inserted protected-resource metadata first.
+    let server = start().await;
+    get(&server, "/.well-known/oauth-protected-resource/mcp").await.unwrap();
+    get(&server, "/.well-known/oauth-authorization-server").await.unwrap();
+    let report = server.client_report();
+    assert_eq!(report.check("CLI-14").map(|c| &c.verdict), Some(&Verdict::Pass), "{report}");
+}
