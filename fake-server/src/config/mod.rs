@@ -119,6 +119,10 @@ pub struct Settings {
     /// RFC 6750 §3). Off, they do not, and clients fall back to the resource metadata's
     /// `scopes_supported` (MCP 2025-11-25 scope selection). On by default.
     pub mcp_challenge_names_scope: bool,
+    /// The `resource` the built-in MCP resource's metadata names instead of its own URL. For
+    /// testing clients only: a document about another resource is one a client must not use
+    /// (RFC 9728 §3.3), as when an attacker answers for the MCP server. Unset by default.
+    pub mcp_metadata_resource: Option<String>,
     /// Requests the built-in MCP resource accepts with one access token before it revokes the
     /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
     /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
@@ -184,6 +188,7 @@ impl std::fmt::Debug for Settings {
             .field("mcp_tool_scopes", &self.mcp_tool_scopes)
             .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
             .field("mcp_challenge_names_scope", &self.mcp_challenge_names_scope)
+            .field("mcp_metadata_resource", &self.mcp_metadata_resource)
             .field("mcp_token_uses", &self.mcp_token_uses)
             .field("token_latency_ms", &self.token_latency_ms)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
@@ -265,6 +270,7 @@ impl Default for Settings {
             mcp_tool_scopes: Vec::new(),
             mcp_challenge_names_metadata: true,
             mcp_challenge_names_scope: true,
+            mcp_metadata_resource: None,
             mcp_token_uses: 0,
             token_latency_ms: 0,
             cimd_timeout_ms: 5000,

@@ -46,7 +46,7 @@ pub fn prm_url(st: &AppState) -> String {
 /// GET `/.well-known/oauth-protected-resource<base><mcp_path>`.
 pub async fn metadata(State(st): State<AppState>) -> Response {
     let policy = &st.policy.resource;
-    let mut resource = st.mcp_resource();
+    let mut resource = st.settings.mcp_metadata_resource.clone().unwrap_or_else(|| st.mcp_resource());
     if !policy.exact_resource {
         resource.push('/');
     }

@@ -199,6 +199,20 @@ async fn a_server_that_names_no_scope_in_its_401_still_lists_it_in_the_metadata(
 }
 
 #[tokio::test]
+async fn metadata_about_another_resource_can_be_served_for_testing_clients() {
+    let other = "https://attacker.example.test/mcp";
+    let server =
+        FakeServer::builder().settings(|s| s.mcp_metadata_resource = Some(other.into())).start().await;
+    let prm = format!("http://{}/.well-known/oauth-protected-resource/mcp", server.addr());
+    let doc: Value = http().get(&prm).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["resource"], other);
+    assert_eq!(doc["authorization_servers"], json!([server.issuer()]));
+    // The resource itself still takes tokens for its own URL only.
+    let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    assert_eq!(post(&server, Some(&at), &initialize()).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_token_use_limit_revokes_each_access_token_at_its_last_accepted_request() {
     let server = FakeServer::builder().settings(|s| s.mcp_token_uses = 2).start().await;
     let at = token(&server, "projects:read", Some(&server.url("/mcp"))).await;

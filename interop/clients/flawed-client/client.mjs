@@ -32,6 +32,7 @@ const FAULTS = [
   'no-prm-fallback',
   'stale-refresh-token',
   'no-scope-fallback',
+  'trust-metadata-resource',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -208,7 +209,8 @@ async function discoverResource(cfg) {
     return { challenge, resource: cfg.mcpUrl, issuer: cfg.fallbackIssuer, scopesSupported: undefined };
   }
   // RFC 9728 §3.3: the metadata must be about the resource the client asked.
-  if (prm.resource !== cfg.mcpUrl) {
+  // fault trust-metadata-resource: whatever resource it names is taken as this one.
+  if (prm.resource !== cfg.mcpUrl && !cfg.faults.has('trust-metadata-resource')) {
     throw new Exit(3, `protected-resource metadata is about ${JSON.stringify(prm.resource)}, not ${cfg.mcpUrl}`);
   }
   const scopesSupported = Array.isArray(prm.scopes_supported) ? prm.scopes_supported.filter((s) => typeof s === 'string') : undefined;

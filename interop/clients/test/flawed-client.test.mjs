@@ -535,6 +535,21 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
   });
 
+  test('without faults, metadata about another resource: refused before any authorization request (exit 3)', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_metadata_resource = "https://attacker.example.test/mcp"') });
+    assert.equal(run.code, 3, why);
+    assert.match(run.stderr, /attacker\.example\.test/, why);
+    assert.equal(authorizeRequests(reqs).length, 0, why);
+  });
+
+  test('trust-metadata-resource: metadata about another resource is used, its resource sent on', async (t) => {
+    const { reqs, why } = await scenario(t, {
+      faults: ['trust-metadata-resource'],
+      serverArgs: serverWith('mcp_metadata_resource = "https://attacker.example.test/mcp"'),
+    });
+    assert.equal(param(authorizeRequests(reqs)[0]?.query ?? [], 'resource'), 'https://attacker.example.test/mcp', why);
+  });
+
   test('no-application-type: the registration request has no application_type', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['no-application-type'] });
     const registrations = reqs.filter((r) => r.path === '/register');

@@ -44,6 +44,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "no-prm-fallback",
     "stale-refresh-token",
     "no-scope-fallback",
+    "trust-metadata-resource",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -119,6 +120,9 @@ pub struct ClientServer {
     /// How long the token endpoint waits before it answers, in milliseconds, as a remote
     /// server would (the fake server's `token_latency_ms`): concurrent refreshes overlap.
     pub token_latency_ms: Option<u64>,
+    /// The `resource` the MCP server's protected-resource metadata names instead of its URL:
+    /// a document about another resource, which the client must not use (RFC 9728 §3.3).
+    pub metadata_resource: Option<String>,
 }
 
 /// An issuer path: `/` and at least one more character, no trailing `/`, no query or fragment.
@@ -175,6 +179,9 @@ impl RunClient {
         }
         if let Some(ms) = self.server.token_latency_ms {
             builder = builder.settings(move |s| s.token_latency_ms = ms);
+        }
+        if let Some(resource) = self.server.metadata_resource.clone() {
+            builder = builder.settings(move |s| s.mcp_metadata_resource = Some(resource));
         }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
@@ -377,6 +384,18 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("refreshes".into(), json!(refreshes));
     out.insert("stale_refreshes".into(), json!(stale_refreshes));
     out.insert("refresh_token_reused".into(), json!(stale_refreshes > 0));
+    // Every resource indicator the client sent to the authorization server, once each.
+    let mut resources: Vec<Value> = Vec::new();
+    for r in
+        requests.iter().filter(|r| r.path == format!("{base}/authorize") || r.path == format!("{base}/token"))
+    {
+        for (_, v) in r.query.iter().chain(&r.form).filter(|(k, _)| k == "resource") {
+            if !resources.iter().any(|x| x == v) {
+                resources.push(json!(v));
+            }
+        }
+    }
+    out.insert("resources".into(), Value::Array(resources));
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
@@ -510,13 +529,14 @@ mod tests {
     fn a_client_scenario_server_takes_only_a_real_issuer_path() {
         let parse = |t: &str| toml::from_str::<RunClient>(t);
         let ok = parse(
-            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, challenge_names_scope = false, token_uses = 1, token_latency_ms = 5 }",
+            "server = { issuer_path = \"/tenant\", tool_scopes = [\"profile\"], challenge_names_metadata = false, challenge_names_scope = false, token_uses = 1, token_latency_ms = 5, metadata_resource = \"https://attacker.example.test/mcp\" }",
         )
         .unwrap();
         assert_eq!(ok.server.challenge_names_metadata, Some(false));
         assert_eq!(ok.server.challenge_names_scope, Some(false));
         assert_eq!(ok.server.token_uses, Some(1));
         assert_eq!(ok.server.token_latency_ms, Some(5));
+        assert_eq!(ok.server.metadata_resource.as_deref(), Some("https://attacker.example.test/mcp"));
         assert_eq!(ok.server.issuer_path, Some(IssuerPath("/tenant".into())));
         assert_eq!(ok.server.tool_scopes, ["profile"]);
         for bad in ["tenant", "/", "/tenant/", "/a//b", "/t?x=1", "/t#f", ""] {
