@@ -268,6 +268,14 @@ pub enum Waited {
 /// on the page next.
 const QUIET: Duration = Duration::from_millis(1000);
 
+/// Once a quiet period is over, the page is asked to run a task of its own ([`SETTLE`]) before
+/// it counts as staying: on a busy machine the script that answers a response or a click may
+/// not have run yet. A navigation or request it starts then has this long to show.
+const GRACE: Duration = Duration::from_millis(300);
+
+/// Resolves after the tasks the page had queued (two turns of its event loop).
+const SETTLE: &str = "new Promise(r => setTimeout(() => setTimeout(() => r(true), 0), 0))";
+
 /// What happened to a paused request.
 enum Paused {
     /// Answered (or refused) and the page carries on.
@@ -401,6 +409,8 @@ impl Tab {
         // Quiet from the start: an action that asks nothing of the network (ticking a
         // checkbox a script keeps in its state) and does not navigate has stayed.
         let mut quiet_from: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
+        // Whether the page has run a task of ours since the last request.
+        let mut settled = false;
         loop {
             let quiet = quiet_from.map_or(deadline, |q| (q + QUIET).min(deadline));
             tokio::select! {
@@ -411,10 +421,20 @@ impl Tab {
                             return Ok(Acted::Navigated(n));
                         }
                         quiet_from = Some(tokio::time::Instant::now());
+                        settled = false;
                     }
                 }
                 () = tokio::time::sleep_until(quiet), if quiet_from.is_some() && quiet < deadline => {
-                    return Ok(Acted::Stayed);
+                    if settled {
+                        return Ok(Acted::Stayed);
+                    }
+                    settled = true;
+                    let (_, left) = self.evaluate_serving(SETTLE, net).await?;
+                    if let Some(n) = left {
+                        return Ok(Acted::Navigated(n));
+                    }
+                    let now = tokio::time::Instant::now();
+                    quiet_from = Some(now.checked_sub(QUIET - GRACE).unwrap_or(now));
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     return Err(BrowserError::Page(format!(
