@@ -223,20 +223,7 @@ async fn a_token_use_limit_revokes_each_access_token_at_its_last_accepted_reques
     assert_eq!(spent.status(), StatusCode::UNAUTHORIZED);
     assert!(challenge(&spent).contains(r#"error="invalid_token""#), "{}", challenge(&spent));
     // Revoked, not merely refused here: introspection agrees.
-    let answer: Value = http()
-        .post(server.url("/introspect"))
-        .form(&[
-            ("token", at.as_str()),
-            ("client_id", "conformance-confidential"),
-            ("client_secret", "s3cr:t+/%val ue"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer, json!({ "active": false }));
+    assert_eq!(crate::support::introspect(&server, &at).await, json!({ "active": false }));
     // Refused requests do not count: a fresh token still gets its two.
     let fresh = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
     assert_eq!(post(&server, None, &ping).await.status(), StatusCode::UNAUTHORIZED);

@@ -125,6 +125,31 @@ pub struct ClientServer {
     pub metadata_resource: Option<String>,
 }
 
+impl ClientServer {
+    /// Change the bundled defaults where the scenario says so (the issuer path is the
+    /// builder's own).
+    fn apply(self, s: &mut fake_server::config::Settings) {
+        if !self.tool_scopes.is_empty() {
+            s.mcp_tool_scopes = self.tool_scopes;
+        }
+        if let Some(named) = self.challenge_names_metadata {
+            s.mcp_challenge_names_metadata = named;
+        }
+        if let Some(named) = self.challenge_names_scope {
+            s.mcp_challenge_names_scope = named;
+        }
+        if let Some(uses) = self.token_uses {
+            s.mcp_token_uses = uses;
+        }
+        if let Some(ms) = self.token_latency_ms {
+            s.token_latency_ms = ms;
+        }
+        if self.metadata_resource.is_some() {
+            s.mcp_metadata_resource = self.metadata_resource;
+        }
+    }
+}
+
 /// An issuer path: `/` and at least one more character, no trailing `/`, no query or fragment.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(try_from = "String", into = "String")]
@@ -164,25 +189,8 @@ impl RunClient {
         if let Some(IssuerPath(path)) = &self.server.issuer_path {
             builder = builder.issuer_path(path);
         }
-        if !self.server.tool_scopes.is_empty() {
-            let scopes = self.server.tool_scopes.clone();
-            builder = builder.settings(move |s| s.mcp_tool_scopes = scopes);
-        }
-        if let Some(named) = self.server.challenge_names_metadata {
-            builder = builder.settings(move |s| s.mcp_challenge_names_metadata = named);
-        }
-        if let Some(named) = self.server.challenge_names_scope {
-            builder = builder.settings(move |s| s.mcp_challenge_names_scope = named);
-        }
-        if let Some(uses) = self.server.token_uses {
-            builder = builder.settings(move |s| s.mcp_token_uses = uses);
-        }
-        if let Some(ms) = self.server.token_latency_ms {
-            builder = builder.settings(move |s| s.token_latency_ms = ms);
-        }
-        if let Some(resource) = self.server.metadata_resource.clone() {
-            builder = builder.settings(move |s| s.mcp_metadata_resource = Some(resource));
-        }
+        let server = self.server.clone();
+        builder = builder.settings(move |s| server.apply(s));
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
                 PREREGISTERED_ID,
@@ -385,10 +393,9 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("stale_refreshes".into(), json!(stale_refreshes));
     out.insert("refresh_token_reused".into(), json!(stale_refreshes > 0));
     // Every resource indicator the client sent to the authorization server, once each.
+    let (authorize_path, token_path) = (format!("{base}/authorize"), format!("{base}/token"));
     let mut resources: Vec<Value> = Vec::new();
-    for r in
-        requests.iter().filter(|r| r.path == format!("{base}/authorize") || r.path == format!("{base}/token"))
-    {
+    for r in requests.iter().filter(|r| r.path == authorize_path || r.path == token_path) {
         for (_, v) in r.query.iter().chain(&r.form).filter(|(k, _)| k == "resource") {
             if !resources.iter().any(|x| x == v) {
                 resources.push(json!(v));
