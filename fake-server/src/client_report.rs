@@ -44,7 +44,7 @@ pub enum Verdict {
 pub struct ClientCheck {
     /// The scenario ID of `suites/clients/` (`CLI-01`).
     pub id: &'static str,
-    /// `MUST` or `SHOULD`.
+    /// `MUST`, `SHOULD` or `MAY`.
     pub level: &'static str,
     pub title: &'static str,
     pub verdict: Verdict,
@@ -67,10 +67,12 @@ impl ClientReport {
         self.checks.iter().find(|c| c.id == id)
     }
 
-    /// Panic, listing every failed check, unless none failed.
+    /// Panic, listing every failed MUST and SHOULD check, unless none failed. A failed MAY
+    /// check (a permission used outside its condition) is in [`failures`](Self::failures)
+    /// and the report's text, not here.
     #[track_caller]
     pub fn assert_conformant(&self) {
-        let failed = self.failures();
+        let failed: Vec<&ClientCheck> = self.failures().into_iter().filter(|c| c.level != "MAY").collect();
         if !failed.is_empty() {
             let lines: Vec<String> = failed.iter().map(|c| line(c)).collect();
             panic!("the client failed {} check(s):\n{}", failed.len(), lines.join("\n"));
@@ -112,6 +114,8 @@ pub(crate) struct Inputs<'a> {
     pub challenge_names_scope: bool,
     /// The MCP server's `scopes_supported`.
     pub resource_scopes: &'a [String],
+    /// The authorization server knows `offline_access` (lists it in `scopes_supported`).
+    pub offline_access_listed: bool,
 }
 
 pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
@@ -245,8 +249,75 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
                 no_authorization()
             },
         },
+        refresh_grant_registered(i, &authorize),
+        offline_access_unlisted(i, &authorize),
     ];
     ClientReport { checks }
+}
+
+/// Whether any authorization request asked for `offline_access`.
+fn asks_offline_access(authorize: &[&RecordedRequest]) -> bool {
+    authorize.iter().any(|r| r.param("scope").unwrap_or("").split(' ').any(|w| w == "offline_access"))
+}
+
+/// CLI-18: a client that asks for `offline_access` wants refresh tokens, and registers the
+/// `refresh_token` grant (MCP 2026-07-28 Refresh Tokens; RFC 7591 §2).
+fn refresh_grant_registered(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> ClientCheck {
+    let registration = i
+        .requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path == format!("{}/register", i.base))
+        .and_then(|r| r.json.as_ref());
+    let verdict = match registration {
+        None => Verdict::NotJudged("the client did not register itself".into()),
+        Some(_) if !asks_offline_access(authorize) => Verdict::NotJudged(
+            "the client did not ask for offline_access, so whether it wants refresh tokens cannot be seen"
+                .into(),
+        ),
+        Some(body) => {
+            let grants = body.get("grant_types").and_then(serde_json::Value::as_array);
+            if grants.is_some_and(|g| g.iter().any(|v| v == "refresh_token")) {
+                Verdict::Pass
+            } else {
+                Verdict::Fail(
+                    "the client asked for offline_access but registered without the refresh_token grant type"
+                        .into(),
+                )
+            }
+        }
+    };
+    ClientCheck {
+        id: "CLI-18",
+        level: "SHOULD",
+        title: "A client that asks for offline_access registers the refresh_token grant type",
+        verdict,
+    }
+}
+
+/// CLI-19: `offline_access` only when the authorization server lists it (the condition of the
+/// MAY in MCP 2026-07-28 Refresh Tokens).
+fn offline_access_unlisted(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> ClientCheck {
+    let verdict = if i.offline_access_listed {
+        Verdict::NotJudged(
+            "the authorization server lists offline_access (the builder's without_scope(\"offline_access\") removes it)"
+                .into(),
+        )
+    } else if authorize.is_empty() {
+        Verdict::NotJudged("the client sent no authorization request".into())
+    } else if asks_offline_access(authorize) {
+        Verdict::Fail(
+            "the client asked for offline_access, which the authorization server's scopes_supported does not list"
+                .into(),
+        )
+    } else {
+        Verdict::Pass
+    };
+    ClientCheck {
+        id: "CLI-19",
+        level: "MAY",
+        title: "The client asks for offline_access only when the authorization server lists it",
+        verdict,
+    }
 }
 
 /// CLI-14: without `resource_metadata` in the 401, the first metadata document the client asks
@@ -412,6 +483,7 @@ mod tests {
             challenge_names_metadata: true,
             challenge_names_scope: true,
             resource_scopes: &[],
+            offline_access_listed: true,
         })
     }
 
@@ -428,6 +500,7 @@ mod tests {
                 challenge_names_metadata: false,
                 challenge_names_scope: false,
                 resource_scopes: &scopes,
+                offline_access_listed: true,
             })
         };
         let verdict = |r: &ClientReport, id: &str| r.check(id).map(|c| c.verdict.clone());
@@ -503,6 +576,47 @@ mod tests {
             let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
             assert!(text.contains(id), "{text}");
         }
+    }
+
+    #[test]
+    fn offline_access_is_judged_against_the_registration_and_the_servers_scopes() {
+        let flow = |grants: &[&str]| {
+            let mut flow = good_flow();
+            let mut register = req("/register", &[], &[], &[]);
+            register.method = "POST".into();
+            register.json = Some(serde_json::json!({ "grant_types": grants }));
+            flow.insert(1, register);
+            flow[2].query.push(("scope".into(), "projects:read offline_access".into()));
+            flow
+        };
+        let with = |requests: &[RecordedRequest], listed: bool| {
+            judge(&Inputs {
+                requests,
+                base: "",
+                mcp_url: MCP,
+                mcp_path: "/mcp",
+                forged: &[],
+                challenge_names_metadata: true,
+                challenge_names_scope: true,
+                resource_scopes: &[],
+                offline_access_listed: listed,
+            })
+        };
+        let verdict = |r: &ClientReport, id: &str| r.check(id).map(|c| c.verdict.clone());
+        let good = with(&flow(&["authorization_code", "refresh_token"]), true);
+        assert_eq!(verdict(&good, "CLI-18"), Some(Verdict::Pass), "{good}");
+        assert!(matches!(verdict(&good, "CLI-19"), Some(Verdict::NotJudged(_))), "{good}");
+        let no_grant = with(&flow(&["authorization_code"]), true);
+        let failed: Vec<&str> = no_grant.failures().iter().map(|c| c.id).collect();
+        assert_eq!(failed, ["CLI-18"], "{no_grant}");
+        // Unlisted: asking for it fails the MAY check, which assert_conformant leaves out.
+        let unlisted = with(&flow(&["authorization_code", "refresh_token"]), false);
+        let failed: Vec<&str> = unlisted.failures().iter().map(|c| c.id).collect();
+        assert_eq!(failed, ["CLI-19"], "{unlisted}");
+        unlisted.assert_conformant();
+        let quiet = with(&good_flow(), false);
+        assert_eq!(verdict(&quiet, "CLI-19"), Some(Verdict::Pass), "{quiet}");
+        assert!(matches!(verdict(&quiet, "CLI-18"), Some(Verdict::NotJudged(_))), "{quiet}");
     }
 
     #[test]

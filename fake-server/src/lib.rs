@@ -220,6 +220,7 @@ impl FakeServer {
             challenge_names_metadata: settings.mcp_challenge_names_metadata,
             challenge_names_scope: settings.mcp_challenge_names_scope,
             resource_scopes: &settings.mcp_scopes,
+            offline_access_listed: self.state.scopes.iter().any(|s| s.name == "offline_access"),
         })
     }
 
@@ -290,6 +291,21 @@ impl FakeServerBuilder {
     pub fn scope(mut self, scope: ScopeConfig) -> Self {
         self.config.scopes.retain(|s| s.name != scope.name);
         self.config.scopes.push(scope);
+        self
+    }
+
+    /// Remove a scope by name: the server neither advertises it in `scopes_supported` nor
+    /// grants it (a request for it is `invalid_scope`). Clients that may ask for it keep their
+    /// other scopes. A client whose only scope it was still names it, and the server does not
+    /// start (an empty list would allow every scope).
+    pub fn without_scope(mut self, name: &str) -> Self {
+        self.config.scopes.retain(|s| s.name != name);
+        for c in &mut self.config.clients {
+            c.default_scopes.retain(|s| s != name);
+            if c.scopes.iter().any(|s| s != name) {
+                c.scopes.retain(|s| s != name);
+            }
+        }
         self
     }
 

@@ -276,3 +276,25 @@ async fn a_client_without_the_code_grant_is_unauthorized_client_by_redirect() {
     assert_eq!(without_query(&url), RESOURCE_SERVER.redirect_uri);
     assert_eq!(param(&url, "error"), "unauthorized_client");
 }
+
+#[tokio::test]
+async fn a_scope_taken_out_by_the_builder_is_neither_listed_nor_granted() {
+    let server = FakeServer::builder().without_scope("offline_access").start().await;
+    let meta: serde_json::Value = crate::support::http()
+        .get(server.metadata_url())
+        .send()
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("JSON");
+    let listed = meta["scopes_supported"].as_array().expect("scopes_supported");
+    assert!(!listed.iter().any(|s| s == "offline_access"), "{listed:?}");
+    assert!(listed.iter().any(|s| s == "openid"), "the other scopes stay: {listed:?}");
+    let url =
+        redirected_error(&server, &Authz::new(CONFIDENTIAL).set("scope", "openid offline_access")).await;
+    assert_eq!(param(&url, "error"), "invalid_scope");
+    // The same request without it goes through to the login page.
+    let resp = Browser::new(&server).get(&Authz::new(CONFIDENTIAL).set("scope", "openid").url(&server)).await;
+    assert!(!location(&resp).contains("error="), "{}", location(&resp));
+}

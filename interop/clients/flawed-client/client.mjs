@@ -33,6 +33,8 @@ const FAULTS = [
   'stale-refresh-token',
   'no-scope-fallback',
   'trust-metadata-resource',
+  'no-refresh-grant-type',
+  'offline-access-unlisted',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -311,7 +313,9 @@ async function register(cfg, meta, redirectUri) {
     body: JSON.stringify({
       redirect_uris: [redirectUri],
       token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
+      // fault no-refresh-grant-type: it wants refresh tokens (it asks for offline_access) but
+      // registers the code grant alone, so a server that follows its registration issues none.
+      grant_types: cfg.faults.has('no-refresh-grant-type') ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       // fault no-application-type: the registration leaves it out (the server then assumes web)
       ...(cfg.faults.has('no-application-type') ? {} : { application_type: 'native' }),
@@ -574,12 +578,19 @@ async function main() {
       redirectUri: listener.redirectUri,
       clientSecret: cfg.clientSecret,
       // The challenge's scope first (MCP scope selection), else what the resource supports.
-      // fault ignore-challenge-scope: a scope of the client's own choosing instead.
+      // fault ignore-challenge-scope: a scope of the client's own choosing (openid) instead.
       // fault no-scope-fallback: no scope at all when the challenge names none.
       scope: cfg.faults.has('ignore-challenge-scope')
         ? 'openid'
         : challenge.scope || (scopesSupported?.length && !cfg.faults.has('no-scope-fallback') ? scopesSupported.join(' ') : undefined),
     };
+    // SEP-2207: it wants refresh tokens, so it adds offline_access to the resource's scopes
+    // when the authorization server lists it (never to an empty scope: that would ask for
+    // offline_access alone). fault offline-access-unlisted: adds it when the server does not.
+    const listsOffline = Array.isArray(meta.scopes_supported) && meta.scopes_supported.includes('offline_access');
+    if (ctx.scope && (listsOffline || cfg.faults.has('offline-access-unlisted')) && !ctx.scope.split(' ').includes('offline_access')) {
+      ctx.scope = `${ctx.scope} offline_access`;
+    }
     // fault register-anyway: registers although it was given a client id.
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
     ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;

@@ -90,6 +90,16 @@ function serverWith(...lines) {
   return ['--fixtures', file];
 }
 
+/** The bundled fixtures without the offline_access scope: not listed, refused when asked for. */
+function serverWithoutOfflineAccess() {
+  const bundled = readFileSync(resolve(here, '../../../fixtures/fake-server.toml'), 'utf8');
+  const block = /\n\[\[scopes\]\]\nname = "offline_access"\n[^\[]*/;
+  assert.match(bundled, block, 'the bundled fixtures have an offline_access scope');
+  const file = join(dir, `fixtures-${randomBytes(6).toString('hex')}.toml`);
+  writeFileSync(file, bundled.replace(block, '\n'));
+  return ['--fixtures', file];
+}
+
 /**
  * A confidential client registered by an operator beforehand: a loopback redirect URI (any
  * port, RFC 8252 §7.3) and client_secret_basic. Resolves to the registration response.
@@ -234,7 +244,8 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.match(param(q, 'code_challenge'), /^[A-Za-z0-9_-]{43}$/);
     assert.match(param(q, 'state'), /^[A-Za-z0-9_-]{43}$/);
     assert.equal(param(q, 'resource'), `${server.issuer}/mcp`);
-    assert.equal(param(q, 'scope'), 'projects:read', 'the scope of the 401 challenge');
+    // The scope of the 401 challenge, and offline_access, which the authorization server lists.
+    assert.equal(param(q, 'scope'), 'projects:read offline_access');
 
     assert.equal(codeRedemptions(reqs).length, 1, why);
     const token = codeRedemptions(reqs)[0].form;
@@ -324,7 +335,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
     // No challenge at all: the protected-resource metadata is found at its well-known URL.
     ['mcp-no-www-authenticate', ({ reqs, why }) => assert.ok(reqs.some((r) => r.path === '/.well-known/oauth-protected-resource/mcp'), why)],
     // No scope in the challenge: the resource's scopes_supported.
-    ['mcp-no-scope-in-challenge', ({ q, why }) => assert.equal(param(q, 'scope'), 'projects:read', why)],
+    ['mcp-no-scope-in-challenge', ({ q, why }) => assert.equal(param(q, 'scope'), 'projects:read offline_access', why)],
     // No authorization server named: OAUTH_ISSUER is the fallback, the MCP URL the resource.
     ['prm-no-authorization-servers', ({ q, server, why }) => assert.equal(param(q, 'resource'), `${server.issuer}/mcp`, why)],
   ]) {
@@ -426,7 +437,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
 
   test('ignore-challenge-scope: the authorization request asks for openid, not the scope the challenge names', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['ignore-challenge-scope'] });
-    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'openid', why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'openid offline_access', why);
     // The token has no projects:read, so the MCP server refuses it.
     assert.equal(run.code, 4, why);
   });
@@ -444,7 +455,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(run.code, 0, why);
     assert.match(run.stdout, /"user":"alice"/, why);
     const scopes = authorizeRequests(reqs).map((r) => param(r.query, 'scope'));
-    assert.deepEqual(scopes, ['projects:read', 'projects:read profile'], why);
+    assert.deepEqual(scopes, ['projects:read offline_access', 'projects:read offline_access profile'], why);
     assert.equal(codeRedemptions(reqs).length, 2, why);
     const calls = mcpRequests(reqs).filter((r) => r.json?.method === 'tools/call');
     assert.equal(calls.length, 2, `the refused call and the one after the step-up\n${why}`);
@@ -519,7 +530,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   test('without faults, a 401 that names no scope: the scope of the resource metadata', async (t) => {
     const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_challenge_names_scope = false') });
     assert.equal(run.code, 0, why);
-    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
   });
 
   test('no-scope-fallback: a 401 that names no scope leads to an authorization request without one', async (t) => {
@@ -532,7 +543,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   test('no-scope-fallback: a 401 that names its scope is followed as before', async (t) => {
     const { run, reqs, why } = await scenario(t, { faults: ['no-scope-fallback'] });
     assert.equal(run.code, 0, why);
-    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
   });
 
   test('without faults, metadata about another resource: refused before any authorization request (exit 3)', async (t) => {
@@ -548,6 +559,27 @@ describe('the flawed client', { concurrency: 4 }, () => {
       serverArgs: serverWith('mcp_metadata_resource = "https://attacker.example.test/mcp"'),
     });
     assert.equal(param(authorizeRequests(reqs)[0]?.query ?? [], 'resource'), 'https://attacker.example.test/mcp', why);
+  });
+
+  test('without faults, a server that does not list offline_access: the scope of the 401 alone', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWithoutOfflineAccess() });
+    assert.equal(run.code, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read', why);
+  });
+
+  test('offline-access-unlisted: offline_access asked for although the server does not list it, and refused', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['offline-access-unlisted'], serverArgs: serverWithoutOfflineAccess() });
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
+    assert.equal(run.code, 1, why);
+    assert.match(run.stderr, /invalid_scope/, why);
+  });
+
+  test('no-refresh-grant-type: registered for the code grant alone, it gets no refresh token', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['no-refresh-grant-type'] });
+    const registration = reqs.find((r) => r.method === 'POST' && r.path === '/register');
+    assert.deepEqual(registration?.json?.grant_types, ['authorization_code'], why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
+    assert.equal(run.code, 0, why);
   });
 
   test('no-application-type: the registration request has no application_type', async (t) => {

@@ -45,6 +45,8 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "stale-refresh-token",
     "no-scope-fallback",
     "trust-metadata-resource",
+    "no-refresh-grant-type",
+    "offline-access-unlisted",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -123,6 +125,9 @@ pub struct ClientServer {
     /// The `resource` the MCP server's protected-resource metadata names instead of its URL:
     /// a document about another resource, which the client must not use (RFC 9728 §3.3).
     pub metadata_resource: Option<String>,
+    /// `false`: the authorization server does not support `offline_access`: its metadata's
+    /// `scopes_supported` leaves it out and a request for it is `invalid_scope`.
+    pub offline_access: Option<bool>,
 }
 
 impl ClientServer {
@@ -188,6 +193,9 @@ impl RunClient {
         let mut builder = FakeServer::builder().record_requests();
         if let Some(IssuerPath(path)) = &self.server.issuer_path {
             builder = builder.issuer_path(path);
+        }
+        if self.server.offline_access == Some(false) {
+            builder = builder.without_scope("offline_access");
         }
         let server = self.server.clone();
         builder = builder.settings(move |s| server.apply(s));
@@ -403,6 +411,18 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
         }
     }
     out.insert("resources".into(), Value::Array(resources));
+    // Every scope any authorization request asked for, once each.
+    let mut scopes: Vec<Value> = Vec::new();
+    for a in requests.iter().filter(|r| r.path == authorize_path) {
+        for (_, v) in a.query.iter().chain(&a.form).filter(|(k, _)| k == "scope") {
+            for word in v.split(' ').filter(|w| !w.is_empty()) {
+                if !scopes.iter().any(|x| x == word) {
+                    scopes.push(json!(word));
+                }
+            }
+        }
+    }
+    out.insert("requested_scopes".into(), Value::Array(scopes));
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
