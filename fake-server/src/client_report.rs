@@ -249,6 +249,26 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
                 no_authorization()
             },
         },
+        ClientCheck {
+            id: "CLI-20",
+            level: "SHOULD",
+            title: "When neither the 401 nor the protected-resource metadata names a scope, the authorization request has none",
+            verdict: if !i.resource_scopes.is_empty() {
+                Verdict::NotJudged(
+                    "the MCP server names the scopes it needs (the setting mcp_scopes = [] names none)"
+                        .into(),
+                )
+            } else if let Some(first) = authorize.first() {
+                match first.param("scope") {
+                    Some(scope) => Verdict::Fail(format!(
+                        "neither the 401 nor the protected-resource metadata names a scope, yet the authorization request asks for `{scope}`"
+                    )),
+                    None => Verdict::Pass,
+                }
+            } else {
+                no_authorization()
+            },
+        },
         refresh_grant_registered(i, &authorize),
         offline_access_unlisted(i, &authorize),
     ];
@@ -589,6 +609,7 @@ mod tests {
             flow[2].query.push(("scope".into(), "projects:read offline_access".into()));
             flow
         };
+        let scopes = ["projects:read".to_string()];
         let with = |requests: &[RecordedRequest], listed: bool| {
             judge(&Inputs {
                 requests,
@@ -598,7 +619,7 @@ mod tests {
                 forged: &[],
                 challenge_names_metadata: true,
                 challenge_names_scope: true,
-                resource_scopes: &[],
+                resource_scopes: &scopes,
                 offline_access_listed: listed,
             })
         };
@@ -614,6 +635,25 @@ mod tests {
         let failed: Vec<&str> = unlisted.failures().iter().map(|c| c.id).collect();
         assert_eq!(failed, ["CLI-19"], "{unlisted}");
         unlisted.assert_conformant();
+        // A resource that names no scope: the good flow asks for none and passes CLI-20; the
+        // flow that asks for offline_access fails it.
+        let no_scopes = |requests: &[RecordedRequest]| {
+            judge(&Inputs {
+                requests,
+                base: "",
+                mcp_url: MCP,
+                mcp_path: "/mcp",
+                forged: &[],
+                challenge_names_metadata: true,
+                challenge_names_scope: true,
+                resource_scopes: &[],
+                offline_access_listed: true,
+            })
+        };
+        assert_eq!(verdict(&no_scopes(&good_flow()), "CLI-20"), Some(Verdict::Pass));
+        let asked = no_scopes(&flow(&["authorization_code", "refresh_token"]));
+        let failed: Vec<&str> = asked.failures().iter().map(|c| c.id).collect();
+        assert_eq!(failed, ["CLI-20"], "{asked}");
         let quiet = with(&good_flow(), false);
         assert_eq!(verdict(&quiet, "CLI-19"), Some(Verdict::Pass), "{quiet}");
         assert!(matches!(verdict(&quiet, "CLI-18"), Some(Verdict::NotJudged(_))), "{quiet}");

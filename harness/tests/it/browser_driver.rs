@@ -1,7 +1,7 @@
 //! The browser interaction driver: a headless Chromium operates the login and consent pages
-//! (the whole suite runs that way in CI, `.ci/run`); here, the scenarios that live on those
-//! pages pass in it and still fail under the faults that name them, and a missing browser is
-//! a one-line error.
+//! (CI, `.ci/run`, runs the whole suite that way on the pages a script draws); here, the
+//! scenarios that live on those pages pass in it, on server-rendered and scripted pages, and
+//! still fail under the faults that name them, and a missing browser is a one-line error.
 
 use fake_server::{Fault, Variant};
 use harness::commands::run::execute;

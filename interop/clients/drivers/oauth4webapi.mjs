@@ -87,12 +87,14 @@ async function main(env) {
       response_type: 'code',
       client_id: client.client_id,
       redirect_uri: callback.redirectUri,
-      scope: prm.scopes_supported?.join(' ') ?? '',
       resource: prm.resource,
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
+    // The resource's scopes, and no scope parameter at all when it lists none (MCP scope
+    // selection): an empty one is not an omitted one.
+    if (prm.scopes_supported?.length) url.searchParams.set('scope', prm.scopes_supported.join(' '));
     openBrowser(env.BROWSER, url.href);
 
     const returned = await callback.next();

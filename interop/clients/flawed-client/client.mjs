@@ -35,6 +35,7 @@ const FAULTS = [
   'trust-metadata-resource',
   'no-refresh-grant-type',
   'offline-access-unlisted',
+  'scope-when-undefined',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 const NETWORK_TIMEOUT_MS = 10_000;
@@ -584,6 +585,11 @@ async function main() {
         ? 'openid'
         : challenge.scope || (scopesSupported?.length && !cfg.faults.has('no-scope-fallback') ? scopesSupported.join(' ') : undefined),
     };
+    // fault scope-when-undefined: when neither the 401 nor the resource's metadata names a
+    // scope, it asks for every scope the authorization server lists instead of none.
+    if (!ctx.scope && !challenge.scope && !scopesSupported?.length && cfg.faults.has('scope-when-undefined') && Array.isArray(meta.scopes_supported)) {
+      ctx.scope = meta.scopes_supported.filter((s) => typeof s === 'string').join(' ') || undefined;
+    }
     // SEP-2207: it wants refresh tokens, so it adds offline_access to the resource's scopes
     // when the authorization server lists it (never to an empty scope: that would ask for
     // offline_access alone). fault offline-access-unlisted: adds it when the server does not.

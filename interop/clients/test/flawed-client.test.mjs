@@ -90,6 +90,16 @@ function serverWith(...lines) {
   return ['--fixtures', file];
 }
 
+/** The bundled fixtures with an MCP server that needs no scope: its 401 and metadata name none. */
+function serverNamingNoScope() {
+  const bundled = readFileSync(resolve(here, '../../../fixtures/fake-server.toml'), 'utf8');
+  const line = /^mcp_scopes = .*$/m;
+  assert.match(bundled, line, 'the bundled fixtures set mcp_scopes');
+  const file = join(dir, `fixtures-${randomBytes(6).toString('hex')}.toml`);
+  writeFileSync(file, bundled.replace(line, 'mcp_scopes = []'));
+  return ['--fixtures', file];
+}
+
 /** The bundled fixtures without the offline_access scope: not listed, refused when asked for. */
 function serverWithoutOfflineAccess() {
   const bundled = readFileSync(resolve(here, '../../../fixtures/fake-server.toml'), 'utf8');
@@ -572,6 +582,24 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
     assert.equal(run.code, 1, why);
     assert.match(run.stderr, /invalid_scope/, why);
+  });
+
+  test('without faults, a resource that names no scope: the authorization request has none', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverNamingNoScope() });
+    assert.equal(run.code, 0, why);
+    assert.equal(has(authorizeRequests(reqs)[0].query, 'scope'), false, why);
+  });
+
+  test('scope-when-undefined: a resource that names no scope gets the authorization server\'s scopes asked for', async (t) => {
+    const { reqs, why } = await scenario(t, { faults: ['scope-when-undefined'], serverArgs: serverNamingNoScope() });
+    const scope = param(authorizeRequests(reqs)[0]?.query ?? [], 'scope') ?? '';
+    assert.ok(scope.split(' ').includes('projects:write'), why);
+  });
+
+  test('scope-when-undefined: a 401 that names its scope is followed as before', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['scope-when-undefined'] });
+    assert.equal(run.code, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'scope'), 'projects:read offline_access', why);
   });
 
   test('no-refresh-grant-type: registered for the code grant alone, it gets no refresh token', async (t) => {

@@ -47,6 +47,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "trust-metadata-resource",
     "no-refresh-grant-type",
     "offline-access-unlisted",
+    "scope-when-undefined",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -125,6 +126,10 @@ pub struct ClientServer {
     /// The `resource` the MCP server's protected-resource metadata names instead of its URL:
     /// a document about another resource, which the client must not use (RFC 9728 §3.3).
     pub metadata_resource: Option<String>,
+    /// The scopes a token needs at the MCP server, which its 401 and its metadata's
+    /// `scopes_supported` name (the fake server's `mcp_scopes`); `[]`: none, so neither names
+    /// a scope.
+    pub scopes: Option<Vec<String>>,
     /// `false`: the authorization server does not support `offline_access`: its metadata's
     /// `scopes_supported` leaves it out and a request for it is `invalid_scope`.
     pub offline_access: Option<bool>,
@@ -136,6 +141,9 @@ impl ClientServer {
     fn apply(self, s: &mut fake_server::config::Settings) {
         if !self.tool_scopes.is_empty() {
             s.mcp_tool_scopes = self.tool_scopes;
+        }
+        if let Some(scopes) = self.scopes {
+            s.mcp_scopes = scopes;
         }
         if let Some(named) = self.challenge_names_metadata {
             s.mcp_challenge_names_metadata = named;
