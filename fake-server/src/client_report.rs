@@ -493,18 +493,24 @@ mod tests {
         flow
     }
 
-    fn judged(requests: &[RecordedRequest], forged: &[(String, Forged)]) -> ClientReport {
-        judge(&Inputs {
+    /// What the bundled server gives the judge: challenges that name the metadata and the
+    /// scope, a resource that needs no scope, `offline_access` listed. Tests change fields.
+    fn inputs(requests: &[RecordedRequest]) -> Inputs<'_> {
+        Inputs {
             requests,
             base: "",
             mcp_url: MCP,
             mcp_path: "/mcp",
-            forged,
+            forged: &[],
             challenge_names_metadata: true,
             challenge_names_scope: true,
             resource_scopes: &[],
             offline_access_listed: true,
-        })
+        }
+    }
+
+    fn judged(requests: &[RecordedRequest], forged: &[(String, Forged)]) -> ClientReport {
+        judge(&Inputs { forged, ..inputs(requests) })
     }
 
     #[test]
@@ -512,15 +518,10 @@ mod tests {
         let scopes = ["projects:read".to_string()];
         let judge_with = |requests: &[RecordedRequest]| {
             judge(&Inputs {
-                requests,
-                base: "",
-                mcp_url: MCP,
-                mcp_path: "/mcp",
-                forged: &[],
                 challenge_names_metadata: false,
                 challenge_names_scope: false,
                 resource_scopes: &scopes,
-                offline_access_listed: true,
+                ..inputs(requests)
             })
         };
         let verdict = |r: &ClientReport, id: &str| r.check(id).map(|c| c.verdict.clone());
@@ -611,17 +612,7 @@ mod tests {
         };
         let scopes = ["projects:read".to_string()];
         let with = |requests: &[RecordedRequest], listed: bool| {
-            judge(&Inputs {
-                requests,
-                base: "",
-                mcp_url: MCP,
-                mcp_path: "/mcp",
-                forged: &[],
-                challenge_names_metadata: true,
-                challenge_names_scope: true,
-                resource_scopes: &scopes,
-                offline_access_listed: listed,
-            })
+            judge(&Inputs { resource_scopes: &scopes, offline_access_listed: listed, ..inputs(requests) })
         };
         let verdict = |r: &ClientReport, id: &str| r.check(id).map(|c| c.verdict.clone());
         let good = with(&flow(&["authorization_code", "refresh_token"]), true);
@@ -635,23 +626,10 @@ mod tests {
         let failed: Vec<&str> = unlisted.failures().iter().map(|c| c.id).collect();
         assert_eq!(failed, ["CLI-19"], "{unlisted}");
         unlisted.assert_conformant();
-        // A resource that names no scope: the good flow asks for none and passes CLI-20; the
-        // flow that asks for offline_access fails it.
-        let no_scopes = |requests: &[RecordedRequest]| {
-            judge(&Inputs {
-                requests,
-                base: "",
-                mcp_url: MCP,
-                mcp_path: "/mcp",
-                forged: &[],
-                challenge_names_metadata: true,
-                challenge_names_scope: true,
-                resource_scopes: &[],
-                offline_access_listed: true,
-            })
-        };
-        assert_eq!(verdict(&no_scopes(&good_flow()), "CLI-20"), Some(Verdict::Pass));
-        let asked = no_scopes(&flow(&["authorization_code", "refresh_token"]));
+        // A resource that names no scope (the default inputs): the good flow asks for none and
+        // passes CLI-20; the flow that asks for offline_access fails it.
+        assert_eq!(verdict(&judged(&good_flow(), &[]), "CLI-20"), Some(Verdict::Pass));
+        let asked = judged(&flow(&["authorization_code", "refresh_token"]), &[]);
         let failed: Vec<&str> = asked.failures().iter().map(|c| c.id).collect();
         assert_eq!(failed, ["CLI-20"], "{asked}");
         let quiet = with(&good_flow(), false);

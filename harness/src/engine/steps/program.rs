@@ -408,35 +408,43 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("refreshes".into(), json!(refreshes));
     out.insert("stale_refreshes".into(), json!(stale_refreshes));
     out.insert("refresh_token_reused".into(), json!(stale_refreshes > 0));
-    // Every resource indicator the client sent to the authorization server, once each.
     let (authorize_path, token_path) = (format!("{base}/authorize"), format!("{base}/token"));
-    let mut resources: Vec<Value> = Vec::new();
-    for r in requests.iter().filter(|r| r.path == authorize_path || r.path == token_path) {
-        for (_, v) in r.query.iter().chain(&r.form).filter(|(k, _)| k == "resource") {
-            if !resources.iter().any(|x| x == v) {
-                resources.push(json!(v));
-            }
-        }
-    }
-    out.insert("resources".into(), Value::Array(resources));
+    // Every value of a parameter (all of them, not only the first) in requests to these paths.
+    let values = |paths: &[&str], name: &'static str| -> Vec<String> {
+        requests
+            .iter()
+            .filter(|r| paths.contains(&r.path.as_str()))
+            .flat_map(|r| r.query.iter().chain(&r.form))
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    // Every resource indicator the client sent to the authorization server, once each.
+    let resources = values(&[&authorize_path, &token_path], "resource");
+    out.insert("resources".into(), distinct(resources.iter().map(String::as_str)));
     // Every scope any authorization request asked for, once each.
-    let mut scopes: Vec<Value> = Vec::new();
-    for a in requests.iter().filter(|r| r.path == authorize_path) {
-        for (_, v) in a.query.iter().chain(&a.form).filter(|(k, _)| k == "scope") {
-            for word in v.split(' ').filter(|w| !w.is_empty()) {
-                if !scopes.iter().any(|x| x == word) {
-                    scopes.push(json!(word));
-                }
-            }
-        }
-    }
-    out.insert("requested_scopes".into(), Value::Array(scopes));
+    let scopes = values(&[&authorize_path], "scope");
+    out.insert(
+        "requested_scopes".into(),
+        distinct(scopes.iter().flat_map(|s| s.split(' ')).filter(|w| !w.is_empty())),
+    );
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
     out.insert("tokens_in_urls".into(), json!(in_urls));
     out.insert("registrations".into(), Value::Array(registrations));
     out.insert("requests".into(), serde_json::to_value(requests).unwrap_or(Value::Null));
     out
+}
+
+/// The strings in their first order, each once, as a JSON array.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    let mut seen: Vec<&str> = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    json!(seen)
 }
 
 fn tempdir() -> Result<std::path::PathBuf, StepError> {
