@@ -110,6 +110,12 @@ pub struct Settings {
     /// naming every scope a call needs: the runtime challenge MCP clients answer with a step-up
     /// authorization (MCP 2025-11-25 and later). Empty by default.
     pub mcp_tool_scopes: Vec<String>,
+    /// Scopes clients may ask for and users may approve, but that no token gets: the user does
+    /// not hold them. The code and tokens carry the rest, and the token response's `scope`
+    /// says what was granted (RFC 6749 §3.3 lets a server issue less than was asked for; §5.1).
+    /// With `mcp_tool_scopes`, a tool call stays refused whatever the client does. Empty by
+    /// default.
+    pub withheld_scopes: Vec<String>,
     /// The built-in MCP resource's 401 and 403 challenges name its metadata URL
     /// (`resource_metadata`, RFC 9728 §5.1). Off, they do not, and clients find the metadata at
     /// its well-known URL: RFC 9728 §5 makes the attribute optional, and MCP 2025-11-25 lets a
@@ -186,6 +192,7 @@ impl std::fmt::Debug for Settings {
             .field("expired_token_retention_secs", &self.expired_token_retention_secs)
             .field("mcp_scopes", &self.mcp_scopes)
             .field("mcp_tool_scopes", &self.mcp_tool_scopes)
+            .field("withheld_scopes", &self.withheld_scopes)
             .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
             .field("mcp_challenge_names_scope", &self.mcp_challenge_names_scope)
             .field("mcp_metadata_resource", &self.mcp_metadata_resource)
@@ -268,6 +275,7 @@ impl Default for Settings {
             expired_token_retention_secs: 120,
             mcp_scopes: vec!["projects:read".to_string()],
             mcp_tool_scopes: Vec::new(),
+            withheld_scopes: Vec::new(),
             mcp_challenge_names_metadata: true,
             mcp_challenge_names_scope: true,
             mcp_metadata_resource: None,

@@ -333,6 +333,8 @@ pub fn issue_code(
         // The fault: the session's first grant to the client is what it keeps getting.
         scopes = store.first_scopes.entry((sid, req.client_id.clone())).or_insert(scopes).clone();
     }
+    // What the user does not hold is not granted, whatever was asked for or approved.
+    scopes.retain(|s| !st.settings.withheld_scopes.contains(s));
     let mut code = random_token("", policy.code_bytes);
     if let Some(challenge) = req.challenge.as_deref().filter(|_| !policy.opaque_codes) {
         code = format!("{code}.{challenge}");

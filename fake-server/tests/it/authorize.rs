@@ -278,6 +278,23 @@ async fn a_client_without_the_code_grant_is_unauthorized_client_by_redirect() {
 }
 
 #[tokio::test]
+async fn a_withheld_scope_may_be_asked_for_but_no_token_carries_it() {
+    let server = FakeServer::builder().settings(|s| s.withheld_scopes = vec!["profile".into()]).start().await;
+    let reply =
+        tokens_with(&server, Authz::new(CONFIDENTIAL).set("scope", "openid profile"), CONFIDENTIAL).await;
+    let granted: Vec<&str> = reply.str("scope").split(' ').collect();
+    assert_eq!(granted, ["openid"], "the token response says what was granted");
+    let token = reply.str("access_token").to_string();
+    let seen = introspect(&server, &token).await;
+    assert_eq!(seen["scope"], "openid", "{seen}");
+    // Without the setting the same request gets both.
+    let plain = FakeServer::start().await;
+    let reply =
+        tokens_with(&plain, Authz::new(CONFIDENTIAL).set("scope", "openid profile"), CONFIDENTIAL).await;
+    assert_eq!(reply.str("scope"), "openid profile");
+}
+
+#[tokio::test]
 async fn a_scope_taken_out_by_the_builder_is_neither_listed_nor_granted() {
     let server = FakeServer::builder().without_scope("offline_access").start().await;
     let meta: serde_json::Value = crate::support::http()

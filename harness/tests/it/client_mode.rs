@@ -16,8 +16,11 @@ fn flawed_client() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/clients/flawed-client/client.mjs")
 }
 
+/// Per scenario id: the outcome and the whole result, for the message.
+type Outcomes = BTreeMap<String, (String, String)>;
+
 /// Run every client scenario against the flawed client with these faults; outcome per id.
-fn outcomes(faults: &str) -> BTreeMap<String, (String, String)> {
+fn outcomes(faults: &str) -> Outcomes {
     let out = bin()
         .args(["client", "--format", "json", "--client-timeout", "60", "--", "node"])
         .arg(flawed_client())
@@ -58,15 +61,35 @@ fn the_flawed_client_passes_clean_and_each_of_its_faults_fails_exactly_its_scena
     assert!(broken.is_empty(), "the flawed client without faults:\n{}", broken.join("\n"));
     assert_eq!(clean.len(), scenarios.len());
 
+    // Two runs at a time: each is one process after another (the harness, Node, the opener),
+    // and the other tests of this binary may have finished while this one still runs.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let runs: Vec<(&str, Outcomes)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some(fault) =
+                        FLAWED_CLIENT_FAULTS.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        done.push((*fault, outcomes(fault)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("a client run panicked")).collect()
+    });
+
     let mut problems = Vec::new();
-    for fault in FLAWED_CLIENT_FAULTS {
+    for (fault, outcomes) in runs {
         let declared: BTreeSet<&str> = scenarios
             .iter()
             .filter(|s| s.killed_by.iter().any(|k| k == fault))
             .map(|s| s.id.as_str())
             .collect();
         assert!(!declared.is_empty(), "no client scenario names the fault `{fault}`");
-        for (id, (outcome, detail)) in outcomes(fault) {
+        for (id, (outcome, detail)) in outcomes {
             match (declared.contains(id.as_str()), outcome.as_str()) {
                 (true, "fail") | (false, "pass" | "skip") => {}
                 (true, _) => problems.push(format!("{fault}: {id} survives ({outcome}): {detail}")),

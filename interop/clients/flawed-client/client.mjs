@@ -36,8 +36,12 @@ const FAULTS = [
   'no-refresh-grant-type',
   'offline-access-unlisted',
   'scope-when-undefined',
+  'endless-step-up',
 ];
 const MAX_RETRIES_ON_DENY = 3;
+// Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
+// the client still ends when run alone.
+const ENDLESS_STEP_UPS = 12;
 const NETWORK_TIMEOUT_MS = 10_000;
 const MCP_PROTOCOL_VERSION = '2025-06-18';
 const CLIENT_NAME = 'oauth-conformance flawed client';
@@ -604,19 +608,24 @@ async function main() {
     const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener), (tokens) => refresh(cfg, ctx, tokens));
     await mcp.initialize();
     const whoami = () => mcp.call('tools/call', { name: 'whoami', arguments: {} });
+    // MCP 2025-11-25 step-up: a 403 insufficient_scope names the scopes the call needs; sign
+    // in again for those and the ones held (their union), then call once more. A second 403
+    // ends the run: the user cannot be granted what the call needs (the retry limit).
+    // fault no-step-up: the first 403 ends the run. fault endless-step-up: every 403 sends the
+    // user to sign in again.
+    const stepUps = cfg.faults.has('no-step-up') ? 0 : cfg.faults.has('endless-step-up') ? ENDLESS_STEP_UPS : 1;
     let result;
-    try {
-      result = await whoami();
-    } catch (e) {
-      // MCP 2025-11-25 step-up: a 403 insufficient_scope names the scopes the call needs; sign
-      // in again for those and the ones held (their union), then call once more.
-      // fault no-step-up: the 403 ends the run.
-      if (e.status !== 403 || e.challenge?.error !== 'insufficient_scope' || cfg.faults.has('no-step-up')) throw e;
-      const words = (s) => (s ?? '').split(' ').filter(Boolean);
-      ctx.scope = [...new Set([...words(ctx.scope), ...words(e.challenge.scope)])].join(' ') || undefined;
-      process.stderr.write(`flawed-client: the call needs more scope; signing in again for ${ctx.scope}\n`);
-      mcp.tokens = await signIn(cfg, ctx, listener);
-      result = await whoami();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        result = await whoami();
+        break;
+      } catch (e) {
+        if (e.status !== 403 || e.challenge?.error !== 'insufficient_scope' || attempt >= stepUps) throw e;
+        const words = (s) => (s ?? '').split(' ').filter(Boolean);
+        ctx.scope = [...new Set([...words(ctx.scope), ...words(e.challenge.scope)])].join(' ') || undefined;
+        process.stderr.write(`flawed-client: the call needs more scope; signing in again for ${ctx.scope}\n`);
+        mcp.tokens = await signIn(cfg, ctx, listener);
+      }
     }
     if (result?.isError) throw fail('the whoami tool reported an error');
     const text = (result?.content ?? [])

@@ -479,6 +479,28 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(authorizeRequests(reqs).length, 1, why);
   });
 
+  test('without faults, a call still refused after the step-up ends the run: one step-up, no more', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_tool_scopes = ["profile"]', 'withheld_scopes = ["profile"]') });
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /403 \(insufficient_scope\)/, why);
+    assert.equal(authorizeRequests(reqs).length, 2, why);
+  });
+
+  test('endless-step-up: every refused call sends the user to sign in again', async (t) => {
+    const { run, reqs, why } = await scenario(t, {
+      faults: ['endless-step-up'],
+      serverArgs: serverWith('mcp_tool_scopes = ["profile"]', 'withheld_scopes = ["profile"]'),
+    });
+    assert.equal(run.code, 4, why);
+    assert.equal(authorizeRequests(reqs).length, 13, `the first authorization and 12 step-ups\n${why}`);
+  });
+
+  test('endless-step-up: a step-up that is granted ends the loop at once', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['endless-step-up'], serverArgs: serverWith('mcp_tool_scopes = ["profile"]') });
+    assert.equal(run.code, 0, why);
+    assert.equal(authorizeRequests(reqs).length, 2, why);
+  });
+
   test('without faults, an issuer with a path: RFC 8414 path-inserted metadata first', async (t) => {
     const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('issuer_path = "/tenant"') });
     assert.equal(run.code, 0, why);

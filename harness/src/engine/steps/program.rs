@@ -48,6 +48,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "no-refresh-grant-type",
     "offline-access-unlisted",
     "scope-when-undefined",
+    "endless-step-up",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -99,6 +100,11 @@ pub struct RunClient {
     /// How the fake server the client meets differs from the bundled default.
     #[serde(default)]
     pub server: ClientServer,
+    /// The user goes through at most this many authorization requests: when the client opens
+    /// one more, the run stops there, the client is stopped, and the result's `stopped` says
+    /// so. A client caught in a loop is then judged on what it did instead of running into
+    /// the time limit.
+    pub max_authorizations: Option<usize>,
 }
 
 /// The fake server of a client scenario: conformant configurations a client must cope with.
@@ -111,6 +117,11 @@ pub struct ClientServer {
     /// get 403 `insufficient_scope` until the client steps up.
     #[serde(default)]
     pub tool_scopes: Vec<String>,
+    /// Scopes the authorization server lets the client ask for but grants to no token (the
+    /// fake server's `withheld_scopes`): with a tool scope among them, every tool call stays
+    /// refused with 403 `insufficient_scope`, however often the client steps up.
+    #[serde(default)]
+    pub withheld_scopes: Vec<String>,
     /// `false`: the MCP server's challenges name no `resource_metadata`, and the client has to
     /// find the protected-resource metadata at its well-known URL (MCP 2025-11-25).
     pub challenge_names_metadata: Option<bool>,
@@ -142,6 +153,7 @@ impl ClientServer {
         if !self.tool_scopes.is_empty() {
             s.mcp_tool_scopes = self.tool_scopes;
         }
+        s.withheld_scopes = self.withheld_scopes;
         if let Some(scopes) = self.scopes {
             s.mcp_scopes = scopes;
         }
@@ -249,10 +261,21 @@ impl RunClient {
         let mut opened: Vec<Value> = Vec::new();
         let mut seen = 0usize;
         let deliver = reqwest_client()?;
+        let mut stopped = None;
         let status = loop {
             for url in read_opened(&opened_file).into_iter().skip(seen) {
                 seen += 1;
+                if self.max_authorizations.is_some_and(|max| seen > max) {
+                    stopped = Some(format!(
+                        "the client opened authorization page number {seen} and was stopped there"
+                    ));
+                    break;
+                }
                 opened.push(self.play(&server, &deliver, &url).await);
+            }
+            if stopped.is_some() {
+                let _ = child.kill().await;
+                break None;
             }
             if let Ok(Some(status)) = child.try_wait() {
                 break Some(status);
@@ -269,7 +292,7 @@ impl RunClient {
         let _ = tokio::time::timeout(Duration::from_secs(2), readers).await;
         let output = output.text();
         let _ = std::fs::remove_dir_all(&dir);
-        if status.is_none() {
+        if status.is_none() && stopped.is_none() {
             return Err(StepError::Prerequisite(format!(
                 "the client did not finish within {} s; its output:\n{}",
                 spec.timeout.as_secs(),
@@ -281,6 +304,9 @@ impl RunClient {
         out.insert("exit_code".into(), json!(status.and_then(|s| s.code())));
         out.insert("output".into(), json!(output));
         out.insert("opened".into(), Value::Array(opened));
+        if let Some(why) = stopped {
+            out.insert("stopped".into(), json!(why));
+        }
         Ok(Value::Object(out))
     }
 
