@@ -129,6 +129,12 @@ pub struct Settings {
     /// testing clients only: a document about another resource is one a client must not use
     /// (RFC 9728 §3.3), as when an attacker answers for the MCP server. Unset by default.
     pub mcp_metadata_resource: Option<String>,
+    /// A `tools/call` that the built-in MCP resource would answer is answered `307 Temporary
+    /// Redirect` to `<mcp_path>/moved` on the other loopback name (`localhost` for an issuer on
+    /// `127.0.0.1` and the other way round): another origin, which answers 404. For testing
+    /// clients only: one that follows must leave its access token behind (RFC 6750 §5.3), as
+    /// fetch does on a cross-origin redirect. Off by default.
+    pub mcp_redirect_tool_calls: bool,
     /// Requests the built-in MCP resource accepts with one access token before it revokes the
     /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
     /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
@@ -196,6 +202,7 @@ impl std::fmt::Debug for Settings {
             .field("mcp_challenge_names_metadata", &self.mcp_challenge_names_metadata)
             .field("mcp_challenge_names_scope", &self.mcp_challenge_names_scope)
             .field("mcp_metadata_resource", &self.mcp_metadata_resource)
+            .field("mcp_redirect_tool_calls", &self.mcp_redirect_tool_calls)
             .field("mcp_token_uses", &self.mcp_token_uses)
             .field("token_latency_ms", &self.token_latency_ms)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
@@ -279,6 +286,7 @@ impl Default for Settings {
             mcp_challenge_names_metadata: true,
             mcp_challenge_names_scope: true,
             mcp_metadata_resource: None,
+            mcp_redirect_tool_calls: false,
             mcp_token_uses: 0,
             token_latency_ms: 0,
             cimd_timeout_ms: 5000,

@@ -95,6 +95,15 @@ async fn post(st: &AppState, caller: &Caller, session: Option<String>, req: Requ
         // MCP 2025-11-25 Runtime Insufficient Scope Errors: HTTP 403 with the challenge.
         return refused;
     }
+    if calls_a_tool(&message) && st.settings.mcp_redirect_tool_calls {
+        // Another origin: a client that follows must not take the token along.
+        let to = st.second_origin(&format!("{}/moved", st.settings.mcp_path));
+        let mut resp = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+        return resp;
+    }
     let replies: Vec<Value> = match &message {
         Value::Array(batch) => batch.iter().filter_map(|m| dispatch(caller, m)).collect(),
         single => dispatch(caller, single).into_iter().collect(),

@@ -170,7 +170,7 @@ impl Inner {
     /// `path` on the same listener reached through the other loopback name: `localhost` for an
     /// issuer on `127.0.0.1` and the other way round. Other issuers keep their own origin (a
     /// deployment behind a proxy would need a second public name, which the server cannot know).
-    fn second_origin(&self, path: &str) -> String {
+    pub fn second_origin(&self, path: &str) -> String {
         let url = self.url(path);
         let Ok(mut u) = url::Url::parse(&url) else {
             return url;

@@ -184,6 +184,26 @@ async fn tool_scopes_refuse_calls_at_runtime_naming_every_scope_a_call_needs() {
 }
 
 #[tokio::test]
+async fn redirected_tool_calls_go_to_another_origin_and_everything_else_is_answered_here() {
+    let server = FakeServer::builder().settings(|s| s.mcp_redirect_tool_calls = true).start().await;
+    let mcp = server.url("/mcp");
+    let read = token(&server, "projects:read", Some(&mcp)).await;
+    assert_eq!(post(&server, Some(&read), &initialize()).await.status(), StatusCode::OK);
+    assert_eq!(post(&server, Some(&read), &rpc(2, "tools/list", json!({}))).await.status(), StatusCode::OK);
+    let call = rpc(3, "tools/call", json!({ "name": "whoami", "arguments": {} }));
+    let resp = post(&server, Some(&read), &call).await;
+    assert_eq!(resp.status(), StatusCode::TEMPORARY_REDIRECT);
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let (here, there) = (url::Url::parse(&mcp).unwrap(), url::Url::parse(&to).unwrap());
+    assert_ne!(here.origin(), there.origin(), "another origin: {to}");
+    assert_eq!((there.port(), there.path()), (here.port(), "/mcp/moved"), "{to}");
+    // Nothing is served there.
+    assert_eq!(http().post(&to).json(&call).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // Without a token the call still gets the 401 first.
+    assert_eq!(post(&server, None, &call).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_server_that_names_no_scope_in_its_401_still_lists_it_in_the_metadata() {
     let server = FakeServer::builder().settings(|s| s.mcp_challenge_names_scope = false).start().await;
     let c = challenge(&post(&server, None, &initialize()).await);

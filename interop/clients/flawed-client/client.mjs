@@ -37,6 +37,7 @@ const FAULTS = [
   'offline-access-unlisted',
   'scope-when-undefined',
   'endless-step-up',
+  'token-follows-redirect',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 // Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
@@ -478,13 +479,27 @@ class McpSession {
   }
 
   async post(message) {
-    const url = new URL(this.cfg.mcpUrl);
+    let url = new URL(this.cfg.mcpUrl);
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     if (this.cfg.faults.has('token-in-query')) url.searchParams.set('access_token', this.tokens.access);
     else headers.authorization = `Bearer ${this.tokens.access}`;
     if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
     if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
-    return request(url.href, { method: 'POST', headers, body: JSON.stringify(message) });
+    const body = JSON.stringify(message);
+    let response = await request(url.href, { method: 'POST', headers, body });
+    // A 307 or 308 sends the same request elsewhere (RFC 9110 §15.4.8, §15.4.9). The token
+    // goes along only to the same origin: another one is not its audience (RFC 6750 §5.3), and
+    // fetch drops Authorization there too. fault token-follows-redirect: it goes along anywhere.
+    for (let hops = 0; (response.status === 307 || response.status === 308) && hops < 5; hops++) {
+      const location = response.headers.get('location');
+      if (!location) break;
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      if (next.origin !== url.origin && !this.cfg.faults.has('token-follows-redirect')) delete headers.authorization;
+      url = next;
+      response = await request(url.href, { method: 'POST', headers, body });
+    }
+    return response;
   }
 
   async send(message) {

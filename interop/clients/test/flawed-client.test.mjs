@@ -501,6 +501,22 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(authorizeRequests(reqs).length, 2, why);
   });
 
+  test('without faults, a tool call redirected to another origin is followed without the token', async (t) => {
+    const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('mcp_redirect_tool_calls = true') });
+    const moved = reqs.filter((r) => r.path === '/mcp/moved');
+    assert.equal(moved.length, 1, why);
+    assert.equal(param(moved[0].headers, 'authorization'), undefined, why);
+    assert.equal(moved[0].json?.method, 'tools/call', `the same request, body and all\n${why}`);
+    assert.equal(run.code, 4, `nothing answers there\n${why}`);
+  });
+
+  test('token-follows-redirect: the token goes along to the other origin', async (t) => {
+    const { reqs, why } = await scenario(t, { faults: ['token-follows-redirect'], serverArgs: serverWith('mcp_redirect_tool_calls = true') });
+    const moved = reqs.filter((r) => r.path === '/mcp/moved');
+    assert.equal(moved.length, 1, why);
+    assert.match(param(moved[0].headers, 'authorization') ?? '', /^Bearer /, why);
+  });
+
   test('without faults, an issuer with a path: RFC 8414 path-inserted metadata first', async (t) => {
     const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('issuer_path = "/tenant"') });
     assert.equal(run.code, 0, why);

@@ -49,6 +49,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "offline-access-unlisted",
     "scope-when-undefined",
     "endless-step-up",
+    "token-follows-redirect",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -144,6 +145,10 @@ pub struct ClientServer {
     /// `false`: the authorization server does not support `offline_access`: its metadata's
     /// `scopes_supported` leaves it out and a request for it is `invalid_scope`.
     pub offline_access: Option<bool>,
+    /// `true`: the MCP server answers a tool call with `307` to another origin (the fake
+    /// server's `mcp_redirect_tool_calls`); the run's `moved` and `tokens_sent_elsewhere` show
+    /// whether the client followed and what it took along.
+    pub redirect_tool_calls: Option<bool>,
 }
 
 impl ClientServer {
@@ -168,6 +173,9 @@ impl ClientServer {
         }
         if let Some(ms) = self.token_latency_ms {
             s.token_latency_ms = ms;
+        }
+        if let Some(on) = self.redirect_tool_calls {
+            s.mcp_redirect_tool_calls = on;
         }
         if self.metadata_resource.is_some() {
             s.mcp_metadata_resource = self.metadata_resource;
@@ -390,6 +398,14 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
             None => false,
         })
         .count();
+    // Requests that followed the MCP server's redirect to another origin, and those of them
+    // that carried a token (a header or a query parameter).
+    let moved: Vec<&RecordedRequest> =
+        requests.iter().filter(|r| r.path == format!("{mcp_path}/moved")).collect();
+    let sent_elsewhere = moved
+        .iter()
+        .filter(|r| r.header("authorization").is_some() || r.query.iter().any(|(k, _)| k == "access_token"))
+        .count();
     let in_urls = requests
         .iter()
         .filter(|r| r.query.iter().any(|(k, _)| matches!(k.as_str(), "access_token" | "refresh_token")))
@@ -456,6 +472,8 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     );
     out.insert("resource".into(), Value::Array(resource));
     out.insert("tool_calls".into(), json!(tool_calls));
+    out.insert("moved".into(), json!(moved.len()));
+    out.insert("tokens_sent_elsewhere".into(), json!(sent_elsewhere));
     out.insert("tokens_in_urls".into(), json!(in_urls));
     out.insert("registrations".into(), Value::Array(registrations));
     out.insert("requests".into(), serde_json::to_value(requests).unwrap_or(Value::Null));
