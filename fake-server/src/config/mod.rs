@@ -135,6 +135,13 @@ pub struct Settings {
     /// clients only: one that follows must leave its access token behind (RFC 6750 §5.3), as
     /// fetch does on a cross-origin redirect. Off by default.
     pub mcp_redirect_tool_calls: bool,
+    /// The issuer of another authorization server the built-in MCP resource moves to after the
+    /// first request it accepts: from then on its metadata's `authorization_servers` names
+    /// that issuer, and every request with a token gets 401 `invalid_token` (this server
+    /// cannot check the other one's tokens). For testing clients only: MCP 2026-07-28 asks a
+    /// client to register with the new server and never present the old one's credentials
+    /// there (SEP-2352). Unset by default.
+    pub mcp_moves_to: Option<String>,
     /// Requests the built-in MCP resource accepts with one access token before it revokes the
     /// token (0, the default: no limit). The next request with it gets 401 `invalid_token`, so
     /// a client's refresh path runs at once instead of after `access_token_lifetime_secs`.
@@ -203,6 +210,7 @@ impl std::fmt::Debug for Settings {
             .field("mcp_challenge_names_scope", &self.mcp_challenge_names_scope)
             .field("mcp_metadata_resource", &self.mcp_metadata_resource)
             .field("mcp_redirect_tool_calls", &self.mcp_redirect_tool_calls)
+            .field("mcp_moves_to", &self.mcp_moves_to)
             .field("mcp_token_uses", &self.mcp_token_uses)
             .field("token_latency_ms", &self.token_latency_ms)
             .field("cimd_timeout_ms", &self.cimd_timeout_ms)
@@ -287,6 +295,7 @@ impl Default for Settings {
             mcp_challenge_names_scope: true,
             mcp_metadata_resource: None,
             mcp_redirect_tool_calls: false,
+            mcp_moves_to: None,
             mcp_token_uses: 0,
             token_latency_ms: 0,
             cimd_timeout_ms: 5000,

@@ -50,9 +50,13 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
     if !policy.exact_resource {
         resource.push('/');
     }
+    let authorization_server = match &st.settings.mcp_moves_to {
+        Some(other) if st.features.mcp_moved() => other.clone(),
+        _ => st.issuer.clone(),
+    };
     let mut doc = json!({
         "resource": resource,
-        "authorization_servers": [st.issuer],
+        "authorization_servers": [authorization_server],
         "bearer_methods_supported": ["header"],
         "resource_name": "oauth-fake-server demo MCP server",
     });
@@ -75,7 +79,9 @@ pub async fn metadata(State(st): State<AppState>) -> Response {
         m.remove("authorization_servers");
     }
     let mut resp = axum::Json(doc).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    // A resource that is about to move to another authorization server has nothing to cache.
+    let caching = if st.settings.mcp_moves_to.is_some() { "no-cache" } else { "public, max-age=60" };
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
     resp
 }
 
@@ -116,6 +122,10 @@ pub fn authorize(
         let had = !policy.no_error_without_token;
         return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
     };
+    if st.settings.mcp_moves_to.is_some() && st.features.mcp_moved() {
+        let desc = "this MCP server has moved to another authorization server: see its metadata";
+        return Err(fail(OAuthError::invalid_token(desc, true, &extra)));
+    }
     let mut proof_jkt = None;
     if with_dpop {
         let target = dpop::Target {
@@ -184,6 +194,9 @@ pub fn authorize(
         return Err(refused);
     }
     count_use(st, &token);
+    if st.settings.mcp_moves_to.is_some() {
+        st.features.move_mcp();
+    }
     Ok(Caller { username: record.username, client_id: record.client_id, scopes: record.scopes, with_dpop })
 }
 

@@ -5,6 +5,7 @@
 //! caches stay separate decisions.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use super::store::Validated;
@@ -39,6 +40,8 @@ pub struct Features {
     mcp_sessions: Mutex<HashMap<String, i64>>,
     /// client id → last change by the operator or RFC 7592 (milliseconds).
     updated_at: Mutex<HashMap<String, i64>>,
+    /// The built-in MCP resource has moved to the authorization server `mcp_moves_to` names.
+    mcp_moved: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -55,7 +58,17 @@ impl Features {
             admin_sessions: Mutex::default(),
             mcp_sessions: Mutex::default(),
             updated_at: Mutex::default(),
+            mcp_moved: AtomicBool::new(false),
         }
+    }
+
+    /// Has the built-in MCP resource moved to another authorization server?
+    pub fn mcp_moved(&self) -> bool {
+        self.mcp_moved.load(Ordering::SeqCst)
+    }
+
+    pub fn move_mcp(&self) {
+        self.mcp_moved.store(true, Ordering::SeqCst);
     }
 
     pub fn cimd_cache(&self) -> MutexGuard<'_, HashMap<String, CachedDocument>> {

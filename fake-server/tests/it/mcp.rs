@@ -204,6 +204,30 @@ async fn redirected_tool_calls_go_to_another_origin_and_everything_else_is_answe
 }
 
 #[tokio::test]
+async fn a_resource_that_moves_names_the_new_authorization_server_after_its_first_accepted_request() {
+    let new_issuer = "https://as2.example.test";
+    let server = FakeServer::builder().settings(|s| s.mcp_moves_to = Some(new_issuer.into())).start().await;
+    let prm = format!("http://{}/.well-known/oauth-protected-resource/mcp", server.addr());
+    let named = || async { http().get(&prm).send().await.unwrap().json::<Value>().await.unwrap() };
+    assert_eq!(named().await["authorization_servers"], json!([server.issuer()]));
+    let read = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    assert_eq!(post(&server, Some(&read), &initialize()).await.status(), StatusCode::OK);
+    // Moved: the metadata names the new server, and no token of this one is accepted.
+    assert_eq!(named().await["authorization_servers"], json!([new_issuer]));
+    let refused = post(&server, Some(&read), &rpc(2, "tools/list", json!({}))).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(challenge(&refused).contains(r#"error="invalid_token""#), "{}", challenge(&refused));
+    let fresh = token(&server, "projects:read", Some(&server.url("/mcp"))).await;
+    assert_eq!(post(&server, Some(&fresh), &initialize()).await.status(), StatusCode::UNAUTHORIZED);
+    // Without the setting nothing moves.
+    let plain = FakeServer::start().await;
+    let read = token(&plain, "projects:read", Some(&plain.url("/mcp"))).await;
+    for _ in 0..2 {
+        assert_eq!(post(&plain, Some(&read), &initialize()).await.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
 async fn a_server_that_names_no_scope_in_its_401_still_lists_it_in_the_metadata() {
     let server = FakeServer::builder().settings(|s| s.mcp_challenge_names_scope = false).start().await;
     let c = challenge(&post(&server, None, &initialize()).await);

@@ -38,6 +38,7 @@ const FAULTS = [
   'scope-when-undefined',
   'endless-step-up',
   'token-follows-redirect',
+  'keep-client-on-new-server',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 // Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
@@ -471,11 +472,16 @@ class McpSession {
   #sessionId;
   #protocolVersion;
 
-  /** `renew(tokens)` resolves to new tokens after a 401 `invalid_token` (a refresh). */
-  constructor(cfg, tokens, renew) {
+  /**
+   * `renew(tokens)` resolves to new tokens after a 401 `invalid_token` (a refresh);
+   * `relocate()` to tokens from another authorization server when the refreshed token is
+   * refused too and the MCP server's metadata names a new one (undefined otherwise).
+   */
+  constructor(cfg, tokens, renew, relocate) {
     this.cfg = cfg;
     this.tokens = tokens;
     this.renew = renew;
+    this.relocate = relocate;
   }
 
   async post(message) {
@@ -509,6 +515,14 @@ class McpSession {
       await response.body?.cancel();
       this.tokens = await this.renew(this.tokens);
       response = await this.post(message);
+    }
+    if (response.status === 401 && bearerChallenge(response.headers.get('www-authenticate'))?.error === 'invalid_token') {
+      const moved = await this.relocate?.();
+      if (moved) {
+        await response.body?.cancel();
+        this.tokens = moved;
+        response = await this.post(message);
+      }
     }
     if (message.id === undefined) {
       await response.body?.cancel();
@@ -620,7 +634,23 @@ async function main() {
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
     ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;
 
-    const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener), (tokens) => refresh(cfg, ctx, tokens));
+    // SEP-2352 (MCP 2026-07-28): when the MCP server names another authorization server, the
+    // client's credentials stay with the old one: it registers with the new one and signs in
+    // there, once. fault keep-client-on-new-server: the old client id goes along.
+    let relocated = false;
+    const relocate = async () => {
+      if (relocated) return undefined;
+      const found = await discoverResource(cfg);
+      if (found.issuer === ctx.issuer) return undefined;
+      relocated = true;
+      if (given) throw fail(`the MCP server moved to ${found.issuer}; OAUTH_CLIENT_ID belongs to ${ctx.issuer}`);
+      process.stderr.write(`flawed-client: the MCP server moved to ${found.issuer}; signing in there\n`);
+      ctx.meta = await discoverServer(found.issuer, cfg.faults);
+      ctx.issuer = found.issuer;
+      if (!cfg.faults.has('keep-client-on-new-server')) ctx.clientId = (await register(cfg, ctx.meta, listener.redirectUri)).clientId;
+      return signIn(cfg, ctx, listener);
+    };
+    const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener), (tokens) => refresh(cfg, ctx, tokens), relocate);
     await mcp.initialize();
     const whoami = () => mcp.call('tools/call', { name: 'whoami', arguments: {} });
     // MCP 2025-11-25 step-up: a 403 insufficient_scope names the scopes the call needs; sign

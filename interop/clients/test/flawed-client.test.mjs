@@ -517,6 +517,34 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.match(param(moved[0].headers, 'authorization') ?? '', /^Bearer /, why);
   });
 
+  /** An MCP server that moves to a second authorization server after its first accepted request. */
+  async function moving(t, options = {}) {
+    // The new server ignores `resource` (RFC 8707 is optional), so it issues tokens for an MCP
+    // server whose address is not known before it starts.
+    const next = await recordingServer(['--variant', 'no-resource-indicators']);
+    t.after(() => next.stop());
+    const { server, run, reqs, why } = await scenario(t, { ...options, serverArgs: serverWith(`mcp_moves_to = "${next.issuer}"`) });
+    const there = await next.requests();
+    return { server, run, reqs, there, why: `${why}\nat the new server:\n${describeRun(run, there).split('requests:\n')[1]}` };
+  }
+
+  test('without faults, an MCP server that moves: the client registers with the new server and signs in there', async (t) => {
+    const { run, reqs, there, why } = await moving(t);
+    const before = param(authorizeRequests(reqs)[0].query, 'client_id');
+    assert.equal(there.filter((r) => r.method === 'POST' && r.path === '/register').length, 1, why);
+    assert.equal(authorizeRequests(there).length, 1, why);
+    assert.notEqual(param(authorizeRequests(there)[0].query, 'client_id'), before, why);
+    // The new server's token is refused too (the old one cannot check it): the run ends there.
+    assert.equal(run.code, 4, why);
+  });
+
+  test('keep-client-on-new-server: the old client id goes to the new server', async (t) => {
+    const { reqs, there, why } = await moving(t, { faults: ['keep-client-on-new-server'], env: { FLAWED_CLIENT_TIMEOUT_MS: '2000' } });
+    const before = param(authorizeRequests(reqs)[0].query, 'client_id');
+    assert.equal(there.filter((r) => r.path === '/register').length, 0, why);
+    assert.equal(param(authorizeRequests(there)[0]?.query ?? [], 'client_id'), before, why);
+  });
+
   test('without faults, an issuer with a path: RFC 8414 path-inserted metadata first', async (t) => {
     const { run, reqs, why } = await scenario(t, { serverArgs: serverWith('issuer_path = "/tenant"') });
     assert.equal(run.code, 0, why);

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+
 use fake_server::{ClientConfig, FakeServer, RecordedRequest, SignIn};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -50,6 +52,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "scope-when-undefined",
     "endless-step-up",
     "token-follows-redirect",
+    "keep-client-on-new-server",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -149,6 +152,11 @@ pub struct ClientServer {
     /// server's `mcp_redirect_tool_calls`); the run's `moved` and `tokens_sent_elsewhere` show
     /// whether the client followed and what it took along.
     pub redirect_tool_calls: Option<bool>,
+    /// `true`: a second fake server runs beside the first, and the MCP server moves to it
+    /// after the first request it accepts (the fake server's `mcp_moves_to`): its metadata
+    /// then names the new issuer and its old tokens get 401. The run's `new_server` tells
+    /// what the client sent there.
+    pub moves_to_new_server: Option<bool>,
 }
 
 impl ClientServer {
@@ -227,6 +235,24 @@ impl RunClient {
         }
         let server = self.server.clone();
         builder = builder.settings(move |s| server.apply(s));
+        // The server the MCP server moves to issues tokens for it, so the first one's port
+        // is chosen before either starts.
+        let mut new_server = None;
+        if self.server.moves_to_new_server == Some(true) {
+            let port = free_port()?;
+            let path = self.server.issuer_path.clone().map(String::from).unwrap_or_default();
+            let mcp = format!("http://127.0.0.1:{port}{path}/mcp");
+            let other = FakeServer::builder()
+                .record_requests()
+                .settings(move |s| s.resources = vec![mcp])
+                .try_start()
+                .await
+                .map_err(|e| StepError::Prerequisite(format!("the second fake server did not start: {e}")))?;
+            let issuer = other.issuer().to_string();
+            builder =
+                builder.bind(([127, 0, 0, 1], port).into()).settings(move |s| s.mcp_moves_to = Some(issuer));
+            new_server = Some(other);
+        }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
                 PREREGISTERED_ID,
@@ -270,6 +296,7 @@ impl RunClient {
         let mut seen = 0usize;
         let deliver = reqwest_client()?;
         let mut stopped = None;
+        let mut abandoned = None;
         let status = loop {
             for url in read_opened(&opened_file).into_iter().skip(seen) {
                 seen += 1;
@@ -279,9 +306,22 @@ impl RunClient {
                     ));
                     break;
                 }
-                opened.push(self.play(&server, &deliver, &url).await);
+                let at = match &new_server {
+                    Some(other) if url.starts_with(other.issuer()) => other,
+                    _ => &server,
+                };
+                let played = self.play(at, &deliver, &url).await;
+                // The server showed an error page: nothing will come back to the client, so
+                // the user closes the page and the run ends here.
+                if let Some(e) = played.get("error").and_then(Value::as_str) {
+                    abandoned = Some(format!("the authorization server did not let the user sign in: {e}"));
+                }
+                opened.push(played);
+                if abandoned.is_some() {
+                    break;
+                }
             }
-            if stopped.is_some() {
+            if stopped.is_some() || abandoned.is_some() {
                 let _ = child.kill().await;
                 break None;
             }
@@ -300,7 +340,7 @@ impl RunClient {
         let _ = tokio::time::timeout(Duration::from_secs(2), readers).await;
         let output = output.text();
         let _ = std::fs::remove_dir_all(&dir);
-        if status.is_none() && stopped.is_none() {
+        if status.is_none() && stopped.is_none() && abandoned.is_none() {
             return Err(StepError::Prerequisite(format!(
                 "the client did not finish within {} s; its output:\n{}",
                 spec.timeout.as_secs(),
@@ -314,6 +354,12 @@ impl RunClient {
         out.insert("opened".into(), Value::Array(opened));
         if let Some(why) = stopped {
             out.insert("stopped".into(), json!(why));
+        }
+        if let Some(why) = abandoned {
+            out.insert("abandoned".into(), json!(why));
+        }
+        if let Some(other) = &new_server {
+            out.insert("new_server".into(), moved_to(&requests, &other.requests(), other.issuer()));
         }
         Ok(Value::Object(out))
     }
@@ -478,6 +524,59 @@ fn summary(requests: &[RecordedRequest], issuer: &str, mcp: &str) -> Map<String,
     out.insert("registrations".into(), Value::Array(registrations));
     out.insert("requests".into(), serde_json::to_value(requests).unwrap_or(Value::Null));
     out
+}
+
+/// What the client sent to the authorization server the MCP server moved to: counts, and how
+/// often it presented there a client id it had used with the first server (a client ID
+/// metadata document's URL excepted: such ids are the same everywhere, SEP-2352).
+fn moved_to(first: &[RecordedRequest], second: &[RecordedRequest], issuer: &str) -> Value {
+    let base =
+        url::Url::parse(issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+    let client_id = |r: &RecordedRequest| -> Option<String> {
+        if let Some(id) = r.param("client_id") {
+            return Some(id.to_string());
+        }
+        let basic = r.header("authorization")?.strip_prefix("Basic ")?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(basic.trim()).ok()?;
+        let user = String::from_utf8(decoded).ok()?.split(':').next()?.to_string();
+        Some(form_decode(&user))
+    };
+    let flows = |requests: &[RecordedRequest]| -> Vec<String> {
+        requests
+            .iter()
+            .filter(|r| r.path.ends_with("/authorize") || r.path.ends_with("/token"))
+            .filter_map(client_id)
+            .collect()
+    };
+    let old: std::collections::HashSet<String> =
+        flows(first).into_iter().filter(|id| !id.starts_with("https://")).collect();
+    let reused = flows(second).iter().filter(|id| old.contains(*id)).count();
+    let registrations = second.iter().filter(|r| r.path == format!("{base}/register")).count();
+    let authorizations = second.iter().filter(|r| r.path == format!("{base}/authorize")).count();
+    json!({
+        "issuer": issuer,
+        "requests": second.len(),
+        "registrations": registrations,
+        "authorizations": authorizations,
+        "old_client_ids": reused,
+    })
+}
+
+/// `application/x-www-form-urlencoded` decoding of one part of a Basic credential (RFC 6749
+/// §2.3.1).
+fn form_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A free port on the loopback interface, for a server started right after.
+fn free_port() -> Result<u16, StepError> {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| StepError::Prerequisite(format!("no free loopback port: {e}")))
 }
 
 /// The strings in their first order, each once, as a JSON array.
