@@ -116,6 +116,8 @@ pub(crate) struct Inputs<'a> {
     pub resource_scopes: &'a [String],
     /// The authorization server knows `offline_access` (lists it in `scopes_supported`).
     pub offline_access_listed: bool,
+    /// The MCP server redirects tool calls to another origin (`mcp_redirect_tool_calls`).
+    pub redirects_tool_calls: bool,
 }
 
 pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
@@ -271,8 +273,50 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
         },
         refresh_grant_registered(i, &authorize),
         offline_access_unlisted(i, &authorize),
+        ClientCheck {
+            id: "CLI-22",
+            level: "MUST",
+            title: "A tool call redirected to another origin does not take the access token along",
+            verdict: redirect_check(i),
+        },
     ];
     ClientReport { checks }
+}
+
+/// CLI-22: what followed the MCP server's redirect of a tool call to another origin carries no
+/// token (RFC 6750 §5.3: client implementations must not leak bearer tokens to unintended
+/// parties).
+fn redirect_check(i: &Inputs<'_>) -> Verdict {
+    if !i.redirects_tool_calls {
+        return Verdict::NotJudged(
+            "the MCP server answers tool calls itself (the setting mcp_redirect_tool_calls = true redirects them)"
+                .into(),
+        );
+    }
+    let calls_tool = |m: &serde_json::Value| m.get("method").and_then(|v| v.as_str()) == Some("tools/call");
+    let called = i.requests.iter().any(|r| {
+        r.path == i.mcp_path
+            && r.header("authorization").is_some()
+            && match &r.json {
+                Some(serde_json::Value::Array(batch)) => batch.iter().any(calls_tool),
+                Some(m) => calls_tool(m),
+                None => false,
+            }
+    });
+    if !called {
+        return Verdict::NotJudged("the client called no tool with a token".into());
+    }
+    let moved = format!("{}/moved", i.mcp_path);
+    let leaked = i
+        .requests
+        .iter()
+        .filter(|r| r.path == moved)
+        .any(|r| r.header("authorization").is_some() || r.query.iter().any(|(k, _)| k == "access_token"));
+    if leaked {
+        Verdict::Fail("the client followed the redirect to another origin with its access token".into())
+    } else {
+        Verdict::Pass
+    }
 }
 
 /// Whether any authorization request asked for `offline_access`.
@@ -506,6 +550,7 @@ mod tests {
             challenge_names_scope: true,
             resource_scopes: &[],
             offline_access_listed: true,
+            redirects_tool_calls: false,
         }
     }
 
@@ -635,6 +680,28 @@ mod tests {
         let quiet = with(&good_flow(), false);
         assert_eq!(verdict(&quiet, "CLI-19"), Some(Verdict::Pass), "{quiet}");
         assert!(matches!(verdict(&quiet, "CLI-18"), Some(Verdict::NotJudged(_))), "{quiet}");
+    }
+
+    #[test]
+    fn a_token_taken_along_on_a_redirect_to_another_origin_fails_cli_22() {
+        let verdict = |requests: &[RecordedRequest], on: bool| {
+            let report = judge(&Inputs { redirects_tool_calls: on, ..inputs(requests) });
+            report.check("CLI-22").map(|c| c.verdict.clone())
+        };
+        let mut call = req("/mcp", &[], &[], &[("authorization", "Bearer at1")]);
+        call.method = "POST".into();
+        call.json = Some(serde_json::json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call" }));
+        let mut without = call.clone();
+        without.path = "/mcp/moved".into();
+        without.headers.clear();
+        let mut with = call.clone();
+        with.path = "/mcp/moved".into();
+        let flow = |extra: &[RecordedRequest]| [good_flow(), vec![call.clone()], extra.to_vec()].concat();
+        assert_eq!(verdict(&flow(&[without.clone()]), true), Some(Verdict::Pass));
+        assert_eq!(verdict(&flow(&[]), true), Some(Verdict::Pass), "not following is fine");
+        assert!(matches!(verdict(&flow(&[with.clone()]), true), Some(Verdict::Fail(_))));
+        assert!(matches!(verdict(&flow(&[with]), false), Some(Verdict::NotJudged(_))), "the setting is off");
+        assert!(matches!(verdict(&good_flow(), true), Some(Verdict::NotJudged(_))), "no tool call");
     }
 
     #[test]

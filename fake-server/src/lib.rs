@@ -221,6 +221,7 @@ impl FakeServer {
             challenge_names_scope: settings.mcp_challenge_names_scope,
             resource_scopes: &settings.mcp_scopes,
             offline_access_listed: self.state.scopes.iter().any(|s| s.name == "offline_access"),
+            redirects_tool_calls: settings.mcp_redirect_tool_calls,
         })
     }
 
