@@ -122,7 +122,7 @@ pub fn authorize(
         let had = !policy.no_error_without_token;
         return Err(fail(OAuthError::invalid_token("a bearer token is required", had, &extra)));
     };
-    if st.settings.mcp_moves_to.is_some() && st.features.mcp_moved() {
+    if st.features.mcp_moved() {
         let desc = "this MCP server has moved to another authorization server: see its metadata";
         return Err(fail(OAuthError::invalid_token(desc, true, &extra)));
     }

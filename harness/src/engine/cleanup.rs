@@ -50,14 +50,8 @@ struct ClientAuth {
 
 impl ClientAuth {
     fn from_basic(header: &str) -> Option<ClientAuth> {
-        use base64::Engine;
-        let raw =
-            base64::engine::general_purpose::STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
-        let (id, secret) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
-        };
-        Some(ClientAuth { client_id: decode(id)?, secret: decode(secret), basic: true })
+        let (client_id, secret) = crate::engine::steps::parse_basic(header)?;
+        Some(ClientAuth { client_id, secret, basic: true })
     }
 }
 

@@ -243,6 +243,17 @@ pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
 }
 
+/// The client id and secret of an `Authorization: Basic` header, each form-decoded (RFC 6749
+/// §2.3.1); `None` when the header is not one or its id does not decode.
+pub fn parse_basic(header: &str) -> Option<(String, Option<String>)> {
+    let raw = STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
+    let (id, secret) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    };
+    Some((decode(id)?, decode(secret)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +264,9 @@ mod tests {
         let decoded =
             String::from_utf8(STANDARD.decode(header.trim_start_matches("Basic ")).unwrap()).unwrap();
         assert_eq!(decoded, "a+b:s3cr%3At%2B%2F%25val+ue");
+        assert_eq!(parse_basic(&header), Some(("a b".into(), Some("s3cr:t+/%val ue".into()))));
+        assert_eq!(parse_basic("Bearer x"), None);
+        assert_eq!(parse_basic("Basic !!!"), None);
     }
 
     #[test]

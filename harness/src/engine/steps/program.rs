@@ -11,8 +11,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-
 use fake_server::{ClientConfig, FakeServer, RecordedRequest, SignIn};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -536,10 +534,7 @@ fn moved_to(first: &[RecordedRequest], second: &[RecordedRequest], issuer: &str)
         if let Some(id) = r.param("client_id") {
             return Some(id.to_string());
         }
-        let basic = r.header("authorization")?.strip_prefix("Basic ")?;
-        let decoded = base64::engine::general_purpose::STANDARD.decode(basic.trim()).ok()?;
-        let user = String::from_utf8(decoded).ok()?.split(':').next()?.to_string();
-        Some(form_decode(&user))
+        super::parse_basic(r.header("authorization")?).map(|(id, _)| id)
     };
     let flows = |requests: &[RecordedRequest]| -> Vec<String> {
         requests
@@ -560,15 +555,6 @@ fn moved_to(first: &[RecordedRequest], second: &[RecordedRequest], issuer: &str)
         "authorizations": authorizations,
         "old_client_ids": reused,
     })
-}
-
-/// `application/x-www-form-urlencoded` decoding of one part of a Basic credential (RFC 6749
-/// §2.3.1).
-fn form_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// A free port on the loopback interface, for a server started right after.
