@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::engine::agent::{Agent, Body, Exchange, Limits, Observer, Request};
 use crate::engine::trust::Trust;
-use crate::model::exchange::issued_client_id;
+use crate::model::exchange::{issued_client_id, parse_basic};
 use crate::model::outcome::Cleanup;
 
 /// A client a registration created.
@@ -50,7 +50,7 @@ struct ClientAuth {
 
 impl ClientAuth {
     fn from_basic(header: &str) -> Option<ClientAuth> {
-        let (client_id, secret) = crate::engine::steps::parse_basic(header)?;
+        let (client_id, secret) = parse_basic(header)?;
         Some(ClientAuth { client_id, secret, basic: true })
     }
 }

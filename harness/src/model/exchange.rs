@@ -2,6 +2,8 @@
 //! The agent ([`crate::engine::agent`]) records into it; reports and snapshots read it.
 //! Imports nothing from the crate.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -49,4 +51,15 @@ pub fn issued_client_id(ex: &Exchange) -> Option<String> {
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// The client id and secret of an `Authorization: Basic` header, each form-decoded (RFC 6749
+/// §2.3.1); `None` when the header is not one or its id does not decode.
+pub fn parse_basic(header: &str) -> Option<(String, Option<String>)> {
+    let raw = STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
+    let (id, secret) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    };
+    Some((decode(id)?, decode(secret)))
 }

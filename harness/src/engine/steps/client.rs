@@ -243,20 +243,10 @@ pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
 }
 
-/// The client id and secret of an `Authorization: Basic` header, each form-decoded (RFC 6749
-/// §2.3.1); `None` when the header is not one or its id does not decode.
-pub fn parse_basic(header: &str) -> Option<(String, Option<String>)> {
-    let raw = STANDARD.decode(header.strip_prefix("Basic ")?.trim()).ok()?;
-    let (id, secret) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
-    };
-    Some((decode(id)?, decode(secret)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::exchange::parse_basic;
 
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {

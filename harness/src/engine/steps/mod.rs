@@ -38,7 +38,7 @@ use crate::engine::interact::{InteractError, InteractionProfile};
 use crate::engine::profile::Profile;
 use crate::engine::template::{self, TemplateError};
 
-pub use client::{parse_basic, string_list};
+pub use client::string_list;
 pub use discover::{WellKnown, well_known as discover_url};
 pub use journey::Journey;
 

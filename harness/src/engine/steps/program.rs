@@ -534,7 +534,7 @@ fn moved_to(first: &[RecordedRequest], second: &[RecordedRequest], issuer: &str)
         if let Some(id) = r.param("client_id") {
             return Some(id.to_string());
         }
-        super::parse_basic(r.header("authorization")?).map(|(id, _)| id)
+        crate::model::exchange::parse_basic(r.header("authorization")?).map(|(id, _)| id)
     };
     let flows = |requests: &[RecordedRequest]| -> Vec<String> {
         requests
