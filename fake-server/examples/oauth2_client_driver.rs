@@ -7,7 +7,8 @@
 //!
 //! - MCP discovery (the 401, RFC 9728 metadata naming the authorization server, RFC 8414
 //!   metadata) and the `resource` parameter (`add_extra_param`);
-//! - registration (RFC 7591, `application_type: native`) unless OAUTH_CLIENT_ID is set;
+//! - registration (RFC 7591, `application_type: native`) unless OAUTH_CLIENT_ID is set, or
+//!   OAUTH_CLIENT_METADATA_URL is and the server supports client ID metadata documents;
 //! - the loopback redirect URI, $BROWSER, and the `state` comparison the crate's examples make
 //!   (the crate returns the `CsrfToken`; comparing it is the application's part). The crate has
 //!   no notion of RFC 9207 `iss`, and its examples read only `code` and `state`: so does this
@@ -162,9 +163,15 @@ async fn run() -> Result<(), Exit> {
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(fail)?;
     let redirect_uri = format!("http://127.0.0.1:{}/callback", listener.local_addr().map_err(fail)?.port());
-    let (client_id, client_secret) = match env("OAUTH_CLIENT_ID") {
-        Some(id) => (id, env("OAUTH_CLIENT_SECRET")),
-        None => {
+    // The application chooses how the client is identified (MCP 2025-11-25 order): the given
+    // client id, else its client ID metadata document where the server supports them, else a
+    // registration.
+    let document = env("OAUTH_CLIENT_METADATA_URL")
+        .filter(|_| meta["client_id_metadata_document_supported"].as_bool() == Some(true));
+    let (client_id, client_secret) = match (env("OAUTH_CLIENT_ID"), document) {
+        (Some(id), _) => (id, env("OAUTH_CLIENT_SECRET")),
+        (None, Some(url)) => (url, None),
+        (None, None) => {
             let body = json!({"redirect_uris": [redirect_uri], "token_endpoint_auth_method": "none",
                 "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
                 "application_type": "native", "client_name": "oauth-conformance driver: oauth2 crate"});

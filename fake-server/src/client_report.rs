@@ -118,6 +118,10 @@ pub(crate) struct Inputs<'a> {
     pub offline_access_listed: bool,
     /// The MCP server redirects tool calls to another origin (`mcp_redirect_tool_calls`).
     pub redirects_tool_calls: bool,
+    /// The URLs of the client ID metadata documents the server was given
+    /// (`client_metadata_documents`), and whether it supports such documents (`cimd`).
+    pub documents: &'a [String],
+    pub documents_supported: bool,
 }
 
 pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
@@ -279,6 +283,8 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
             title: "A tool call redirected to another origin does not take the access token along",
             verdict: redirect_check(i),
         },
+        document_used(i, &authorize),
+        document_unsupported(i, &authorize),
     ];
     ClientReport { checks }
 }
@@ -316,6 +322,68 @@ fn redirect_check(i: &Inputs<'_>) -> Verdict {
         Verdict::Fail("the client followed the redirect to another origin with its access token".into())
     } else {
         Verdict::Pass
+    }
+}
+
+/// CLI-24: with a client ID metadata document the server supports, the client signs in with
+/// its URL and does not register (MCP 2025-11-25 Client Registration Approaches).
+fn document_used(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> ClientCheck {
+    let verdict = if i.documents.is_empty() || !i.documents_supported {
+        Verdict::NotJudged(
+            "the server knows no client ID metadata document (the setting client_metadata_documents) or does not support them"
+                .into(),
+        )
+    } else if let Some(first) = authorize.first() {
+        let registered =
+            i.requests.iter().any(|r| r.method == "POST" && r.path == format!("{}/register", i.base));
+        match first.param("client_id") {
+            Some(id) if i.documents.iter().any(|d| d == id) && !registered => Verdict::Pass,
+            _ if registered => Verdict::Fail(
+                "the client registered although the server supports client ID metadata documents and knows its document".into(),
+            ),
+            id => Verdict::Fail(format!(
+                "the first authorization request names client_id `{}`, not one of the client ID metadata documents the server knows",
+                id.unwrap_or("")
+            )),
+        }
+    } else {
+        Verdict::NotJudged("the client sent no authorization request".into())
+    };
+    ClientCheck {
+        id: "CLI-24",
+        level: "SHOULD",
+        title: "Given a client ID metadata document, the client signs in with its URL where the authorization server supports documents, instead of registering",
+        verdict,
+    }
+}
+
+/// CLI-25: where the server does not support client ID metadata documents, no authorization
+/// request names one as `client_id` (MCP 2025-11-25 Client Registration Approaches).
+fn document_unsupported(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> ClientCheck {
+    let verdict = if i.documents.is_empty() || i.documents_supported {
+        Verdict::NotJudged(
+            "the server supports client ID metadata documents (the setting cimd = false turns them off) or knows none"
+                .into(),
+        )
+    } else if authorize.is_empty() {
+        Verdict::NotJudged("the client sent no authorization request".into())
+    } else {
+        match authorize
+            .iter()
+            .filter_map(|r| r.param("client_id"))
+            .find(|id| i.documents.iter().any(|d| d == id))
+        {
+            Some(id) => Verdict::Fail(format!(
+                "the client signed in with its client ID metadata document `{id}` at a server that does not support documents"
+            )),
+            None => Verdict::Pass,
+        }
+    };
+    ClientCheck {
+        id: "CLI-25",
+        level: "SHOULD",
+        title: "Where the authorization server does not support client ID metadata documents, the client does not sign in with its document's URL",
+        verdict,
     }
 }
 
@@ -551,6 +619,8 @@ mod tests {
             resource_scopes: &[],
             offline_access_listed: true,
             redirects_tool_calls: false,
+            documents: &[],
+            documents_supported: true,
         }
     }
 
@@ -680,6 +750,41 @@ mod tests {
         let quiet = with(&good_flow(), false);
         assert_eq!(verdict(&quiet, "CLI-19"), Some(Verdict::Pass), "{quiet}");
         assert!(matches!(verdict(&quiet, "CLI-18"), Some(Verdict::NotJudged(_))), "{quiet}");
+    }
+
+    #[test]
+    fn a_document_client_signs_in_with_its_url_only_where_documents_are_supported() {
+        const DOC: &str = "https://app.example/oauth-client.json";
+        let docs = [DOC.to_string()];
+        let verdicts = |requests: &[RecordedRequest], supported: bool| {
+            let report =
+                judge(&Inputs { documents: &docs, documents_supported: supported, ..inputs(requests) });
+            ["CLI-24", "CLI-25"].map(|id| report.check(id).map(|c| c.verdict.clone()))
+        };
+        let with_id = |id: &str| {
+            let mut flow = good_flow();
+            for r in flow.iter_mut().filter(|r| r.path == "/authorize") {
+                r.query.push(("client_id".into(), id.into()));
+            }
+            flow
+        };
+        let mut register = req("/register", &[], &[], &[]);
+        register.method = "POST".into();
+        let registered = [vec![register.clone()], with_id("c1")].concat();
+        let [used, unsupported] = verdicts(&with_id(DOC), true);
+        assert_eq!(used, Some(Verdict::Pass));
+        assert!(matches!(unsupported, Some(Verdict::NotJudged(_))));
+        assert!(matches!(verdicts(&registered, true)[0], Some(Verdict::Fail(_))));
+        assert!(matches!(verdicts(&with_id("c1"), true)[0], Some(Verdict::Fail(_))));
+        assert!(matches!(
+            verdicts(&[vec![register], with_id(DOC)].concat(), true)[0],
+            Some(Verdict::Fail(_))
+        ));
+        assert_eq!(verdicts(&registered, false)[1], Some(Verdict::Pass));
+        assert!(matches!(verdicts(&with_id(DOC), false)[1], Some(Verdict::Fail(_))));
+        assert!(matches!(verdicts(&registered, false)[0], Some(Verdict::NotJudged(_))));
+        let none = judge(&inputs(&with_id(DOC)));
+        assert!(matches!(none.check("CLI-24").map(|c| &c.verdict), Some(Verdict::NotJudged(_))));
     }
 
     #[test]

@@ -222,6 +222,8 @@ impl FakeServer {
             resource_scopes: &settings.mcp_scopes,
             offline_access_listed: self.state.scopes.iter().any(|s| s.name == "offline_access"),
             redirects_tool_calls: settings.mcp_redirect_tool_calls,
+            documents: &settings.client_metadata_documents.keys().cloned().collect::<Vec<_>>(),
+            documents_supported: settings.cimd,
         })
     }
 
@@ -342,6 +344,31 @@ impl FakeServerBuilder {
     pub fn settings(mut self, change: impl FnOnce(&mut Settings)) -> Self {
         change(&mut self.config.server);
         self
+    }
+
+    /// Know the client ID metadata document at `url` without fetching it (the setting
+    /// `client_metadata_documents`): a client signs in with `client_id=url` offline.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use fake_server::FakeServer;
+    /// let url = "https://app.example/oauth-client.json";
+    /// let server = FakeServer::builder()
+    ///     .client_metadata_document(url, serde_json::json!({
+    ///         "client_id": url,
+    ///         "client_name": "My app",
+    ///         "redirect_uris": ["http://127.0.0.1/callback"],
+    ///         "token_endpoint_auth_method": "none",
+    ///     }))
+    ///     .start()
+    ///     .await;
+    /// # }
+    /// ```
+    pub fn client_metadata_document(self, url: impl Into<String>, document: serde_json::Value) -> Self {
+        let url = url.into();
+        self.settings(move |s| {
+            s.client_metadata_documents.insert(url, document);
+        })
     }
 
     /// Serve under a path, making the issuer `http://127.0.0.1:<port><path>` (RFC 8414 §3.1).

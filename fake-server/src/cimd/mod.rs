@@ -113,7 +113,13 @@ pub async fn resolve(st: &AppState, id: &str) -> Result<Validated, String> {
 
 async fn load(st: &AppState, id: &str) -> Result<(Validated, i64), String> {
     let u = fetch::check_url(st, id)?;
-    let fetched = fetch::fetch(st, &u).await?;
+    let fetched = match st.settings.client_metadata_documents.get(id) {
+        Some(Value::Object(document)) => {
+            fetch::Fetched { document: document.clone(), ttl: fetch::DEFAULT_TTL }
+        }
+        Some(_) => return Err("the document the server was given for this URL is not a JSON object".into()),
+        None => fetch::fetch(st, &u).await?,
+    };
     let doc = fetched.document;
     match doc.get("client_id") {
         Some(Value::String(s)) if s == id => {}

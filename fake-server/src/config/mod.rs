@@ -81,6 +81,13 @@ pub struct Settings {
     pub cimd: bool,
     /// Allow `http://` loopback client ID metadata documents (offline development).
     pub allow_insecure_cimd: bool,
+    /// Client ID metadata documents the server knows without fetching them, by their URL
+    /// (`[server.client_metadata_documents."https://app.example/oauth-client.json"]`): a client
+    /// whose document is not published yet, or lives on a host this machine cannot reach, signs
+    /// in with its real `client_id` offline. Such a document is checked as a fetched one would
+    /// be (its `client_id` equals its URL, `redirect_uris`, no shared secret) and is never
+    /// fetched. Empty by default.
+    pub client_metadata_documents: BTreeMap<String, serde_json::Value>,
     /// Bearer key for the admin API. A random one is generated when unset.
     pub admin_key: Option<String>,
     /// Deliberate protocol violations, for proving the harness can see them.
@@ -194,6 +201,7 @@ impl std::fmt::Debug for Settings {
             .field("max_registered_clients", &self.max_registered_clients)
             .field("cimd", &self.cimd)
             .field("allow_insecure_cimd", &self.allow_insecure_cimd)
+            .field("client_metadata_documents", &self.client_metadata_documents.keys().collect::<Vec<_>>())
             .field("admin_key", &RedactedOption::of(&self.admin_key))
             .field("faults", &self.faults)
             .field("variants", &self.variants)
@@ -279,6 +287,7 @@ impl Default for Settings {
             max_registered_clients: 1000,
             cimd: true,
             allow_insecure_cimd: false,
+            client_metadata_documents: BTreeMap::new(),
             admin_key: None,
             faults: Vec::new(),
             variants: Vec::new(),
@@ -525,6 +534,18 @@ impl Config {
         let path = &self.server.issuer_path;
         if !path.is_empty() && (!path.starts_with('/') || path.ends_with('/')) {
             return invalid(format!("issuer_path `{path}` must start with `/` and not end with one"));
+        }
+        for (url, document) in &self.server.client_metadata_documents {
+            if !url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http") {
+                return invalid(format!(
+                    "client metadata document `{url}`: its key must be the document's URL"
+                ));
+            }
+            if !document.is_object() {
+                return invalid(format!(
+                    "client metadata document `{url}` must be a JSON object (a TOML table)"
+                ));
+            }
         }
         if let Some(issuer) = &self.server.issuer {
             match url::Url::parse(issuer) {

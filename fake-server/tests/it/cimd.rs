@@ -270,3 +270,44 @@ async fn with_documents_switched_off_a_url_is_just_an_unknown_client() {
     assert_refused(try_authorize(&server, &id, REDIRECT).await, "unknown client_id").await;
     mock.verify().await;
 }
+
+#[tokio::test]
+async fn a_document_the_server_was_given_is_used_without_fetching_and_checked_as_a_fetched_one() {
+    // Nothing listens on this host: the document can only come from the settings.
+    let id = "https://client.conformance.example/oauth-client.json";
+    let mut doc = document(id);
+    doc["redirect_uris"] = json!(["http://127.0.0.1/callback"]);
+    let server = FakeServer::builder().client_metadata_document(id, doc).start().await;
+    let mcp = server.url("/mcp");
+    // A loopback redirect URI may name any port (RFC 8252 §7.3).
+    let flow = Flow {
+        client_id: id,
+        redirect_uri: "http://127.0.0.1:6123/callback",
+        scope: None,
+        resource: Some(&mcp),
+    };
+    let b = browser();
+    let (resp, _) = authorize(&server, &b, &flow).await;
+    let token = exchange(&server, &flow, &code_of(&resp), None).await;
+    assert_eq!(token.status(), StatusCode::OK);
+    assert_refused(try_authorize(&server, id, "http://127.0.0.1:6123/elsewhere").await, "redirect").await;
+
+    let other = "https://client.conformance.example/other.json";
+    let server = FakeServer::builder().client_metadata_document(other, document(id)).start().await;
+    assert_refused(try_authorize(&server, other, REDIRECT).await, "differs from its URL").await;
+    let off = FakeServer::builder()
+        .client_metadata_document(id, document(id))
+        .settings(|s| s.cimd = false)
+        .start()
+        .await;
+    assert_eq!(try_authorize(&off, id, REDIRECT).await.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn a_given_document_must_be_an_object_under_its_url() {
+    let config = |server: &str| fake_server::config::Config::from_toml(&format!("[server]\n{server}"));
+    let err = config("client_metadata_documents = { \"not a url\" = { client_id = \"x\" } }").unwrap_err();
+    assert!(err.to_string().contains("must be the document's URL"), "{err}");
+    let err = config("client_metadata_documents = { \"https://a.example/c.json\" = 3 }").unwrap_err();
+    assert!(err.to_string().contains("must be a JSON object"), "{err}");
+}

@@ -5,7 +5,8 @@ callback check of `fetch_token(authorization_response=..., state=...)` and the t
 The driver does what the library leaves to the application:
 
 - MCP discovery (the 401, RFC 9728 metadata naming the authorization server) and `resource`;
-- registration (RFC 7591) unless OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET are set;
+- registration (RFC 7591) unless OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET are set, or
+  OAUTH_CLIENT_METADATA_URL is and the server supports client ID metadata documents;
 - the loopback redirect URI, and $BROWSER to open the authorization URL.
 
 Exit codes: 0 the MCP server answered `initialize`; 1 the authorization server answered with
@@ -104,6 +105,10 @@ def main(env):
     try:
         client_id = env.get("OAUTH_CLIENT_ID")
         client_secret = env.get("OAUTH_CLIENT_SECRET") or None
+        # The application chooses how the client is identified (MCP 2025-11-25 order): the given
+        # client id, else its client ID metadata document where the server supports them.
+        if not client_id and env.get("OAUTH_CLIENT_METADATA_URL") and meta.get("client_id_metadata_document_supported") is True:
+            client_id = env["OAUTH_CLIENT_METADATA_URL"]
         if not client_id:
             registered = http.post(
                 meta["registration_endpoint"],

@@ -73,6 +73,10 @@ export class Provider {
     this.clientName = clientName;
     this.expectedState = undefined;
   }
+  /** The client's own client ID metadata document (OAUTH_CLIENT_METADATA_URL); the SDK uses it where the server supports documents. */
+  get clientMetadataUrl() {
+    return process.env.OAUTH_CLIENT_METADATA_URL || undefined;
+  }
   get redirectUrl() {
     return this.redirectUri;
   }

@@ -7,7 +7,8 @@
 // application:
 //
 // - MCP discovery (the 401, RFC 9728 metadata naming the authorization server) and `resource`;
-// - registration (RFC 7591) unless OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET are set;
+// - registration (RFC 7591) unless OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET are set, or
+//   OAUTH_CLIENT_METADATA_URL is and the server supports client ID metadata documents;
 // - the loopback redirect URI, and $BROWSER to open the authorization URL.
 //
 // Exit codes: 0 the MCP server answered `initialize`; 1 the authorization server answered with
@@ -61,6 +62,11 @@ async function main(env) {
     if (env.OAUTH_CLIENT_ID) {
       client = { client_id: env.OAUTH_CLIENT_ID };
       clientAuth = env.OAUTH_CLIENT_SECRET ? oauth.ClientSecretBasic(env.OAUTH_CLIENT_SECRET) : oauth.None();
+    } else if (env.OAUTH_CLIENT_METADATA_URL && as.client_id_metadata_document_supported === true) {
+      // The application chooses how the client is identified (MCP 2025-11-25 order): its client
+      // ID metadata document where the server supports them, before a registration.
+      client = { client_id: env.OAUTH_CLIENT_METADATA_URL };
+      clientAuth = oauth.None();
     } else {
       const registered = await oauth.processDynamicClientRegistrationResponse(
         await oauth.dynamicClientRegistrationRequest(

@@ -39,6 +39,8 @@ const FAULTS = [
   'endless-step-up',
   'token-follows-redirect',
   'keep-client-on-new-server',
+  'register-despite-document',
+  'document-unadvertised',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 // Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
@@ -81,6 +83,7 @@ function config(env) {
     browser: env.BROWSER,
     clientId: env.OAUTH_CLIENT_ID || undefined,
     clientSecret: env.OAUTH_CLIENT_SECRET || undefined,
+    metadataDocumentUrl: env.OAUTH_CLIENT_METADATA_URL || undefined,
     faults,
     callbackTimeoutMs: timeout,
   };
@@ -630,9 +633,19 @@ async function main() {
     if (ctx.scope && (listsOffline || cfg.faults.has('offline-access-unlisted')) && !ctx.scope.split(' ').includes('offline_access')) {
       ctx.scope = `${ctx.scope} offline_access`;
     }
+    // MCP 2025-11-25 registration order: the client id it was given, else its client ID
+    // metadata document's URL where the server supports documents, else dynamic registration.
     // fault register-anyway: registers although it was given a client id.
+    // fault register-despite-document: registers although the server supports its document.
+    // fault document-unadvertised: uses its document's URL although the server does not say
+    // it supports documents.
     const given = cfg.faults.has('register-anyway') ? undefined : cfg.clientId;
-    ctx.clientId = given ?? (await register(cfg, meta, listener.redirectUri)).clientId;
+    const clientIdAt = async (serverMeta) => {
+      const supported = serverMeta.client_id_metadata_document_supported === true || cfg.faults.has('document-unadvertised');
+      if (cfg.metadataDocumentUrl && supported && !cfg.faults.has('register-despite-document')) return cfg.metadataDocumentUrl;
+      return (await register(cfg, serverMeta, listener.redirectUri)).clientId;
+    };
+    ctx.clientId = given ?? (await clientIdAt(meta));
 
     // SEP-2352 (MCP 2026-07-28): when the MCP server names another authorization server, the
     // client's credentials stay with the old one: it registers with the new one and signs in
@@ -647,7 +660,8 @@ async function main() {
       process.stderr.write(`flawed-client: the MCP server moved to ${found.issuer}; signing in there\n`);
       ctx.meta = await discoverServer(found.issuer, cfg.faults);
       ctx.issuer = found.issuer;
-      if (!cfg.faults.has('keep-client-on-new-server')) ctx.clientId = (await register(cfg, ctx.meta, listener.redirectUri)).clientId;
+      // A client ID metadata document's URL names the client at every server (SEP-2352).
+      if (!cfg.faults.has('keep-client-on-new-server')) ctx.clientId = await clientIdAt(ctx.meta);
       return signIn(cfg, ctx, listener);
     };
     const mcp = new McpSession(cfg, await signIn(cfg, ctx, listener), (tokens) => refresh(cfg, ctx, tokens), relocate);

@@ -110,6 +110,33 @@ function serverWithoutOfflineAccess() {
   return ['--fixtures', file];
 }
 
+/** The URL of the client's own metadata document, which only the fake server's settings hold. */
+const DOCUMENT_URL = 'https://flawed-client.example/oauth-client.json';
+
+/**
+ * The bundled fixtures with the client's metadata document known to the server; with
+ * `supported` false, the server does not support documents at all (`cimd = false`).
+ */
+function serverKnowingDocument({ supported = true } = {}) {
+  const document = {
+    client_id: DOCUMENT_URL,
+    client_name: 'flawed client (document)',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'none',
+  };
+  const toml = Object.entries(document)
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join(', ');
+  const args = serverWith(`client_metadata_documents = { ${JSON.stringify(DOCUMENT_URL)} = { ${toml} } }`);
+  const file = args[1];
+  const fixtures = readFileSync(file, 'utf8');
+  const line = /^cimd = true\b.*$/m;
+  assert.match(fixtures, line, 'the bundled fixtures switch documents on');
+  writeFileSync(file, fixtures.replace(line, `cimd = ${supported}`));
+  return args;
+}
+
 /**
  * A confidential client registered by an operator beforehand: a loopback redirect URI (any
  * port, RFC 8252 §7.3) and client_secret_basic. Resolves to the registration response.
@@ -689,6 +716,44 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(reqs.filter((r) => r.path === '/register').length, 1, why);
     assert.notEqual(param(authorizeRequests(reqs)[0].query, 'client_id'), 'demo-spa', why);
     assert.equal(run.code, 0, why);
+  });
+
+  test('without faults, given a client ID metadata document: its URL is the client id, no registration', async (t) => {
+    const { run, reqs, why } = await scenario(t, { env: { OAUTH_CLIENT_METADATA_URL: DOCUMENT_URL }, serverArgs: serverKnowingDocument() });
+    assert.equal(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'client_id'), DOCUMENT_URL, why);
+    assert.equal(param(codeRedemptions(reqs)[0].form, 'client_id'), DOCUMENT_URL, why);
+  });
+
+  test('without faults, a document at a server that does not support documents: it registers', async (t) => {
+    const { run, reqs, why } = await scenario(t, { env: { OAUTH_CLIENT_METADATA_URL: DOCUMENT_URL }, serverArgs: serverKnowingDocument({ supported: false }) });
+    assert.equal(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 1, why);
+    assert.notEqual(param(authorizeRequests(reqs)[0].query, 'client_id'), DOCUMENT_URL, why);
+  });
+
+  test('register-despite-document: it registers although the server supports its document', async (t) => {
+    const { run, reqs, why } = await scenario(t, {
+      faults: ['register-despite-document'],
+      env: { OAUTH_CLIENT_METADATA_URL: DOCUMENT_URL },
+      serverArgs: serverKnowingDocument(),
+    });
+    assert.equal(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 1, why);
+    assert.notEqual(param(authorizeRequests(reqs)[0].query, 'client_id'), DOCUMENT_URL, why);
+  });
+
+  test('document-unadvertised: it signs in with its URL where documents are not supported', async (t) => {
+    const { run, reqs, why } = await scenario(t, {
+      faults: ['document-unadvertised'],
+      env: { OAUTH_CLIENT_METADATA_URL: DOCUMENT_URL, FLAWED_CLIENT_TIMEOUT_MS: '2000' },
+      serverArgs: serverKnowingDocument({ supported: false }),
+    });
+    assert.notEqual(run.code, 0, why);
+    assert.equal(reqs.filter((r) => r.path === '/register').length, 0, why);
+    assert.equal(param(authorizeRequests(reqs)[0].query, 'client_id'), DOCUMENT_URL, why);
+    assert.equal(codeRedemptions(reqs).length, 0, why);
   });
 
   test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {

@@ -51,6 +51,8 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "endless-step-up",
     "token-follows-redirect",
     "keep-client-on-new-server",
+    "register-despite-document",
+    "document-unadvertised",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
@@ -88,6 +90,27 @@ pub enum Credentials {
     /// `OAUTH_CLIENT_ID` and `OAUTH_CLIENT_SECRET` of a confidential client registered with
     /// loopback redirect URIs (`http://127.0.0.1/callback`, `http://localhost/callback`, any port).
     Preregistered,
+    /// `OAUTH_CLIENT_METADATA_URL`: the https URL of the client's own client ID metadata
+    /// document, a public native client with the same loopback redirect URIs. The fake server
+    /// knows the document without fetching it; the client may use the URL as its `client_id`
+    /// where the authorization server supports such documents.
+    MetadataDocument,
+}
+
+/// The client ID metadata document URL a client under test is given (`.example` never resolves).
+pub const METADATA_DOCUMENT_URL: &str = "https://client-under-test.example/oauth-client.json";
+
+/// The document behind [`METADATA_DOCUMENT_URL`].
+fn metadata_document() -> Value {
+    serde_json::json!({
+        "client_id": METADATA_DOCUMENT_URL,
+        "client_name": "Client under test",
+        "redirect_uris": ["http://127.0.0.1/callback", "http://localhost/callback"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+        "application_type": "native",
+    })
 }
 
 /// Parameters of a client run.
@@ -150,6 +173,10 @@ pub struct ClientServer {
     /// server's `mcp_redirect_tool_calls`); the run's `moved` and `tokens_sent_elsewhere` show
     /// whether the client followed and what it took along.
     pub redirect_tool_calls: Option<bool>,
+    /// `false`: the authorization server does not support client ID metadata documents: its
+    /// metadata has no `client_id_metadata_document_supported` and a URL `client_id` is an
+    /// unknown client (the fake server's `cimd`).
+    pub client_id_metadata_documents: Option<bool>,
     /// `true`: a second fake server runs beside the first, and the MCP server moves to it
     /// after the first request it accepts (the fake server's `mcp_moves_to`): its metadata
     /// then names the new issuer and its old tokens get 401. The run's `new_server` tells
@@ -185,6 +212,9 @@ impl ClientServer {
         }
         if self.metadata_resource.is_some() {
             s.mcp_metadata_resource = self.metadata_resource;
+        }
+        if let Some(on) = self.client_id_metadata_documents {
+            s.cimd = on;
         }
     }
 }
@@ -251,6 +281,9 @@ impl RunClient {
                 builder.bind(([127, 0, 0, 1], port).into()).settings(move |s| s.mcp_moves_to = Some(issuer));
             new_server = Some(other);
         }
+        if self.credentials == Credentials::MetadataDocument {
+            builder = builder.client_metadata_document(METADATA_DOCUMENT_URL, metadata_document());
+        }
         if self.credentials == Credentials::Preregistered {
             builder = builder.client(ClientConfig::confidential(
                 PREREGISTERED_ID,
@@ -272,6 +305,7 @@ impl RunClient {
             .env("BROWSER", &browser)
             .env_remove("OAUTH_CLIENT_ID")
             .env_remove("OAUTH_CLIENT_SECRET")
+            .env_remove("OAUTH_CLIENT_METADATA_URL")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -282,6 +316,9 @@ impl RunClient {
         command.process_group(0);
         if self.credentials == Credentials::Preregistered {
             command.env("OAUTH_CLIENT_ID", PREREGISTERED_ID).env("OAUTH_CLIENT_SECRET", PREREGISTERED_SECRET);
+        }
+        if self.credentials == Credentials::MetadataDocument {
+            command.env("OAUTH_CLIENT_METADATA_URL", METADATA_DOCUMENT_URL);
         }
         let mut child = command.spawn().map_err(|e| {
             StepError::Prerequisite(format!("cannot start the client `{}`: {e}", spec.command[0]))
