@@ -8,11 +8,12 @@
 // authorization request with an error; 2 the callback was refused (state, iss or no code);
 // 3 discovered metadata was refused (issuer mismatch, no S256, wrong resource); 4 anything else.
 //
-// Only Node's standard library: fetch, node:http, node:crypto, node:child_process.
+// Only Node's standard library: node:http, node:https, node:crypto, node:child_process.
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 const FAULTS = [
   'no-pkce',
@@ -47,6 +48,7 @@ const MAX_RETRIES_ON_DENY = 3;
 // the client still ends when run alone.
 const ENDLESS_STEP_UPS = 12;
 const NETWORK_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 1024 * 1024;
 const MCP_PROTOCOL_VERSION = '2025-06-18';
 const CLIENT_NAME = 'oauth-conformance flawed client';
 
@@ -92,14 +94,54 @@ function config(env) {
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers
 
-async function request(url, init = {}) {
-  try {
-    return await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(NETWORK_TIMEOUT_MS) });
-  } catch (e) {
-    // The URL may carry a token (fault token-in-query): name only the origin and path.
-    const u = new URL(url);
-    throw fail(`${init.method ?? 'GET'} ${u.origin}${u.pathname} failed: ${e.cause?.code ?? e.name}`);
-  }
+/**
+ * One HTTP exchange, redirects not followed, the whole body read (at most MAX_BODY_BYTES) within
+ * NETWORK_TIMEOUT_MS. The answer has what this client reads of a fetch Response: `status`,
+ * `headers.get`, `text()`, `json()`, `body.cancel()`. node:http rather than fetch: fetch compiles
+ * its HTTP parser (WebAssembly) in every process, which is most of a short run's start-up.
+ */
+function request(url, init = {}) {
+  const u = new URL(url);
+  const method = init.method ?? 'GET';
+  // The URL may carry a token (fault token-in-query): name only the origin and path.
+  const failed = (why) => fail(`${method} ${u.origin}${u.pathname} failed: ${why}`);
+  const headers = { ...init.headers };
+  if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
+  return new Promise((resolve, reject) => {
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method, headers });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'TimeoutError' })), NETWORK_TIMEOUT_MS);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(failed(e.code ?? e.name));
+    });
+    req.on('response', (res) => {
+      const chunks = [];
+      let size = 0;
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(failed(e.code ?? e.name));
+      });
+      res.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) req.destroy(Object.assign(new Error('too large'), { code: 'BodyTooLarge' }));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode,
+          headers: { get: (name) => [res.headers[name.toLowerCase()]].flat().filter((v) => v !== undefined).join(', ') || null },
+          text: async () => text,
+          json: async () => JSON.parse(text),
+          body: { cancel: async () => {} },
+        });
+      });
+    });
+    if (init.body !== undefined) req.write(init.body);
+    req.end();
+  });
 }
 
 /** GET a JSON document; `undefined` when it is not there (any non-200 or non-JSON answer). */
