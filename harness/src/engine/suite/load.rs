@@ -58,23 +58,34 @@ struct RawScenario {
     expect: Vec<Spanned<Table>>,
 }
 
-/// Line (1-based) of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+/// Where a file's lines begin, to turn byte offsets into line numbers without rescanning the
+/// text for every scenario, step and expectation.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect())
+    }
+
+    /// Line (1-based) of a byte offset.
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&newline| newline < offset) + 1
+    }
 }
 
 /// Parse one scenario file. `file` is the name used in messages.
 pub fn parse_file(file: &str, text: &str) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let lines = Lines::new(text);
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| line_of(text, s.start));
+        let line = e.span().map_or(1, |s| lines.of(s.start));
         vec![LoadError::new(file, text, line, e.message().trim().to_string(), None)]
     })?;
     let area = raw.area.unwrap_or_else(|| file.trim_end_matches(".toml").to_string());
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for sc in raw.scenario {
-        let line = line_of(text, sc.span().start);
-        match scenario(file, text, &area, line, sc.into_inner()) {
+        let line = lines.of(sc.span().start);
+        match scenario(file, text, &lines, &area, line, sc.into_inner()) {
             Ok(s) => out.push(s),
             Err(mut e) => errors.append(&mut e),
         }
@@ -85,6 +96,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Scenario>, Vec<LoadError
 fn scenario(
     file: &str,
     text: &str,
+    lines: &Lines,
     area: &str,
     line: usize,
     raw: RawScenario,
@@ -134,7 +146,7 @@ fn scenario(
     let mut known: HashSet<String> = GLOBALS.iter().map(|s| s.to_string()).collect();
     let mut steps = Vec::new();
     for (i, st) in raw.step.into_iter().enumerate() {
-        let sline = line_of(text, st.span().start);
+        let sline = lines.of(st.span().start);
         match step(i, st.into_inner(), &known) {
             Ok(s) => {
                 if !known.insert(s.name.clone()) {
@@ -155,7 +167,7 @@ fn scenario(
     let last = steps.last().map(|s| s.name.clone()).unwrap_or_default();
     let mut expects = Vec::new();
     for ex in raw.expect {
-        let eline = line_of(text, ex.span().start);
+        let eline = lines.of(ex.span().start);
         match expectations(ex.into_inner(), &last, &known) {
             Ok(mut list) => {
                 for e in &mut list {
@@ -403,6 +415,19 @@ fn check(key: &str, value: Toml) -> Result<Check, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_offset_is_on_the_line_its_text_is_on() {
+        let text = "a\nbc\n\nd";
+        let lines = Lines::new(text);
+        let naive = |o: usize| text[..o].matches('\n').count() + 1;
+        for offset in 0..=text.len() {
+            assert_eq!(lines.of(offset), naive(offset), "offset {offset}");
+        }
+        assert_eq!(lines.of(1), 1, "the newline itself ends its line");
+        assert_eq!(lines.of(2), 2);
+        assert_eq!(lines.of(6), 4);
+    }
 
     const FILE: &str = r#"
 [[scenario]]
