@@ -63,6 +63,20 @@ const FLAGS: &[&str] = &[
     "--disable-background-timer-throttling",
     "--disable-backgrounding-occluded-windows",
     "--disable-renderer-backgrounding",
+    // What a person's browser does besides showing pages costs CPU on a small machine and
+    // changes nothing the scenarios see: one renderer per site rather than per frame origin,
+    // no crash reports, hang monitor, phishing checks, translation, metrics or keychain.
+    "--disable-site-isolation-trials",
+    "--disable-features=site-per-process,Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+    "--disable-breakpad",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-hang-monitor",
+    "--disable-domain-reliability",
+    "--metrics-recording-only",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--no-pings",
     "--remote-debugging-port=0",
 ];
 
