@@ -122,6 +122,8 @@ pub(crate) struct Inputs<'a> {
     /// (`client_metadata_documents`), and whether it supports such documents (`cimd`).
     pub documents: &'a [String],
     pub documents_supported: bool,
+    /// The clients with a secret registered for `client_secret_basic` (RFC 7591's default).
+    pub basic_clients: &'a [String],
 }
 
 pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
@@ -285,6 +287,7 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
         },
         document_used(i, &authorize),
         document_unsupported(i, &authorize),
+        registered_basic(i, &tokens),
     ];
     ClientReport { checks }
 }
@@ -383,6 +386,35 @@ fn document_unsupported(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> Clien
         id: "CLI-25",
         level: "SHOULD",
         title: "Where the authorization server does not support client ID metadata documents, the client does not sign in with its document's URL",
+        verdict,
+    }
+}
+
+/// CLI-26: a client registered for `client_secret_basic` does not send its secret in the
+/// token request body instead (RFC 6749 §2.3.1: body credentials are NOT RECOMMENDED).
+fn registered_basic(i: &Inputs<'_>, tokens: &[&RecordedRequest]) -> ClientCheck {
+    let basic = |r: &RecordedRequest| {
+        r.header("authorization").and_then(|h| h.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("basic "))
+    };
+    let in_body = tokens.iter().find(|r| {
+        r.param("client_secret").is_some()
+            && !basic(r)
+            && r.param("client_id").is_some_and(|id| i.basic_clients.iter().any(|c| c == id))
+    });
+    let verdict = match in_body {
+        Some(r) => Verdict::Fail(format!(
+            "client `{}` is registered for client_secret_basic and sent its secret in the token request body",
+            r.param("client_id").unwrap_or("")
+        )),
+        None if tokens.iter().any(|r| basic(r)) => Verdict::Pass,
+        None => Verdict::NotJudged(
+            "no token request authenticated a client registered for client_secret_basic".into(),
+        ),
+    };
+    ClientCheck {
+        id: "CLI-26",
+        level: "SHOULD",
+        title: "A client registered for HTTP Basic authenticates at the token endpoint with HTTP Basic, not with its secret in the body",
         verdict,
     }
 }
@@ -621,6 +653,7 @@ mod tests {
             redirects_tool_calls: false,
             documents: &[],
             documents_supported: true,
+            basic_clients: &[],
         }
     }
 
@@ -785,6 +818,25 @@ mod tests {
         assert!(matches!(verdicts(&registered, false)[0], Some(Verdict::NotJudged(_))));
         let none = judge(&inputs(&with_id(DOC)));
         assert!(matches!(none.check("CLI-24").map(|c| &c.verdict), Some(Verdict::NotJudged(_))));
+    }
+
+    #[test]
+    fn a_client_registered_for_basic_that_sends_its_secret_in_the_body_fails_cli_26() {
+        let basic = ["web".to_string()];
+        let verdict = |requests: &[RecordedRequest]| {
+            judge(&Inputs { basic_clients: &basic, ..inputs(requests) })
+                .check("CLI-26")
+                .map(|c| c.verdict.clone())
+        };
+        let token = |form: &[(&str, &str)], headers: &[(&str, &str)]| {
+            vec![req("/token", &[], &[&[("grant_type", "authorization_code")], form].concat(), headers)]
+        };
+        assert_eq!(verdict(&token(&[], &[("authorization", "Basic d2ViOnM=")])), Some(Verdict::Pass));
+        let body = token(&[("client_id", "web"), ("client_secret", "s")], &[]);
+        assert!(matches!(verdict(&body), Some(Verdict::Fail(_))));
+        let other = token(&[("client_id", "post-client"), ("client_secret", "s")], &[]);
+        assert!(matches!(verdict(&other), Some(Verdict::NotJudged(_))), "registered for client_secret_post");
+        assert!(matches!(verdict(&token(&[("client_id", "spa")], &[])), Some(Verdict::NotJudged(_))));
     }
 
     #[test]

@@ -211,6 +211,18 @@ impl FakeServer {
         let mcp_path = path_of(&mcp_url).unwrap_or_default();
         let forged = self.forged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let settings = &self.state.settings;
+        // RFC 7591 §2: `client_secret_basic` unless the client registered another method.
+        let basic_clients: Vec<String> = self
+            .state
+            .store()
+            .clients
+            .values()
+            .filter(|c| {
+                let method = c.metadata.get("token_endpoint_auth_method").and_then(|m| m.as_str());
+                c.secret.is_some() && method.is_none_or(|m| m == "client_secret_basic")
+            })
+            .map(|c| c.id.clone())
+            .collect();
         client_report::judge(&client_report::Inputs {
             requests: &requests,
             base: &base,
@@ -224,6 +236,7 @@ impl FakeServer {
             redirects_tool_calls: settings.mcp_redirect_tool_calls,
             documents: &settings.client_metadata_documents.keys().cloned().collect::<Vec<_>>(),
             documents_supported: settings.cimd,
+            basic_clients: &basic_clients,
         })
     }
 

@@ -188,3 +188,19 @@ async fn the_client_report_judges_discovery_without_resource_metadata_from_the_s
     let report = server.client_report();
     assert_eq!(report.check("CLI-14").map(|c| &c.verdict), Some(&Verdict::Pass), "{report}");
 }
+
+#[tokio::test]
+async fn the_client_report_judges_the_method_a_client_registered_for_basic_authenticates_with() {
+    use fake_server::Verdict;
+    let verdict = |server: &FakeServer| server.client_report().check("CLI-26").map(|c| c.verdict.clone());
+    let grant = [("grant_type", "client_credentials")];
+    let server = FakeServer::builder().record_requests().start().await;
+    assert!(matches!(verdict(&server), Some(Verdict::NotJudged(_))), "no token request yet");
+    post(&server, "/token", Auth::Basic(CONFIDENTIAL), &grant).await.assert_tokens();
+    assert_eq!(verdict(&server), Some(Verdict::Pass));
+    // The fixture client names no token_endpoint_auth_method: client_secret_basic (RFC 7591 §2).
+    let server = FakeServer::builder().record_requests().start().await;
+    post(&server, "/token", Auth::Post(CONFIDENTIAL), &grant).await.assert_tokens();
+    let failed = verdict(&server);
+    assert!(matches!(&failed, Some(Verdict::Fail(why)) if why.contains(CONFIDENTIAL.id)), "{failed:?}");
+}

@@ -42,6 +42,7 @@ const FAULTS = [
   'keep-client-on-new-server',
   'register-despite-document',
   'document-unadvertised',
+  'secret-in-body',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 // Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
@@ -480,7 +481,10 @@ async function tokenRequest(cfg, ctx, form) {
   form.set('client_id', ctx.clientId);
   if (!cfg.faults.has('no-resource')) form.set('resource', ctx.resource);
   const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (ctx.clientSecret) {
+  if (ctx.clientSecret && cfg.faults.has('secret-in-body')) {
+    // fault secret-in-body: client_secret_post, although the client was registered for Basic.
+    form.set('client_secret', ctx.clientSecret);
+  } else if (ctx.clientSecret) {
     // RFC 6749 §2.3.1: both parts form-encoded before they are joined and base64-encoded.
     const enc = (s) => new URLSearchParams({ s }).toString().slice(2);
     headers.authorization = `Basic ${Buffer.from(`${enc(ctx.clientId)}:${enc(ctx.clientSecret)}`).toString('base64')}`;

@@ -756,6 +756,23 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.equal(codeRedemptions(reqs).length, 0, why);
   });
 
+  test('secret-in-body: the given client\'s secret goes in the body instead of HTTP Basic', async (t) => {
+    const server = await recordingServer();
+    t.after(() => server.stop());
+    const { client_id: id, client_secret: secret } = await registerConfidential(server);
+    const run = await runClient(server, { faults: ['secret-in-body'], env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
+    const reqs = await server.requests();
+    const why = describeRun(run, reqs);
+    const token = reqs.find((r) => r.path === '/token');
+    assert.ok(token, why);
+    assert.equal(param(token.headers, 'authorization'), undefined, why);
+    assert.equal(param(token.form, 'client_secret'), secret, why);
+    assert.equal(param(token.form, 'client_id'), id, why);
+    // The bundled server accepts either method (its single-auth-method variant would not).
+    assert.equal(run.code, 0, why);
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the secret is never printed');
+  });
+
   test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {
     const server = await recordingServer();
     t.after(() => server.stop());

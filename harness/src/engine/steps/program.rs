@@ -53,6 +53,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "keep-client-on-new-server",
     "register-despite-document",
     "document-unadvertised",
+    "secret-in-body",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
