@@ -157,6 +157,22 @@ async function registerConfidential(server) {
   return registration.json();
 }
 
+/**
+ * The client run with `faults` as the confidential client `registerConfidential` makes; with
+ * its first token request (asserted to exist).
+ */
+async function confidentialRun(t, faults) {
+  const server = await recordingServer();
+  t.after(() => server.stop());
+  const { client_id: id, client_secret: secret } = await registerConfidential(server);
+  const run = await runClient(server, { faults, env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
+  const reqs = await server.requests();
+  const why = describeRun(run, reqs);
+  const token = reqs.find((r) => r.path === '/token');
+  assert.ok(token, why);
+  return { run, reqs, why, id, secret, token };
+}
+
 /** Clients still running; killed when the test process ends, whatever happened. */
 const children = new Set();
 process.on('exit', () => {
@@ -330,13 +346,8 @@ describe('the flawed client', { concurrency: 4 }, () => {
   });
 
   test('without faults, a pre-registered confidential client: client_secret_basic', async (t) => {
-    const server = await recordingServer();
-    t.after(() => server.stop());
-    const { client_id: id, client_secret: secret } = await registerConfidential(server);
+    const { run, reqs, why, id, secret } = await confidentialRun(t, []);
     assert.ok(id && secret);
-    const run = await runClient(server, { env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
-    const reqs = await server.requests();
-    const why = describeRun(run, reqs);
     assert.equal(run.code, 0, why);
     assert.equal(reqs.filter((r) => r.path === '/register').length, 1, `only the operator's registration\n${why}`);
     assert.equal(codeRedemptions(reqs).length, 1, why);
@@ -757,14 +768,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   });
 
   test('secret-in-body: the given client\'s secret goes in the body instead of HTTP Basic', async (t) => {
-    const server = await recordingServer();
-    t.after(() => server.stop());
-    const { client_id: id, client_secret: secret } = await registerConfidential(server);
-    const run = await runClient(server, { faults: ['secret-in-body'], env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
-    const reqs = await server.requests();
-    const why = describeRun(run, reqs);
-    const token = reqs.find((r) => r.path === '/token');
-    assert.ok(token, why);
+    const { run, why, id, secret, token } = await confidentialRun(t, ['secret-in-body']);
     assert.equal(param(token.headers, 'authorization'), undefined, why);
     assert.equal(param(token.form, 'client_secret'), secret, why);
     assert.equal(param(token.form, 'client_id'), id, why);
@@ -774,14 +778,7 @@ describe('the flawed client', { concurrency: 4 }, () => {
   });
 
   test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {
-    const server = await recordingServer();
-    t.after(() => server.stop());
-    const { client_id: id, client_secret: secret } = await registerConfidential(server);
-    const run = await runClient(server, { faults: ['double-client-auth'], env: { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } });
-    const reqs = await server.requests();
-    const why = describeRun(run, reqs);
-    const token = reqs.find((r) => r.path === '/token');
-    assert.ok(token, why);
+    const { why, secret, token } = await confidentialRun(t, ['double-client-auth']);
     assert.match(param(token.headers, 'authorization') ?? '', /^Basic /, why);
     assert.equal(param(token.form, 'client_secret'), secret, why);
   });
