@@ -43,6 +43,7 @@ const FAULTS = [
   'register-despite-document',
   'document-unadvertised',
   'secret-in-body',
+  'token-redirect-uri-differs',
 ];
 const MAX_RETRIES_ON_DENY = 3;
 // Under the fault endless-step-up: enough step-ups to be a loop to any user, few enough that
@@ -460,7 +461,10 @@ function judgeCallback(cfg, ctx, sent, params) {
 
 /** Step 9: redeem the code; resolves to the tokens. */
 async function redeem(cfg, ctx, sent, code) {
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ctx.redirectUri });
+  // RFC 6749 §4.1.3: the redirect URI of the authorization request, identical.
+  // fault token-redirect-uri-differs: the same URI with a trailing slash added.
+  const redirectUri = cfg.faults.has('token-redirect-uri-differs') ? `${ctx.redirectUri}/` : ctx.redirectUri;
+  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
   if (!cfg.faults.has('no-pkce')) form.set('code_verifier', sent.verifier);
   return tokenRequest(cfg, ctx, form);
 }

@@ -777,6 +777,16 @@ describe('the flawed client', { concurrency: 4 }, () => {
     assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the secret is never printed');
   });
 
+  test('token-redirect-uri-differs: the code is redeemed with another redirect_uri, and refused', async (t) => {
+    const { run, reqs, why } = await scenario(t, { faults: ['token-redirect-uri-differs'] });
+    const sent = param(authorizeRequests(reqs)[0].query, 'redirect_uri');
+    const token = codeRedemptions(reqs)[0];
+    assert.ok(token, why);
+    assert.equal(param(token.form, 'redirect_uri'), `${sent}/`, why);
+    assert.equal(run.code, 4, why);
+    assert.match(run.stderr, /invalid_grant/, why);
+  });
+
   test('double-client-auth: the token request carries the secret in the Basic header and in the body', async (t) => {
     const { why, secret, token } = await confidentialRun(t, ['double-client-auth']);
     assert.match(param(token.headers, 'authorization') ?? '', /^Basic /, why);

@@ -54,6 +54,7 @@ pub const FLAWED_CLIENT_FAULTS: &[&str] = &[
     "register-despite-document",
     "document-unadvertised",
     "secret-in-body",
+    "token-redirect-uri-differs",
 ];
 
 /// The pre-registered client a scenario with `credentials = "preregistered"` hands over.
