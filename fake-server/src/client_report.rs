@@ -213,14 +213,7 @@ pub(crate) fn judge(i: &Inputs<'_>) -> ClientReport {
             title: "A confidential client authenticates at the token endpoint with one method",
             verdict: if tokens.is_empty() {
                 no_token_request()
-            } else if tokens.iter().any(|r| {
-                // `get`: a header of the client's is not ASCII for sure.
-                let basic = r
-                    .header("authorization")
-                    .and_then(|a| a.get(..6))
-                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic "));
-                basic && r.param("client_secret").is_some()
-            }) {
+            } else if tokens.iter().any(|r| sends_basic(r) && r.param("client_secret").is_some()) {
                 Verdict::Fail(
                     "a token request with both an Authorization Basic header and client_secret in the body"
                         .into(),
@@ -390,15 +383,18 @@ fn document_unsupported(i: &Inputs<'_>, authorize: &[&RecordedRequest]) -> Clien
     }
 }
 
+/// Whether the request authenticates with an `Authorization: Basic` header (`get`: a header
+/// of the client's is not ASCII for sure).
+fn sends_basic(r: &RecordedRequest) -> bool {
+    r.header("authorization").and_then(|h| h.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("basic "))
+}
+
 /// CLI-26: a client registered for `client_secret_basic` does not send its secret in the
 /// token request body instead (RFC 6749 §2.3.1: body credentials are NOT RECOMMENDED).
 fn registered_basic(i: &Inputs<'_>, tokens: &[&RecordedRequest]) -> ClientCheck {
-    let basic = |r: &RecordedRequest| {
-        r.header("authorization").and_then(|h| h.get(..6)).is_some_and(|p| p.eq_ignore_ascii_case("basic "))
-    };
     let in_body = tokens.iter().find(|r| {
         r.param("client_secret").is_some()
-            && !basic(r)
+            && !sends_basic(r)
             && r.param("client_id").is_some_and(|id| i.basic_clients.iter().any(|c| c == id))
     });
     let verdict = match in_body {
@@ -406,7 +402,7 @@ fn registered_basic(i: &Inputs<'_>, tokens: &[&RecordedRequest]) -> ClientCheck 
             "client `{}` is registered for client_secret_basic and sent its secret in the token request body",
             r.param("client_id").unwrap_or("")
         )),
-        None if tokens.iter().any(|r| basic(r)) => Verdict::Pass,
+        None if tokens.iter().any(|r| sends_basic(r)) => Verdict::Pass,
         None => Verdict::NotJudged(
             "no token request authenticated a client registered for client_secret_basic".into(),
         ),
